@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { parseDocument } from 'yaml';
+import { configSchema, SECRET_KEYS, type GatewayConfig } from './schema.js';
+
+/** Every problem found in a configuration, each prefixed with the key path it concerns. */
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`invalid configuration:\n  - ${issues.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+type Path = ReadonlyArray<string | number>;
+
+export function formatPath(path: Path): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+const REF = /^\$\{(?:(file):(.+)|([A-Za-z_][A-Za-z0-9_]*))\}$/;
+
+interface Resolution {
+  value: unknown;
+  issues: string[];
+  /** Key paths whose value came from a reference (secrets must). */
+  referenced: Set<string>;
+}
+
+/**
+ * Replaces whole-value `${NAME}` and `${file:/path}` references. A missing variable or file is
+ * reported with the key that named it; every one is reported, not just the first.
+ */
+export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv): Resolution {
+  const issues: string[] = [];
+  const referenced = new Set<string>();
+  const walk = (node: unknown, path: Path): unknown => {
+    if (Array.isArray(node)) return node.map((v, i) => walk(v, [...path, i]));
+    if (node !== null && typeof node === 'object') {
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, [...path, k])]));
+    }
+    if (typeof node !== 'string') return node;
+    const m = REF.exec(node);
+    if (!m) return node;
+    const key = formatPath(path);
+    referenced.add(key);
+    if (m[1] === 'file') {
+      try {
+        return readFileSync(m[2]!, 'utf8').replace(/\r?\n$/, '');
+      } catch (err) {
+        issues.push(`${key}: cannot read file ${m[2]} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        return undefined;
+      }
+    }
+    const v = env[m[3]!];
+    if (v === undefined || v === '') {
+      issues.push(`${key}: environment variable ${m[3]} is not set`);
+      return undefined;
+    }
+    return v;
+  };
+  return { value: walk(raw, []), issues, referenced };
+}
+
+function inlineSecrets(raw: unknown, referenced: Set<string>): string[] {
+  const issues: string[] = [];
+  const walk = (node: unknown, path: Path): void => {
+    if (Array.isArray(node)) return node.forEach((v, i) => walk(v, [...path, i]));
+    if (node === null || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      const key = formatPath([...path, k]);
+      if (SECRET_KEYS.has(k) && typeof v === 'string' && !referenced.has(key)) {
+        issues.push(`${key}: a secret must be given as \${ENV_VAR} or \${file:/path}, not written in the file`);
+      }
+      walk(v, [...path, k]);
+    }
+  };
+  walk(raw, []);
+  return issues;
+}
+
+/** Files named by the config are read once, here, so that a bad one is a start-up error. */
+function readReferencedFiles(cfg: GatewayConfig): string[] {
+  const issues: string[] = [];
+  cfg.auth.issuers.forEach((iss, i) => {
+    if (!iss.publicKeyFile) return;
+    try {
+      iss.publicKeyPem = readFileSync(iss.publicKeyFile, 'utf8');
+      const key = createPublicKey(iss.publicKeyPem);
+      const family = key.asymmetricKeyType === 'ec' ? 'ES' : key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss' ? 'R' : '?';
+      const ok = iss.algorithms.every((a) => (family === 'ES' ? a.startsWith('ES') : family === 'R' ? a.startsWith('RS') || a.startsWith('PS') : false));
+      if (!ok) issues.push(`auth.issuers[${i}].algorithms: do not match the ${key.asymmetricKeyType} key in ${iss.publicKeyFile}`);
+    } catch (err) {
+      issues.push(`auth.issuers[${i}].publicKeyFile: cannot load a public key from ${iss.publicKeyFile} (${(err as Error).message})`);
+    }
+  });
+  const caFiles: Array<[string, string | undefined]> = [
+    ['upstreams.ccfs.caFile', cfg.upstreams.ccfs.caFile],
+    ['upstreams.ccgateway.caFile', cfg.upstreams.ccgateway?.caFile],
+    ...cfg.tenants.flatMap((t, i): Array<[string, string | undefined]> => [
+      [`tenants[${i}].upstreams.ccfs.caFile`, t.upstreams?.ccfs?.caFile],
+      [`tenants[${i}].upstreams.ccgateway.caFile`, t.upstreams?.ccgateway?.caFile],
+    ]),
+  ];
+  for (const [key, file] of caFiles) {
+    if (!file) continue;
+    try {
+      readFileSync(file);
+    } catch (err) {
+      issues.push(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return issues;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Validates an already-resolved config object: every issue at once, then frozen. */
+export function parseConfig(input: unknown): GatewayConfig {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${formatPath(i.path as Path) || '(root)'}: ${i.message}`));
+  }
+  const issues = readReferencedFiles(parsed.data);
+  if (issues.length) throw new ConfigError(issues);
+  return deepFreeze(parsed.data);
+}
+
+/** Reads YAML text, resolves references, checks secrets are not inline, and validates. */
+export function parseConfigText(text: string, env: NodeJS.ProcessEnv): GatewayConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `yaml: ${e.message}`));
+  const raw: unknown = doc.toJS();
+  const { value, issues, referenced } = resolveReferences(raw, env);
+  issues.push(...inlineSecrets(raw, referenced));
+  try {
+    const cfg = parseConfig(value);
+    if (issues.length) throw new ConfigError(issues);
+    return cfg;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError([...issues, ...err.issues.filter((i) => !issues.some((j) => i.startsWith(j.split(':')[0]!)))]);
+    throw err;
+  }
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read config file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  return parseConfigText(text, env);
+}

@@ -1,0 +1,207 @@
+/**
+ * The one configuration schema. Key names follow `shared/spec/config.example.yaml` (part of the
+ * contract); siblings added here are documented in the README. Defaults live here and nowhere else.
+ */
+import { z } from 'zod';
+
+/** Contract section 2: the vendor defaults for every path rule. */
+export const DEFAULT_PATH_RULES = {
+  recordings: '/%VDNNO%/',
+  ivrDownload: '/voice/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/thirdvoicebotfile',
+  ivrUpload: '/3rdfile/%VDNNO%/thirdvoicebotfile/',
+  agentRecordings: '/%VDNNO%/',
+  agentMessageRecordings: '/%VDNNO%/record/;/3rdfile/%VDNNO%/record/',
+} as const;
+
+export const JWT_ALGORITHMS = [
+  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** Keys whose values are secrets: they must come from `${ENV}` or `${file:...}` references. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['ak', 'sk', 'secret', 'password', 'playbackSecret']);
+
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && (u.pathname === '/' || u.pathname === '') && !u.search && !u.username;
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL of the form scheme://host[:port] with no path, query or credentials');
+
+const anyHttpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username;
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL');
+
+const ms = (def: number) => z.number().int().positive().max(24 * 3600 * 1000).default(def);
+
+/** Everything that shapes one vendor connection pool; a tenant may override any of it. */
+const upstreamFields = {
+  baseUrl: httpUrl,
+  /** The Host value sent and signed, when it must differ from the baseUrl's host:port. */
+  signedHost: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/, 'must be host[:port]').optional(),
+  caFile: z.string().min(1).optional(),
+  connectTimeoutMs: ms(3000),
+  headersTimeoutMs: ms(15000),
+  /** Longest silence allowed inside a streaming body. */
+  idleTimeoutMs: ms(30000),
+  connections: z.number().int().min(1).max(4096).default(64),
+  /** Idle keep-alive sockets are closed after this; keep it below the vendor's own idle timeout. */
+  keepAliveTimeoutMs: ms(4000),
+};
+const upstreamSchema = z.strictObject(upstreamFields);
+const upstreamOverrideSchema = z.strictObject({
+  baseUrl: httpUrl.optional(),
+  signedHost: upstreamFields.signedHost,
+  caFile: upstreamFields.caFile,
+  connectTimeoutMs: z.number().int().positive().optional(),
+  headersTimeoutMs: z.number().int().positive().optional(),
+  idleTimeoutMs: z.number().int().positive().optional(),
+  connections: z.number().int().min(1).max(4096).optional(),
+  keepAliveTimeoutMs: z.number().int().positive().optional(),
+});
+
+const ruleString = z.string().min(1).max(4096).refine(
+  (rule) => rule.split(';').map((p) => p.trim()).filter(Boolean).every((p) => p.startsWith('/')),
+  'each `;`-separated prefix must start with "/"',
+);
+
+const pathRulesSchema = z.strictObject({
+  recordings: ruleString.default(DEFAULT_PATH_RULES.recordings),
+  ivrDownload: ruleString.default(DEFAULT_PATH_RULES.ivrDownload),
+  ivrUpload: ruleString.default(DEFAULT_PATH_RULES.ivrUpload),
+  agentRecordings: ruleString.default(DEFAULT_PATH_RULES.agentRecordings),
+  agentMessageRecordings: ruleString.default(DEFAULT_PATH_RULES.agentMessageRecordings),
+});
+
+const agentSchema = z.strictObject({
+  agentId: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(101).max(999999)),
+  password: z.string().min(1).max(32),
+  phoneNumber: z.string().regex(/^[0-9*#+]{1,24}$/, 'must be 1 to 24 digits'),
+  allowForceLogin: z.boolean().default(false),
+  agentType: z.number().int().default(4),
+  /** State after sign-in: 3 busy keeps the service account from being offered calls. */
+  status: z.number().int().min(3).max(5).default(3),
+});
+
+const limitsSchema = z.strictObject({
+  uploadMaxBytes: z.number().int().min(44).max(512 * 1024 * 1024).default(5 * 1024 * 1024),
+  requestsPerSecond: z.number().positive().default(50),
+  burst: z.number().int().positive().default(100),
+  concurrentStreams: z.number().int().positive().default(20),
+});
+
+const vdnId = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1).max(999999));
+
+const tenantSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 characters of [A-Za-z0-9_.-]'),
+  vdnIds: z.array(vdnId).min(1),
+  /** Default `ccId` sent to CC-FS when the caller gives none. */
+  ccId: z.string().regex(/^[0-9]{1,10}$/).optional(),
+  ccfs: z.strictObject({ ak: z.string().min(1).max(256), sk: z.string().min(1).max(1024) }),
+  pathRules: pathRulesSchema.prefault({}),
+  ccgateway: z.strictObject({ agents: z.array(agentSchema).min(1) }).optional(),
+  limits: limitsSchema.prefault({}),
+  upstreams: z.strictObject({ ccfs: upstreamOverrideSchema.optional(), ccgateway: upstreamOverrideSchema.optional() }).optional(),
+});
+
+const issuerSchema = z.strictObject({
+  issuer: z.string().min(1),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1),
+  jwksUri: anyHttpUrl.optional(),
+  secret: z.string().min(32, 'an HMAC secret must be at least 32 characters').optional(),
+  publicKeyFile: z.string().min(1).optional(),
+  /** Filled by the loader from publicKeyFile: the PEM text. */
+  publicKeyPem: z.string().optional(),
+  /** How long fetched JWKS keys are cached. */
+  jwksCacheMaxAgeMs: ms(10 * 60 * 1000),
+  /** At most this many JWKS fetches a minute (an unknown `kid` triggers one). */
+  jwksRequestsPerMinute: z.number().int().positive().default(10),
+});
+
+const serverSchema = z.strictObject({
+  host: z.string().default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
+  shutdownGraceMs: ms(30000),
+  cors: z.strictObject({ allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin: scheme://host[:port]')).default([]) }).prefault({}),
+  /** Time allowed to receive a request's headers (slowloris guard). */
+  headersTimeoutMs: ms(10000),
+  /** Time allowed to receive a whole request, body included. */
+  requestTimeoutMs: ms(60000),
+  keepAliveTimeoutMs: ms(5000),
+  maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384),
+  /** Key from which playback ids are sealed (AES-256-GCM); share it across instances. */
+  playbackSecret: z.string().min(32, 'must be at least 32 characters'),
+  /** Largest JSON request body. */
+  jsonBodyMaxBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema,
+  logging: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  auth: z.strictObject({
+    tenantClaim: z.string().min(1).default('tenant'),
+    clockToleranceSec: z.number().int().min(0).max(600).default(30),
+    /** Tokens longer than this are refused before any parsing. */
+    maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
+    issuers: z.array(issuerSchema).min(1),
+  }),
+  upstreams: z.strictObject({ ccfs: upstreamSchema, ccgateway: upstreamSchema.optional() }),
+  tenants: z.array(tenantSchema).min(1),
+}).superRefine((cfg, ctx) => {
+  const seenTenants = new Map<string, number>();
+  const vdnOwner = new Map<number, string>();
+  cfg.tenants.forEach((t, i) => {
+    if (seenTenants.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}"` });
+    seenTenants.set(t.id, i);
+    t.vdnIds.forEach((v, j) => {
+      const owner = vdnOwner.get(v);
+      if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'vdnIds', j], message: `VDN ${v} is already owned by tenant "${owner}"` });
+      else vdnOwner.set(v, t.id);
+    });
+    if (t.ccgateway && !cfg.upstreams.ccgateway && !t.upstreams?.ccgateway?.baseUrl) {
+      ctx.addIssue({ code: 'custom', path: ['tenants', i, 'ccgateway'], message: 'agents are configured but no CC-Gateway baseUrl (upstreams.ccgateway or the tenant override)' });
+    }
+    const agentIds = new Set<number>();
+    t.ccgateway?.agents.forEach((a, j) => {
+      if (agentIds.has(a.agentId)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'ccgateway', 'agents', j, 'agentId'], message: `duplicate agent ${a.agentId}` });
+      agentIds.add(a.agentId);
+    });
+  });
+  const seenIssuers = new Set<string>();
+  cfg.auth.issuers.forEach((iss, i) => {
+    if (seenIssuers.has(iss.issuer)) ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'issuer'], message: `duplicate issuer "${iss.issuer}"` });
+    seenIssuers.add(iss.issuer);
+    const sources = [iss.jwksUri, iss.secret, iss.publicKeyFile ?? iss.publicKeyPem].filter((s) => s !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i], message: 'exactly one key source is required: jwksUri, secret or publicKeyFile' });
+      return;
+    }
+    const hmac = iss.algorithms.filter((a) => a.startsWith('HS'));
+    if (iss.secret !== undefined && hmac.length !== iss.algorithms.length) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'algorithms'], message: 'a shared secret may only be used with HS256/HS384/HS512' });
+    }
+    if (iss.secret === undefined && hmac.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'algorithms'], message: 'HS* algorithms need a shared secret; a public key or JWKS may only be used with RS*, PS* or ES*' });
+    }
+    const families = new Set(iss.algorithms.map((a) => (a.startsWith('ES') ? 'EC' : a.startsWith('HS') ? 'HMAC' : 'RSA')));
+    if (families.size > 1) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'algorithms'], message: 'algorithms of one issuer must share one key family (RSA: RS*/PS*, EC: ES*, or HMAC: HS*)' });
+    }
+  });
+});
+
+export type GatewayConfig = z.output<typeof configSchema>;
+export type TenantConfig = GatewayConfig['tenants'][number];
+export type IssuerConfig = GatewayConfig['auth']['issuers'][number];
+export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type AgentConfig = NonNullable<TenantConfig['ccgateway']>['agents'][number];
+export type PathRuleName = keyof typeof DEFAULT_PATH_RULES;

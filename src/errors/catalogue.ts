@@ -1,0 +1,69 @@
+/**
+ * The one error catalogue (contract section 4). Every failure the gateway reports is a
+ * {@link GatewayError} with one of these codes; `to-http.ts` is the only place that turns it into HTTP.
+ */
+export const ERROR_CATALOGUE = {
+  INVALID_REQUEST: { status: 400, title: 'Bad Request' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthorized' },
+  INSUFFICIENT_SCOPE: { status: 403, title: 'Forbidden' },
+  PATH_FORBIDDEN: { status: 403, title: 'Forbidden' },
+  UPSTREAM_FORBIDDEN: { status: 403, title: 'Forbidden' },
+  NOT_FOUND: { status: 404, title: 'Not Found' },
+  PLAYBACK_EXPIRED: { status: 404, title: 'Not Found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Content Too Large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type' },
+  INVALID_AUDIO: { status: 422, title: 'Unprocessable Content' },
+  RATE_LIMITED: { status: 429, title: 'Too Many Requests' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal Server Error' },
+  UPSTREAM_ERROR: { status: 502, title: 'Bad Gateway' },
+  UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export type UpstreamService = 'ccfs' | 'ccgateway';
+
+/** What the vendor answered, when it answered with an error. Never raw vendor text. */
+export interface UpstreamDetail {
+  service: UpstreamService;
+  code: string;
+  message: string;
+}
+
+export interface GatewayErrorOptions {
+  cause?: unknown;
+  upstream?: UpstreamDetail;
+  /** Seconds, for 429 and 503 answers. */
+  retryAfterSec?: number;
+  /** Extra response headers (WWW-Authenticate). */
+  headers?: Readonly<Record<string, string>>;
+  /** Log this at error level even though its status is below 500 (an operator problem). */
+  operatorAlert?: boolean;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly upstream: UpstreamDetail | undefined;
+  readonly retryAfterSec: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly operatorAlert: boolean;
+
+  constructor(code: ErrorCode, detail: string, options: GatewayErrorOptions = {}) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.upstream = options.upstream;
+    this.retryAfterSec = options.retryAfterSec;
+    this.headers = options.headers ?? {};
+    this.operatorAlert = options.operatorAlert ?? false;
+  }
+}
+
+export const isGatewayError = (err: unknown): err is GatewayError => err instanceof GatewayError;
+
+export const invalidRequest = (detail: string): GatewayError => new GatewayError('INVALID_REQUEST', detail);
+export const pathForbidden = (detail: string): GatewayError => new GatewayError('PATH_FORBIDDEN', detail);
