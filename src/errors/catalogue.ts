@@ -67,3 +67,11 @@ export const isGatewayError = (err: unknown): err is GatewayError => err instanc
 
 export const invalidRequest = (detail: string): GatewayError => new GatewayError('INVALID_REQUEST', detail);
 export const pathForbidden = (detail: string): GatewayError => new GatewayError('PATH_FORBIDDEN', detail);
+
+/** The caller went away: nothing is answered, the upstream request is aborted, and it is not an error of ours. */
+export class ClientGoneError extends Error {
+  constructor(cause?: unknown) {
+    super('client went away', { cause });
+    this.name = 'ClientGoneError';
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * createApp(deps): the HTTP application, never listening. Order: request id, logging, security
+ * headers, routers, not-found, the one error handler.
+ */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { requestContext } from './edge/context.js';
+import { createHttpLogger } from './edge/logging.js';
+import { errorHandler, notFound } from './edge/errors.js';
+import { opsRouter } from './routes/ops.js';
+import { recordingsRouter } from './routes/recordings.js';
+import { ivrFilesRouter } from './routes/ivr-files.js';
+import type { RouteDeps } from './routes/deps.js';
+
+export interface AppDeps extends RouteDeps {
+  logger: Logger;
+  /** Express "trust proxy": false means the socket address is the client. */
+  trustProxy: boolean | number | string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy);
+  app.use(requestContext);
+  app.use(createHttpLogger(deps.logger));
+  // Playback URLs are embedded by web apps of other origins (<audio src>); bearer tokens, not
+  // cookies, guard everything else, so cross-origin embedding leaks nothing.
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, hsts: false }));
+  app.use(opsRouter(deps));
+  app.use(recordingsRouter(deps));
+  app.use(ivrFilesRouter(deps));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Principal } from '../domain/principal.js';
+
+/** Per-request state: the one typed object on `res.locals`. */
+export interface RequestContext {
+  requestId: string;
+  principal?: Principal;
+  /** Route template for logs and metrics (never the raw path). */
+  route?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Contract section 5: take the caller's X-Request-Id when it is well-formed, else make one. */
+export function requestContext(req: Request, res: Response, next: NextFunction): void {
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  const ctx: RequestContext = { requestId };
+  res.locals.ctx = ctx;
+  res.setHeader('X-Request-Id', requestId);
+  next();
+}
+
+export function getContext(res: Response): RequestContext {
+  return res.locals.ctx as RequestContext;
+}
+
+export function getPrincipal(res: Response): Principal {
+  const p = getContext(res).principal;
+  if (!p) throw new Error('route reached without authentication');
+  return p;
+}

@@ -1,0 +1,67 @@
+/**
+ * pino-http with a request id on every line, 5xx at error and 4xx at info, and no secret on any
+ * line: requests are serialised field by field (no headers but a few harmless ones), playback ids
+ * are masked in URLs, and a redact list catches the rest.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pinoHttp, type Options } from 'pino-http';
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { ClientGoneError } from '../errors/catalogue.js';
+import type { RequestContext } from './context.js';
+
+export const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  'headers.authorization', 'headers.guid', 'headers.cookie', 'headers["set-cookie"]', 'headers["set-guid"]',
+  '*.authorization', '*.Authorization', '*.ak', '*.sk', '*.password', '*.secret', '*.guid', '*.token', '*.cookie',
+  'ak', 'sk', 'password', 'secret', 'guid', 'token', 'cookie', 'authorization',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const opts: LoggerOptions = {
+    level,
+    base: { service: 'cc-file-gateway' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return destination ? pino(opts, destination) : pino(opts);
+}
+
+/** Playback ids are credentials (contract 3.4): never in a log line. */
+export function safeUrl(url: string): string {
+  return url.replace(/(\/v1\/recordings\/playback\/)[^/?#]+/, '$1[redacted]');
+}
+
+const ctxOf = (res: ServerResponse): RequestContext | undefined => (res as unknown as { locals?: { ctx?: RequestContext } }).locals?.ctx;
+
+export function createHttpLogger(logger: Logger) {
+  const options: Options = {
+    logger,
+    genReqId: (_req, res) => ctxOf(res)?.requestId ?? 'unknown',
+    customAttributeKeys: { reqId: 'requestId' },
+    quietReqLogger: true,
+    wrapSerializers: false,
+    serializers: {
+      req: (req: IncomingMessage & { originalUrl?: string }) => ({
+        method: req.method,
+        url: safeUrl(req.originalUrl ?? req.url ?? ''),
+        remoteAddress: req.socket?.remoteAddress,
+        userAgent: req.headers['user-agent'],
+      }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode, contentLength: res.getHeader('content-length') }),
+      err: pino.stdSerializers.err,
+    },
+    customProps: (_req, res) => {
+      const ctx = ctxOf(res);
+      return ctx?.principal ? { tenant: ctx.principal.tenantId, sub: ctx.principal.subject, route: ctx.route } : { route: ctx?.route };
+    },
+    customLogLevel: (_req, res, err) => {
+      const streamError = (res as unknown as { locals?: { streamError?: unknown } }).locals?.streamError;
+      if (streamError instanceof ClientGoneError) return 'info';
+      if (res.statusCode >= 500 || (err && !(err instanceof ClientGoneError)) || streamError) return 'error';
+      return 'info';
+    },
+    customSuccessMessage: (req, res) => `${req.method} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${res.statusCode} failed`,
+  };
+  return pinoHttp(options);
+}

@@ -1,0 +1,119 @@
+/**
+ * Builds every long-lived dependency from a validated config and wires them into createApp.
+ * main.ts, demo.ts, the tests and the benchmark all start the gateway through here.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { GatewayConfig, TenantConfig, UpstreamConfig } from './config/schema.js';
+import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
+import { derivePlaybackKey } from './domain/playback-id.js';
+import { createAuthenticator, type Authenticator } from './edge/authenticate.js';
+import { createApp, type AppDeps } from './app.js';
+import { createTransports } from './upstream/transport.js';
+import { createCcfsClient, type CcfsTenant } from './upstream/ccfs.js';
+import { createReadinessProbe } from './upstream/health.js';
+import type { CcfsClient, ReadinessProbe } from './upstream/ports.js';
+
+export interface GatewayOptions {
+  logger: Logger;
+  now?: () => number;
+  /** Replace parts of the dependency graph (tests). */
+  overrides?: Partial<Pick<AppDeps, 'ccfs' | 'authenticator' | 'readiness'>>;
+}
+
+export interface Gateway {
+  deps: AppDeps;
+  server: Server;
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish within `graceMs`, then closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function mergeUpstream(base: UpstreamConfig, override: Partial<UpstreamConfig> | undefined): UpstreamConfig {
+  return { ...base, ...Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined)) };
+}
+
+function ccfsUpstreamOf(config: GatewayConfig, t: TenantConfig): UpstreamConfig {
+  return mergeUpstream(config.upstreams.ccfs, t.upstreams?.ccfs);
+}
+
+export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gateway {
+  const now = opts.now ?? Date.now;
+  const transports = createTransports();
+  const ccfsTenants = new Map<string, CcfsTenant>(config.tenants.map((t) => [t.id, {
+    ak: t.ccfs.ak,
+    sk: t.ccfs.sk,
+    endpoint: transports.endpoint('ccfs', ccfsUpstreamOf(config, t), t.upstreams?.ccfs ? `tenant:${t.id}` : 'default'),
+  }]));
+  const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
+  const ccfs: CcfsClient = opts.overrides?.ccfs ?? createCcfsClient({ tenants: ccfsTenants, now, logger: opts.logger });
+  const authenticator: Authenticator = opts.overrides?.authenticator ?? createAuthenticator(config.auth, new Set(tenants.keys()));
+  let draining = false;
+  const baseReadiness = opts.overrides?.readiness ?? createReadinessProbe(() => transports.all());
+  const readiness: ReadinessProbe = {
+    async check() {
+      const list = await baseReadiness.check();
+      return draining ? [...list, { name: 'shutdown', ok: false, detail: 'draining' }] : list;
+    },
+  };
+
+  const deps: AppDeps = {
+    logger: opts.logger,
+    trustProxy: config.server.trustProxy,
+    authenticator,
+    tenants,
+    ccfs,
+    readiness,
+    playbackKey: derivePlaybackKey(config.server.playbackSecret),
+    now,
+    jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,
+  };
+  const app = createApp(deps);
+  const server = createServer({
+    maxHeaderSize: config.server.maxHeaderBytes,
+    headersTimeout: config.server.headersTimeoutMs,
+    requestTimeout: config.server.requestTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+  }, app);
+
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  server.on('request', (_req, res) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
+  });
+
+  return {
+    deps,
+    server,
+    async listen(port = config.server.port, host = config.server.host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const a = server.address() as AddressInfo;
+      return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    },
+    async close(graceMs = config.server.shutdownGraceMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => { drained = resolve; }),
+          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await closed;
+      await transports.close();
+    },
+  };
+}

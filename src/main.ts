@@ -1,0 +1,62 @@
+/** Composition root: load and check the config, start the gateway, stop it gracefully. */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile } from './config/load.js';
+import { createLogger } from './edge/logging.js';
+import { createGateway } from './gateway.js';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { config: { type: 'string', short: 'c' }, 'check-config': { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const file = values.config ?? process.env.GATEWAY_CONFIG;
+  if (!file) {
+    process.stderr.write('usage: cc-file-gateway --config <file.yaml> [--check-config] (or set GATEWAY_CONFIG)\n');
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfigFile(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${file}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (values['check-config']) {
+    process.stdout.write(`${file}: configuration is valid (${config.tenants.length} tenants, ${config.auth.issuers.length} issuers)\n`);
+    return 0;
+  }
+  const logger = createLogger(config.logging.level);
+  const gateway = createGateway(config, { logger });
+  const url = await gateway.listen();
+  logger.info({ url }, 'cc-file-gateway listening');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, graceMs: config.server.shutdownGraceMs }, 'shutting down');
+      gateway.close().then(() => resolve(0), (err) => {
+        logger.error({ err }, 'shutdown failed');
+        resolve(1);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`unhandled rejection: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
+
+main().then((code) => {
+  process.exitCode = code;
+}, (err) => {
+  process.stderr.write(`fatal: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,80 @@
+/** Contract 3.1-3.4: call recordings by file name, by call, and browser playback. */
+import express, { Router, type Request, type Response } from 'express';
+import { CCFS_LIMITS, CCFS_PLAY_TOKEN_TTL_MS } from '../vendor/ccfs.js';
+import { GatewayError } from '../errors/catalogue.js';
+import { SCOPES } from '../domain/principal.js';
+import { baseName, callDownloadName } from '../domain/content.js';
+import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
+import { requireAuth } from '../edge/authenticate.js';
+import { getContext, getPrincipal } from '../edge/context.js';
+import { clientSignal, sendDownload } from '../edge/downloads.js';
+import { methodNotAllowed } from '../edge/errors.js';
+import { allowedPath, jsonBodyOf, optionalCcId, queryOf, requireCallId } from '../edge/validate.js';
+import type { RouteDeps } from './deps.js';
+
+/** Playback ids expire this long before the vendor token, so a started stream is never refused. */
+const PLAYBACK_SAFETY_MS = 60_000;
+
+export function recordingsRouter(deps: RouteDeps): Router {
+  const router = Router();
+  const auth = requireAuth(deps.authenticator, SCOPES.recordingsRead);
+  const tenantOf = (res: Response) => deps.tenants.get(getPrincipal(res).tenantId)!;
+  const route = (template: string) => (_req: Request, res: Response, next: () => void) => {
+    getContext(res).route = template;
+    next();
+  };
+
+  router.route('/v1/recordings')
+    .get(route('/v1/recordings'), auth, async (req, res) => {
+      const tenant = tenantOf(res);
+      const q = queryOf(req, ['fileName', 'ccId'] as const);
+      const fileName = allowedPath(tenant, 'recordings', q.fileName, 'fileName');
+      const ccId = optionalCcId(q.ccId, tenant.ccId);
+      const signal = clientSignal(res);
+      const file = await deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, signal);
+      await sendDownload(res, file, baseName(fileName));
+    })
+    .all(methodNotAllowed('GET'));
+
+  router.route('/v1/calls/:callId/recordings')
+    .get(route('/v1/calls/:callId/recordings'), auth, async (req, res) => {
+      const tenant = tenantOf(res);
+      const q = queryOf(req, ['ccId'] as const);
+      const callId = requireCallId(req.params.callId);
+      const ccId = optionalCcId(q.ccId, tenant.ccId);
+      const file = await deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, clientSignal(res));
+      await sendDownload(res, file, callDownloadName(callId, file.contentType));
+    })
+    .all(methodNotAllowed('GET'));
+
+  router.route('/v1/recordings/playback')
+    .post(route('/v1/recordings/playback'), auth, express.json({ limit: deps.jsonBodyMaxBytes, strict: true }), async (req, res) => {
+      const tenant = tenantOf(res);
+      queryOf(req, [] as const);
+      const body = jsonBodyOf(req, ['fileName'] as const);
+      if (typeof body.fileName === 'string' && body.fileName.length > CCFS_LIMITS.fileNameMax * 3) throw new GatewayError('PATH_FORBIDDEN', 'fileName is too long');
+      const fileName = allowedPath(tenant, 'recordings', body.fileName, 'fileName');
+      // Taken before the vendor call: the vendor's 30 minutes start no earlier than this.
+      const requestedAt = deps.now();
+      const { token } = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
+      const expiresAtMs = requestedAt + CCFS_PLAY_TOKEN_TTL_MS - PLAYBACK_SAFETY_MS;
+      const id = sealPlaybackId(deps.playbackKey, { tenantId: tenant.id, vendorToken: token, fileName, expiresAtMs });
+      const url = `/v1/recordings/playback/${id}`;
+      res.status(201).setHeader('Location', url).setHeader('Cache-Control', 'no-store').json({ url, expiresAt: new Date(expiresAtMs).toISOString() });
+    })
+    .all(methodNotAllowed('POST'));
+
+  router.route('/v1/recordings/playback/:playbackId')
+    .get(route('/v1/recordings/playback/:playbackId'), async (req, res) => {
+      const opened = openPlaybackId(deps.playbackKey, req.params.playbackId ?? '', deps.now());
+      if (!opened.ok || !deps.tenants.has(opened.grant.tenantId)) {
+        throw new GatewayError('PLAYBACK_EXPIRED', 'unknown or expired playback id');
+      }
+      const { grant } = opened;
+      const file = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
+      await sendDownload(res, file, baseName(grant.fileName));
+    })
+    .all(methodNotAllowed('GET'));
+
+  return router;
+}

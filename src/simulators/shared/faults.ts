@@ -1,0 +1,96 @@
+/**
+ * Fault injection shared by both simulators. A fault is queued, matched by operation, and
+ * consumed by the requests it applies to, so a test says exactly which call misbehaves.
+ */
+import type { ServerResponse } from 'node:http';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+
+export interface FaultSpec {
+  /** Operation name to match (e.g. `downloadRecord`, `recordfile`); any when absent. */
+  operation?: string;
+  /** How many matching requests it applies to (default 1; Infinity for all). */
+  times?: number;
+  /** Chance (0..1) that a matching request is affected; default 1. */
+  probability?: number;
+  /** Wait this long before answering. */
+  latencyMs?: number;
+  /** Answer with this HTTP status and a short HTML body (a load balancer's error page). */
+  status?: number;
+  /** Answer 200 with a body the vendor would never send (truncated JSON). */
+  malformed?: boolean;
+  /** Send the headers (with the full Content-Length) and this many body bytes, then reset the socket. */
+  resetAfterBytes?: number;
+  /** Send this many body bytes, then go silent with the socket open. */
+  stallAfterBytes?: number;
+  /** Answer with this vendor result code instead of the real outcome. */
+  resultCode?: string;
+}
+
+export class FaultInjector {
+  private queue: Array<FaultSpec & { left: number }> = [];
+  private readonly random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.random = random;
+  }
+
+  add(spec: FaultSpec): void {
+    this.queue.push({ ...spec, left: spec.times ?? 1 });
+  }
+
+  clear(): void {
+    this.queue = [];
+  }
+
+  /** The fault that applies to this request, if any; consumes one use of it. */
+  take(operation: string): FaultSpec | undefined {
+    const f = this.queue.find((q) => q.left > 0 && (q.operation === undefined || q.operation === operation));
+    if (!f) return undefined;
+    f.left -= 1;
+    if (f.probability !== undefined && this.random() >= f.probability) return undefined;
+    return f;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Passes bytes through until a budget is spent, then cuts the connection or goes silent. */
+export function byteBudget(res: ServerResponse, fault: FaultSpec | undefined): Transform | undefined {
+  const limit = fault?.resetAfterBytes ?? fault?.stallAfterBytes;
+  if (limit === undefined) return undefined;
+  let sent = 0;
+  let tripped = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      if (tripped) return cb();
+      const room = limit - sent;
+      if (chunk.length < room) {
+        sent += chunk.length;
+        return cb(null, chunk);
+      }
+      tripped = true;
+      this.push(chunk.subarray(0, room));
+      sent = limit;
+      if (fault?.resetAfterBytes !== undefined) {
+        // Let the partial bytes reach the socket, then reset it mid-body.
+        setTimeout(() => res.socket?.resetAndDestroy?.() ?? res.socket?.destroy(), 20);
+      }
+      cb();
+    },
+    flush(cb) {
+      // A stalled or reset body never ends cleanly.
+      if (!tripped) cb();
+    },
+  });
+}
+
+/** Pipes a body through the fault's byte budget, if it has one. */
+export function sendBody(res: ServerResponse, body: Readable, fault: FaultSpec | undefined): void {
+  const budget = byteBudget(res, fault);
+  body.on('error', () => res.destroy());
+  if (budget) body.pipe(budget).pipe(res);
+  else body.pipe(res);
+  res.on('close', () => {
+    if (!res.writableFinished) body.destroy();
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * CC-FS client: builds the vendor envelope, signs it (auth-v2, cc-protocol 1), sends it through
+ * the tenant's pool, and tells a file answer from a JSON error answer by the bytes themselves,
+ * since playVoice sends its errors as octet-stream (cc-protocol 3.6, 5.8).
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData } from '../vendor/ccfs.js';
+import { GatewayError } from '../errors/catalogue.js';
+import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
+import { authorization, formatTimestamp } from './signing/auth-v2.js';
+import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
+import { readAtLeast, readSmall } from './body.js';
+import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './ccfs-errors.js';
+import type { CcfsClient, UpstreamFile } from './ports.js';
+
+export interface CcfsTenant {
+  ak: string;
+  sk: string;
+  endpoint: UpstreamEndpoint;
+}
+
+export interface CcfsClientDeps {
+  tenants: ReadonlyMap<string, CcfsTenant>;
+  now: () => number;
+  logger: Logger;
+}
+
+/** A JSON error body is small; anything bigger that starts with `{` is treated as a file. */
+const MAX_JSON_ANSWER = 64 * 1024;
+
+type ResponseData = Dispatcher.ResponseData;
+
+export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): CcfsClient {
+  const tenant = (id: string): CcfsTenant => {
+    const t = tenants.get(id);
+    if (!t) throw new Error(`no CC-FS credentials for tenant ${id}`);
+    return t;
+  };
+
+  async function post(tenantId: string, operation: string, msgBody: object, signal: AbortSignal, query?: Record<string, string>): Promise<ResponseData> {
+    const t = tenant(tenantId);
+    const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
+    const path = `${CCFS_BASE_PATH}/${operation}`;
+    const headers = { host: t.endpoint.host, 'content-type': CCFS_REQUEST_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(body)) };
+    const auth = authorization({ ak: t.ak, timestamp: formatTimestamp(now()), method: 'POST', path, query, headers, body }, t.sk);
+    const qs = query ? `?${new URLSearchParams(query).toString()}` : '';
+    try {
+      return await t.endpoint.pool.request({ method: 'POST', path: path + qs, headers: { ...headers, authorization: auth }, body, signal });
+    } catch (err) {
+      throw toUpstreamError(err, 'ccfs', signal);
+    }
+  }
+
+  function refuseNon200(res: ResponseData, operation: string): void {
+    if (res.statusCode === 200) return;
+    res.body.dump().catch(() => undefined);
+    if (res.statusCode === 401) {
+      logger.error({ operation, upstreamStatus: 401 }, 'CC-FS refused the auth-v2 signature: check the tenant AK/SK, signedHost and clock');
+      throw signatureRefused(operation);
+    }
+    throw upstreamHttpStatus('ccfs', operation, res.statusCode);
+  }
+
+  function resultOf(buf: Buffer): CcfsResult | undefined {
+    try {
+      const parsed: unknown = JSON.parse(buf.toString('utf8'));
+      if (parsed && typeof parsed === 'object' && typeof (parsed as CcfsResult).resultCode === 'string') return parsed as CcfsResult;
+    } catch {
+      /* not JSON */
+    }
+    return undefined;
+  }
+
+  async function fileAnswer(res: ResponseData, operation: string, signal: AbortSignal): Promise<UpstreamFile> {
+    refuseNon200(res, operation);
+    const declared = String(res.headers['content-type'] ?? '').toLowerCase();
+    const lengthHeader = res.headers['content-length'];
+    const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    try {
+      const { head, ended } = await readAtLeast(res.body, MIN_SNIFF_BYTES, MAX_JSON_ANSWER);
+      const looksJson = declared.includes('json') || head.subarray(0, 16).toString('latin1').trimStart().startsWith('{');
+      if (looksJson && (contentLength === undefined || contentLength <= MAX_JSON_ANSWER)) {
+        const whole = ended ? head : Buffer.concat([head, await readSmall(res.body, MAX_JSON_ANSWER - head.length)]);
+        const result = resultOf(whole);
+        if (result) throw result.resultCode === '0' ? malformedAnswer('ccfs', operation) : ccfsResultError(result.resultCode, operation);
+        if (declared.includes('json')) throw malformedAnswer('ccfs', operation);
+        return { contentType: sniffContentType(whole), contentLength, head: whole, rest: res.body };
+      }
+      return { contentType: sniffContentType(head), contentLength, head, rest: res.body };
+    } catch (err) {
+      res.body.destroy();
+      throw toUpstreamError(err, 'ccfs', signal);
+    }
+  }
+
+  async function jsonAnswer<D>(res: ResponseData, operation: string, signal: AbortSignal): Promise<D> {
+    refuseNon200(res, operation);
+    let buf: Buffer;
+    try {
+      buf = await readSmall(res.body, MAX_JSON_ANSWER);
+    } catch (err) {
+      throw (err as { code?: string }).code === 'BODY_TOO_LARGE' ? malformedAnswer('ccfs', operation, err) : toUpstreamError(err, 'ccfs', signal);
+    }
+    const result = resultOf(buf);
+    if (!result) throw malformedAnswer('ccfs', operation);
+    if (result.resultCode !== '0') throw ccfsResultError(result.resultCode, operation);
+    return result.resultData as D;
+  }
+
+  return {
+    async downloadRecord(tenantId, query, signal) {
+      const msgBody = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.downloadRecord, msgBody, signal), 'downloadRecord', signal);
+    },
+
+    async requestPlayVoice(tenantId, fileName, signal) {
+      const res = await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, { fileName }, signal);
+      const data = await jsonAnswer<PlayVoiceTokenData | null>(res, 'requestPlayVoice', signal);
+      if (!data || typeof data.token !== 'string' || data.token === '' || data.token.length > 512) throw malformedAnswer('ccfs', 'requestPlayVoice');
+      return { token: data.token };
+    },
+
+    async playVoice(tenantId, token, signal) {
+      // The vendor lists no Authorization for playVoice: the token is the credential (cc-protocol 3.6).
+      const t = tenant(tenantId);
+      const qs = new URLSearchParams({ t: String(now()), version: CCFS_ENVELOPE_VERSION, st: token }).toString();
+      let res: ResponseData;
+      try {
+        res = await t.endpoint.pool.request({ method: 'GET', path: `${CCFS_BASE_PATH}/${CCFS_OPERATIONS.playVoice}?${qs}`, headers: { host: t.endpoint.host }, signal });
+      } catch (err) {
+        throw toUpstreamError(err, 'ccfs', signal);
+      }
+      return fileAnswer(res, 'playVoice', signal);
+    },
+
+    async ivrDownloadFile(tenantId, { filePath, directory }, signal) {
+      const msgBody = directory ? { filePath, mode: 1 } : { filePath };
+      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.ivrDownloadFile, msgBody, signal), 'ivr/downloadFile', signal);
+    },
+  };
+}
+

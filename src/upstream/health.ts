@@ -1,0 +1,48 @@
+/**
+ * Readiness of the vendor endpoints: a TCP connect to each, cached briefly so that a busy probe
+ * does not become load on the vendor. Unauthenticated HTTP calls would fill the vendor's logs.
+ */
+import { connect } from 'node:net';
+import type { DependencyStatus, ReadinessProbe } from './ports.js';
+import type { UpstreamEndpoint } from './transport.js';
+
+function reachable(origin: string, timeoutMs: number): Promise<string | undefined> {
+  const url = new URL(origin);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port, timeout: timeoutMs });
+    const done = (err?: string) => {
+      socket.destroy();
+      resolve(err);
+    };
+    socket.once('connect', () => done());
+    socket.once('timeout', () => done('connect timed out'));
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? 'connect failed'));
+  });
+}
+
+export interface ExtraCheck {
+  (): DependencyStatus[] | Promise<DependencyStatus[]>;
+}
+
+export function createReadinessProbe(endpoints: () => UpstreamEndpoint[], extra: ExtraCheck[] = [], cacheMs = 2000): ReadinessProbe {
+  let cached: { at: number; value: Promise<DependencyStatus[]> } | undefined;
+  return {
+    check() {
+      const now = Date.now();
+      if (!cached || now - cached.at > cacheMs) {
+        const value = (async () => {
+          const seen = new Set<string>();
+          const checks = endpoints().filter((ep) => !seen.has(ep.origin) && seen.add(ep.origin)).map(async (ep): Promise<DependencyStatus> => {
+            const err = await reachable(ep.origin, Math.min(ep.config.connectTimeoutMs, 2000));
+            return { name: `${ep.service}:${ep.label}`, ok: err === undefined, ...(err ? { detail: err } : {}) };
+          });
+          const more = await Promise.all(extra.map((fn) => fn()));
+          return [{ name: 'config', ok: true }, ...(await Promise.all(checks)), ...more.flat()];
+        })();
+        cached = { at: now, value };
+      }
+      return cached.value;
+    },
+  };
+}

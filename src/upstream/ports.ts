@@ -1,0 +1,35 @@
+/**
+ * The narrow interfaces routes depend on. Routes never see credentials, pools or vendor URLs:
+ * they name a tenant and what they want, and get a file stream or a result back.
+ */
+import type { Readable } from 'node:stream';
+
+/** A vendor file answer whose first bytes were read to decide what it is. */
+export interface UpstreamFile {
+  /** From the bytes themselves (contract section 3). */
+  contentType: string;
+  /** From the vendor's Content-Length, when it gave one. */
+  contentLength: number | undefined;
+  /** Bytes already read from the body; they come before `rest`. */
+  head: Buffer;
+  /** The remainder of the body, still streaming; destroying it aborts the vendor request. */
+  rest: Readable;
+}
+
+export interface CcfsClient {
+  downloadRecord(tenantId: string, query: { fileName?: string; callId?: string; ccId?: string }, signal: AbortSignal): Promise<UpstreamFile>;
+  requestPlayVoice(tenantId: string, fileName: string, signal: AbortSignal): Promise<{ token: string }>;
+  playVoice(tenantId: string, token: string, signal: AbortSignal): Promise<UpstreamFile>;
+  ivrDownloadFile(tenantId: string, query: { filePath: string; directory: boolean }, signal: AbortSignal): Promise<UpstreamFile>;
+}
+
+/** One dependency as `/readyz` reports it. */
+export interface DependencyStatus {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface ReadinessProbe {
+  check(): Promise<DependencyStatus[]>;
+}

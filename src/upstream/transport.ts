@@ -1,0 +1,73 @@
+/**
+ * One undici pool per distinct vendor endpoint, with the timeouts of the config, and the one
+ * place where socket and undici errors become gateway errors (with their cause kept).
+ */
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import type { UpstreamConfig } from '../config/schema.js';
+import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
+
+export interface UpstreamEndpoint {
+  service: UpstreamService;
+  /** A name for readiness and metrics that reveals no address: `default` or `tenant:<id>`. */
+  label: string;
+  pool: Pool;
+  /** The Host header value sent (and, for CC-FS, signed). */
+  host: string;
+  origin: string;
+  config: UpstreamConfig;
+}
+
+export interface Transports {
+  endpoint(service: UpstreamService, cfg: UpstreamConfig, label: string): UpstreamEndpoint;
+  all(): UpstreamEndpoint[];
+  close(): Promise<void>;
+}
+
+export function createTransports(): Transports {
+  const pools = new Map<string, UpstreamEndpoint>();
+  return {
+    endpoint(service, cfg, label) {
+      const key = JSON.stringify([service, cfg]);
+      let ep = pools.get(key);
+      if (!ep) {
+        const url = new URL(cfg.baseUrl);
+        const pool = new Pool(url.origin, {
+          connections: cfg.connections,
+          pipelining: 1,
+          keepAliveTimeout: cfg.keepAliveTimeoutMs,
+          keepAliveMaxTimeout: cfg.keepAliveTimeoutMs,
+          headersTimeout: cfg.headersTimeoutMs,
+          bodyTimeout: cfg.idleTimeoutMs,
+          connect: { timeout: cfg.connectTimeoutMs, ...(cfg.caFile ? { ca: readFileSync(cfg.caFile) } : {}) },
+        });
+        // Hosts are signed as ip:port even for default ports (cc-protocol 5.3).
+        const host = cfg.signedHost ?? `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+        ep = { service, label, pool, host, origin: url.origin, config: cfg };
+        pools.set(key, ep);
+      }
+      return ep;
+    },
+    all: () => [...pools.values()],
+    async close() {
+      await Promise.all([...pools.values()].map((ep) => ep.pool.close().catch(() => ep.pool.destroy())));
+    },
+  };
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/** Translates a failure talking to a vendor into a gateway error, keeping the cause. */
+export function toUpstreamError(err: unknown, service: UpstreamService, signal?: AbortSignal): Error {
+  if (err instanceof GatewayError || err instanceof ClientGoneError) return err;
+  if (signal?.aborted) return new ClientGoneError(err);
+  const code = (err as { code?: string }).code ?? '';
+  const name = service === 'ccfs' ? 'CC-FS' : 'CC-Gateway';
+  if (UNREACHABLE.has(code)) return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} cannot be reached`, { cause: err, retryAfterSec: 5 });
+  if (TIMEOUT.has(code)) return new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time`, { cause: err });
+  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+    return new GatewayError('UPSTREAM_ERROR', `TLS to ${name} failed`, { cause: err, operatorAlert: true });
+  }
+  return new GatewayError('UPSTREAM_ERROR', `${name} connection failed`, { cause: err });
+}
