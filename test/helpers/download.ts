@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+
+export interface DownloadResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  bytes: number;
+  sha256: string;
+  /** Set when the connection ended before a complete body. */
+  error?: Error;
+}
+
+/** A plain client that hashes as it reads, so no test holds a large body in memory. */
+export function download(url: string, headers: Record<string, string> = {}, opts: { abortAfterBytes?: number } = {}): Promise<DownloadResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, agent: false }, (res) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      let settled = false;
+      const finish = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, sha256: hash.digest('hex'), ...(error ? { error } : {}) });
+      };
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        hash.update(c);
+        if (opts.abortAfterBytes !== undefined && bytes >= opts.abortAfterBytes) {
+          req.destroy();
+          finish(new Error('aborted by the test'));
+        }
+      });
+      res.on('end', () => finish(res.complete ? undefined : new Error('incomplete body')));
+      res.on('error', (e) => finish(e));
+      res.on('aborted', () => finish(new Error('aborted')));
+    });
+    req.on('error', (e) => reject(e));
+    req.end();
+  });
+}
