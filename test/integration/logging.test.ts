@@ -18,7 +18,7 @@ test('no secret appears in any log line, and every request line carries its requ
     request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${token}x`),
     request(s.url).post('/v1/recordings/playback').set('authorization', `Bearer ${token}`).set('cookie', 'session=cookie-secret').send({ fileName: SEED.acme.recording }),
   ];
-  const responses = [];
+  const responses: request.Response[] = [];
   for (const c of calls) responses.push(await c);
   for (const r of responses) requestIds.push(r.headers['x-request-id']!);
   const played = await request(s.url).get(responses[3]!.body.url);

@@ -1,0 +1,38 @@
+/** The demo's printed curl lines work when run by a shell, as the README promises. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDemo, type Demo } from '../../src/demo/start.js';
+import { captureLogger } from '../helpers/logs.js';
+
+// Async only: the gateway answering these shells runs in this very process.
+const run = promisify(execFile);
+const outDir = mkdtempSync(join(tmpdir(), 'demo-out-'));
+let demo: Demo;
+before(async () => { demo = await startDemo({ port: 0, logger: captureLogger().logger, outDir }); });
+after(async () => { await demo.close(); });
+
+test('every route has a curl line, and each one succeeds in a shell', async () => {
+  for (const route of ['/v1/recordings?', '/v1/calls/', '/v1/recordings/playback\'', '/v1/recordings/playback/', '/v1/ivr-files?path', '/v1/ivr-files?dir', '/healthz', '/readyz', '/openapi.json']) {
+    assert.ok(demo.curlLines.some((l) => l.includes(route)), route);
+  }
+  for (const line of demo.curlLines) {
+    assert.match(line, /^curl /);
+    await run('bash', ['-c', line]);
+  }
+  const wav = readFileSync(join(outDir, '4411223.wav'));
+  assert.equal(wav.toString('latin1', 0, 4), 'RIFF');
+  assert.equal(wav.readUInt16LE(20), 6, 'A-law');
+  assert.ok(statSync(join(outDir, 'playback.wav')).size > 1000);
+  assert.deepEqual([...readFileSync(join(outDir, 'call-two-recordings.zip')).subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04]);
+});
+
+test('npm run token mints a token the demo gateway accepts', async () => {
+  const token = (await run(process.execPath, ['--import', 'tsx', 'src/tools/mint-token.ts', '--tenant', 'globex', '--scope', 'recordings:read'])).stdout.trim();
+  const out = (await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${token}`, `${demo.url}/v1/recordings?fileName=${encodeURIComponent('Y:/54/0/20261125/2001/5500001.V3')}`])).stdout;
+  assert.equal(out, '200');
+});

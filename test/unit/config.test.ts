@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
+
+const example = readFileSync(new URL('../../../shared/spec/config.example.yaml', import.meta.url), 'utf8');
+const exampleEnv = {
+  LEGACY_SSO_JWT_SECRET: 'legacy-secret-0123456789abcdefghijklmnopq',
+  ACME_CCFS_AK: 'ak1', ACME_CCFS_SK: 'sk1', ACME_AGENT_2001_PASSWORD: 'pw', GLOBEX_CCFS_AK: 'ak2', GLOBEX_CCFS_SK: 'sk2',
+  PLAYBACK_SECRET: 'playback-secret-0123456789abcdefghijkl',
+};
+// The contract's example leaves out what only this gateway needs (the playback key) and names CA files that do not exist here.
+const exampleHere = example
+  .replace('  shutdownGraceMs: 30000', '  shutdownGraceMs: 30000\n  playbackSecret: ${PLAYBACK_SECRET}')
+  .replace(/^\s*caFile: .*$/gm, '');
+
+const issuesOf = (fn: () => unknown): string[] => {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return [...err.issues];
+  }
+  assert.fail('expected a ConfigError');
+};
+
+test('the contract\'s example config (plus a playback secret) is valid, with defaults filled', () => {
+  const cfg = parseConfigText(exampleHere, exampleEnv);
+  assert.equal(cfg.tenants.length, 2);
+  assert.equal(cfg.tenants[0]!.ccfs.sk, 'sk1');
+  assert.equal(cfg.tenants[1]!.pathRules.recordings, DEFAULT_PATH_RULES.recordings);
+  assert.equal(cfg.tenants[1]!.limits.uploadMaxBytes, 5 * 1024 * 1024);
+  assert.equal(cfg.auth.clockToleranceSec, 30);
+  assert.equal(cfg.upstreams.ccfs.signedHost, '10.0.0.10:28443');
+  assert.ok(Object.isFrozen(cfg) && Object.isFrozen(cfg.tenants[0]));
+});
+
+test('every missing environment variable is reported at once, naming its key', () => {
+  const issues = issuesOf(() => parseConfigText(exampleHere, { ...exampleEnv, ACME_CCFS_SK: undefined, GLOBEX_CCFS_AK: undefined }));
+  assert.ok(issues.some((i) => i.startsWith('tenants[0].ccfs.sk: environment variable ACME_CCFS_SK is not set')), issues.join('\n'));
+  assert.ok(issues.some((i) => i.startsWith('tenants[1].ccfs.ak: environment variable GLOBEX_CCFS_AK is not set')), issues.join('\n'));
+});
+
+test('${file:...} reads a secret file (trailing newline trimmed); a missing file names its key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  writeFileSync(join(dir, 'sk'), 'from-a-file\n');
+  const text = exampleHere.replace('${ACME_CCFS_SK}', `\${file:${join(dir, 'sk')}}`);
+  assert.equal(parseConfigText(text, exampleEnv).tenants[0]!.ccfs.sk, 'from-a-file');
+  const issues = issuesOf(() => parseConfigText(exampleHere.replace('${ACME_CCFS_SK}', '${file:/nonexistent/sk}'), exampleEnv));
+  assert.ok(issues.some((i) => i.startsWith('tenants[0].ccfs.sk: cannot read file /nonexistent/sk')));
+});
+
+test('a secret written inline in the file is refused', () => {
+  const issues = issuesOf(() => parseConfigText(exampleHere.replace('${ACME_CCFS_SK}', 'plain-text-sk'), exampleEnv));
+  assert.deepEqual(issues.filter((i) => i.includes('inline') || i.includes('not written')), ['tenants[0].ccfs.sk: a secret must be given as ${ENV_VAR} or ${file:/path}, not written in the file']);
+});
+
+test('schema problems are all reported with their paths, cross-field checks included', () => {
+  const broken = exampleHere
+    .replace('port: 8080', 'port: 99999')
+    .replace('vdnIds: [54, 55]', 'vdnIds: [53, 55]')
+    .replace('algorithms: [HS256]', 'algorithms: [RS256]')
+    .replace('connections: 64', 'connections: 64\n    connectionz: 1')
+    .replace('- id: globex', '- id: acme');
+  const issues = issuesOf(() => parseConfigText(broken, exampleEnv));
+  const expectPrefix = (p: string) => assert.ok(issues.some((i) => i.startsWith(p)), `${p} in\n${issues.join('\n')}`);
+  expectPrefix('server.port:');
+  expectPrefix('tenants[1].vdnIds[0]: VDN 53 is already owned by tenant "acme"');
+  expectPrefix('tenants[1].id: duplicate tenant id "acme"');
+  expectPrefix('auth.issuers[1].algorithms:');
+  expectPrefix('upstreams.ccfs:');
+  assert.ok(issues.length >= 5);
+});
+
+test('an issuer needs exactly one key source, and HMAC never shares an issuer with public keys', () => {
+  const twoSources = exampleHere.replace('    secret: ${LEGACY_SSO_JWT_SECRET}', '    secret: ${LEGACY_SSO_JWT_SECRET}\n      jwksUri: https://x.test/jwks');
+  assert.ok(issuesOf(() => parseConfigText(twoSources, exampleEnv)).some((i) => i.includes('exactly one key source')));
+  const mixed = exampleHere.replace('algorithms: [RS256]', 'algorithms: [RS256, HS256]');
+  assert.ok(issuesOf(() => parseConfigText(mixed, exampleEnv)).some((i) => i.startsWith('auth.issuers[0].algorithms')));
+});
+
+test('--check-config validates a file and exits 0, or prints every issue and exits 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  writeFileSync(join(dir, 'good.yaml'), exampleHere);
+  writeFileSync(join(dir, 'bad.yaml'), exampleHere.replace('port: 8080', 'port: -1'));
+  const run = (file: string) => {
+    try {
+      return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--check-config', '--config', file], { env: { ...process.env, ...exampleEnv }, encoding: 'utf8', stdio: 'pipe' }) };
+    } catch (err) {
+      const e = err as { status: number; stderr: string };
+      return { code: e.status, out: e.stderr };
+    }
+  };
+  const good = run(join(dir, 'good.yaml'));
+  assert.equal(good.code, 0, good.out);
+  assert.match(good.out, /configuration is valid \(2 tenants, 2 issuers\)/);
+  const bad = run(join(dir, 'bad.yaml'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.out, /server\.port/);
+});
