@@ -1,0 +1,19 @@
+/** The CC-FS simulator as its own process for the benchmark; prints its URL when ready. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { CcfsSimulator } from '../src/simulators/ccfs/server.js';
+import { seedCcfs } from '../src/simulators/seed.js';
+
+const [ak, sk, sizeMiB] = [process.env.BENCH_AK!, process.env.BENCH_SK!, Number(process.env.BENCH_SIZE_MIB ?? 200)];
+const sim = new CcfsSimulator({ root: mkdtempSync(join(tmpdir(), 'bench-ccfs-')), accounts: [{ ak, sk, vdnIds: [53] }] });
+const url = await sim.listen(0, '127.0.0.1');
+await seedCcfs(sim);
+const block = randomBytes(1024 * 1024);
+block.write('RIFF\0\0\0\0WAVE', 0, 'latin1');
+await sim.store.put('Y:/53/0/20261125/1001/bench.V3', Readable.from((function* () { for (let i = 0; i < sizeMiB; i++) yield block; })()));
+// The benchmark measures throughput, not the simulator's request log.
+setInterval(() => { sim.requests.length = 0; }, 1000).unref();
+process.stdout.write(`${JSON.stringify({ url })}\n`);
