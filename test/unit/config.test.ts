@@ -7,16 +7,15 @@ import { join } from 'node:path';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
 
-const example = readFileSync(new URL('../../../shared/spec/config.example.yaml', import.meta.url), 'utf8');
+// config/example.yaml is the contract's example plus the playback secret this gateway needs.
+const example = readFileSync(new URL('../../config/example.yaml', import.meta.url), 'utf8');
 const exampleEnv = {
   LEGACY_SSO_JWT_SECRET: 'legacy-secret-0123456789abcdefghijklmnopq',
   ACME_CCFS_AK: 'ak1', ACME_CCFS_SK: 'sk1', ACME_AGENT_2001_PASSWORD: 'pw', GLOBEX_CCFS_AK: 'ak2', GLOBEX_CCFS_SK: 'sk2',
-  PLAYBACK_SECRET: 'playback-secret-0123456789abcdefghijkl',
+  GATEWAY_PLAYBACK_SECRET: 'playback-secret-0123456789abcdefghijkl',
 };
-// The contract's example leaves out what only this gateway needs (the playback key) and names CA files that do not exist here.
-const exampleHere = example
-  .replace('  shutdownGraceMs: 30000', '  shutdownGraceMs: 30000\n  playbackSecret: ${PLAYBACK_SECRET}')
-  .replace(/^\s*caFile: .*$/gm, '');
+// The example names CA files that do not exist on this machine.
+const exampleHere = example.replace(/^\s*caFile: .*$/gm, '');
 
 const issuesOf = (fn: () => unknown): string[] => {
   try {
@@ -28,7 +27,7 @@ const issuesOf = (fn: () => unknown): string[] => {
   assert.fail('expected a ConfigError');
 };
 
-test('the contract\'s example config (plus a playback secret) is valid, with defaults filled', () => {
+test('config/example.yaml (the contract\'s example plus a playback secret) is valid, with defaults filled', () => {
   const cfg = parseConfigText(exampleHere, exampleEnv);
   assert.equal(cfg.tenants.length, 2);
   assert.equal(cfg.tenants[0]!.ccfs.sk, 'sk1');
