@@ -5,10 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { cpus } from 'node:os';
 import { Pool } from 'undici';
 import autocannon from 'autocannon';
 import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';

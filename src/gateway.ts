@@ -18,8 +18,6 @@ import type { CcfsClient, ReadinessProbe } from './upstream/ports.js';
 export interface GatewayOptions {
   logger: Logger;
   now?: () => number;
-  /** Replace parts of the dependency graph (tests). */
-  overrides?: Partial<Pick<AppDeps, 'ccfs' | 'authenticator' | 'readiness'>>;
 }
 
 export interface Gateway {
@@ -47,10 +45,10 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     endpoint: transports.endpoint('ccfs', ccfsUpstreamOf(config, t), t.upstreams?.ccfs ? `tenant:${t.id}` : 'default'),
   }]));
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
-  const ccfs: CcfsClient = opts.overrides?.ccfs ?? createCcfsClient({ tenants: ccfsTenants, now, logger: opts.logger });
-  const authenticator: Authenticator = opts.overrides?.authenticator ?? createAuthenticator(config.auth, new Set(tenants.keys()));
+  const ccfs: CcfsClient = createCcfsClient({ tenants: ccfsTenants, now, logger: opts.logger });
+  const authenticator: Authenticator = createAuthenticator(config.auth, new Set(tenants.keys()));
   let draining = false;
-  const baseReadiness = opts.overrides?.readiness ?? createReadinessProbe(() => transports.all());
+  const baseReadiness = createReadinessProbe(() => transports.all());
   const readiness: ReadinessProbe = {
     async check() {
       const list = await baseReadiness.check();

@@ -140,14 +140,20 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv): GatewayCo
   const raw: unknown = doc.toJS();
   const { value, issues, referenced } = resolveReferences(raw, env);
   issues.push(...inlineSecrets(raw, referenced));
+  let cfg: GatewayConfig | undefined;
+  let schemaIssues: readonly string[] = [];
   try {
-    const cfg = parseConfig(value);
-    if (issues.length) throw new ConfigError(issues);
-    return cfg;
+    cfg = parseConfig(value);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError([...issues, ...err.issues.filter((i) => !issues.some((j) => i.startsWith(j.split(':')[0]!)))]);
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    schemaIssues = err.issues;
   }
+  // A key already reported (a missing variable) is not reported again as a missing value.
+  const keyOf = (issue: string) => issue.slice(0, issue.indexOf(':'));
+  const reported = new Set(issues.map(keyOf));
+  const all = [...issues, ...schemaIssues.filter((i) => !reported.has(keyOf(i)))];
+  if (all.length || !cfg) throw new ConfigError(all);
+  return cfg;
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {

@@ -12,7 +12,6 @@ export interface TenantPolicyInput {
   ccId?: string | undefined;
   pathRules: Readonly<Record<RuleName, string>>;
   limits: { uploadMaxBytes: number; requestsPerSecond: number; burst: number; concurrentStreams: number };
-  ccgateway?: unknown;
 }
 
 export interface TenantPolicy {
@@ -21,14 +20,13 @@ export interface TenantPolicy {
   ccId: string | undefined;
   prefixes: Readonly<Record<RuleName, readonly string[]>>;
   limits: TenantPolicyInput['limits'];
-  hasAgents: boolean;
 }
 
 export function compileTenantPolicy(t: TenantPolicyInput): TenantPolicy {
   const prefixes = Object.fromEntries(
     (Object.keys(t.pathRules) as RuleName[]).map((name) => [name, expandRule(t.pathRules[name], t.vdnIds)]),
   ) as Record<RuleName, string[]>;
-  return { id: t.id, vdnIds: t.vdnIds, ccId: t.ccId, prefixes, limits: t.limits, hasAgents: t.ccgateway !== undefined };
+  return { id: t.id, vdnIds: t.vdnIds, ccId: t.ccId, prefixes, limits: t.limits };
 }
 
 export function checkTenantPath(tenant: TenantPolicy, rule: RuleName, path: string, kind: PathKind = 'file') {

@@ -5,7 +5,7 @@
  */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
-import jwksRsa, { type JwksClient } from 'jwks-rsa';
+import jwksRsa from 'jwks-rsa';
 import type { NextFunction, Request, Response } from 'express';
 import type { GatewayConfig, IssuerConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
@@ -23,19 +23,18 @@ type KeyResolver = (kid: string | undefined) => Promise<KeyObject>;
 interface IssuerEntry {
   config: IssuerConfig;
   resolveKey: KeyResolver;
-  jwks?: JwksClient;
 }
 
 const KID = /^[A-Za-z0-9._:+/=-]{1,256}$/;
 
-function createKeyResolver(iss: IssuerConfig): { resolveKey: KeyResolver; jwks?: JwksClient } {
+function createKeyResolver(iss: IssuerConfig): KeyResolver {
   if (iss.secret !== undefined) {
     const key = createSecretKey(Buffer.from(iss.secret, 'utf8'));
-    return { resolveKey: async () => key };
+    return async () => key;
   }
   if (iss.publicKeyPem !== undefined) {
     const key = createPublicKey(iss.publicKeyPem);
-    return { resolveKey: async () => key };
+    return async () => key;
   }
   const jwks = jwksRsa({
     jwksUri: iss.jwksUri!,
@@ -46,17 +45,14 @@ function createKeyResolver(iss: IssuerConfig): { resolveKey: KeyResolver; jwks?:
     jwksRequestsPerMinute: iss.jwksRequestsPerMinute,
     timeout: 5000,
   });
-  return {
-    jwks,
-    resolveKey: async (kid) => {
-      if (kid !== undefined && !KID.test(kid)) throw invalidToken('token key id is malformed');
-      try {
-        const signingKey = await jwks.getSigningKey(kid);
-        return createPublicKey(signingKey.getPublicKey());
-      } catch (err) {
-        throw invalidToken('token key is not known to its issuer', err);
-      }
-    },
+  return async (kid) => {
+    if (kid !== undefined && !KID.test(kid)) throw invalidToken('token key id is malformed');
+    try {
+      const signingKey = await jwks.getSigningKey(kid);
+      return createPublicKey(signingKey.getPublicKey());
+    } catch (err) {
+      throw invalidToken('token key is not known to its issuer', err);
+    }
   };
 }
 
@@ -66,7 +62,7 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: ReadonlySet<string>): Authenticator {
-  const issuers = new Map<string, IssuerEntry>(auth.issuers.map((c) => [c.issuer, { config: c, ...createKeyResolver(c) }]));
+  const issuers = new Map<string, IssuerEntry>(auth.issuers.map((c) => [c.issuer, { config: c, resolveKey: createKeyResolver(c) }]));
 
   return {
     async authenticate(header) {

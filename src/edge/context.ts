@@ -6,8 +6,6 @@ import type { Principal } from '../domain/principal.js';
 export interface RequestContext {
   requestId: string;
   principal?: Principal;
-  /** Route template for logs and metrics (never the raw path). */
-  route?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;

@@ -17,31 +17,19 @@ export function clientSignal(res: Response): AbortSignal {
   return ac.signal;
 }
 
-export interface StreamOutcome {
-  bytes: number;
-  complete: boolean;
-}
-
-export async function sendDownload(res: Response, file: UpstreamFile, fileName: string): Promise<StreamOutcome> {
+export async function sendDownload(res: Response, file: UpstreamFile, fileName: string): Promise<void> {
   res.status(200);
   res.setHeader('Content-Type', file.contentType);
   res.setHeader('Content-Disposition', contentDisposition(fileName));
   res.setHeader('Cache-Control', 'no-store');
   if (file.contentLength !== undefined) res.setHeader('Content-Length', String(file.contentLength));
-  let bytes = file.head.length;
   try {
     if (file.head.length > 0) res.write(file.head);
-    const piped = pipeline(file.rest, res);
-    file.rest.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-    await piped;
-    return { bytes, complete: true };
+    await pipeline(file.rest, res);
   } catch (err) {
     // Both ways out end the same: the upstream request is torn down and the client sees a cut.
     file.rest.destroy();
     res.destroy();
     res.locals.streamError = err;
-    return { bytes, complete: false };
   }
 }

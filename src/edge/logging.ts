@@ -50,9 +50,13 @@ export function createHttpLogger(logger: Logger) {
       res: (res: ServerResponse) => ({ statusCode: res.statusCode, contentLength: res.getHeader('content-length') }),
       err: pino.stdSerializers.err,
     },
-    customProps: (_req, res) => {
-      const ctx = ctxOf(res);
-      return ctx?.principal ? { tenant: ctx.principal.tenantId, sub: ctx.principal.subject, route: ctx.route } : { route: ctx?.route };
+    // Called at the start (nothing known yet: no child logger is made) and at the end of a request.
+    // The route is Express' matched template, never the raw path.
+    customProps: (req, res) => {
+      const principal = ctxOf(res)?.principal;
+      const route = (req as IncomingMessage & { route?: { path?: string } }).route?.path;
+      if (!principal && !route) return undefined as unknown as object;
+      return principal ? { tenant: principal.tenantId, sub: principal.subject, route } : { route };
     },
     customLogLevel: (_req, res, err) => {
       const streamError = (res as unknown as { locals?: { streamError?: unknown } }).locals?.streamError;

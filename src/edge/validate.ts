@@ -1,7 +1,7 @@
 /** Input checks shared by the routes: every refusal is INVALID_REQUEST or PATH_FORBIDDEN, before any vendor call. */
 import type { Request } from 'express';
 import { invalidRequest, pathForbidden } from '../errors/catalogue.js';
-import { MAX_PATH_LENGTH, type PathKind } from '../domain/path-rules.js';
+import type { PathKind } from '../domain/path-rules.js';
 import { checkTenantPath, type RuleName, type TenantPolicy } from '../domain/tenant-policy.js';
 
 /**
@@ -18,7 +18,7 @@ export function queryOf<K extends string>(req: Request, allowed: readonly K[]): 
   return out;
 }
 
-export function requireText(value: unknown, name: string, max: number): string {
+export function requireText(value: unknown, name: string, max = Infinity): string {
   if (value === undefined || value === null) throw invalidRequest(`${name} is required`);
   if (typeof value !== 'string') throw invalidRequest(`${name} must be a string`);
   if (value === '') throw invalidRequest(`${name} must not be empty`);
@@ -40,12 +40,12 @@ export function requireCallId(value: string | undefined): string {
   return value;
 }
 
-/** Contract section 2: missing or empty is 400; anything the rule does not admit is 403. */
+/**
+ * Contract section 2: missing or empty is 400; anything the rule does not admit is 403 (over-long
+ * input included: normalisation refuses it as a path that cannot be in any rule).
+ */
 export function allowedPath(tenant: TenantPolicy, rule: RuleName, value: unknown, name: string, kind: PathKind = 'file'): string {
-  // Over-long input is a path that cannot be in any rule, not a malformed request.
-  const text = typeof value === 'string' && value.length > MAX_PATH_LENGTH * 3 ? undefined : requireText(value, name, MAX_PATH_LENGTH * 3);
-  if (text === undefined) throw pathForbidden(`${name} is too long`);
-  const d = checkTenantPath(tenant, rule, text, kind);
+  const d = checkTenantPath(tenant, rule, requireText(value, name), kind);
   if (!d.allowed) throw pathForbidden(`${name} is outside the tenant's ${rule} rule (${d.reason})`);
   return d.path;
 }

@@ -39,8 +39,6 @@ export interface GatewayErrorOptions {
   retryAfterSec?: number;
   /** Extra response headers (WWW-Authenticate). */
   headers?: Readonly<Record<string, string>>;
-  /** Log this at error level even though its status is below 500 (an operator problem). */
-  operatorAlert?: boolean;
 }
 
 export class GatewayError extends Error {
@@ -49,7 +47,6 @@ export class GatewayError extends Error {
   readonly upstream: UpstreamDetail | undefined;
   readonly retryAfterSec: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
-  readonly operatorAlert: boolean;
 
   constructor(code: ErrorCode, detail: string, options: GatewayErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
@@ -59,7 +56,6 @@ export class GatewayError extends Error {
     this.upstream = options.upstream;
     this.retryAfterSec = options.retryAfterSec;
     this.headers = options.headers ?? {};
-    this.operatorAlert = options.operatorAlert ?? false;
   }
 }
 

@@ -4,7 +4,7 @@ import { invalidRequest } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
 import { requireAuth } from '../edge/authenticate.js';
-import { getContext, getPrincipal } from '../edge/context.js';
+import { getPrincipal } from '../edge/context.js';
 import { clientSignal, sendDownload } from '../edge/downloads.js';
 import { methodNotAllowed } from '../edge/errors.js';
 import { allowedPath, queryOf } from '../edge/validate.js';
@@ -13,10 +13,7 @@ import type { RouteDeps } from './deps.js';
 export function ivrFilesRouter(deps: RouteDeps): Router {
   const router = Router();
   router.route('/v1/ivr-files')
-    .get((_req, res, next) => {
-      getContext(res).route = '/v1/ivr-files';
-      next();
-    }, requireAuth(deps.authenticator, SCOPES.ivrFilesRead), async (req, res) => {
+    .get(requireAuth(deps.authenticator, SCOPES.ivrFilesRead), async (req, res) => {
       const tenant = deps.tenants.get(getPrincipal(res).tenantId)!;
       const q = queryOf(req, ['path', 'dir'] as const);
       if ((q.path === undefined) === (q.dir === undefined)) throw invalidRequest('give exactly one of path or dir');

@@ -1,6 +1,5 @@
 /** Contract 3.9: liveness, readiness and the OpenAPI document. No authentication. */
 import { Router } from 'express';
-import { getContext } from '../edge/context.js';
 import { openApiDocument } from './openapi.js';
 import type { RouteDeps } from './deps.js';
 
@@ -8,17 +7,14 @@ export function opsRouter(deps: Pick<RouteDeps, 'readiness'>): Router {
   const router = Router();
   const doc = JSON.stringify(openApiDocument());
   router.get('/healthz', (_req, res) => {
-    getContext(res).route = '/healthz';
     res.setHeader('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    getContext(res).route = '/readyz';
     const dependencies = await deps.readiness.check();
     const ready = dependencies.every((d) => d.ok);
     res.status(ready ? 200 : 503).setHeader('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not ready', dependencies });
   });
   router.get('/openapi.json', (_req, res) => {
-    getContext(res).route = '/openapi.json';
     res.type('application/json').send(doc);
   });
   return router;

@@ -25,7 +25,6 @@ export function ccfsResultError(code: string, operation: string): GatewayError {
 export const signatureRefused = (operation: string): GatewayError =>
   new GatewayError('UPSTREAM_ERROR', `CC-FS ${operation} failed`, {
     upstream: { service: 'ccfs', code: 'HTTP 401', message: 'CC-FS refused the gateway\'s signature' },
-    operatorAlert: true,
   });
 
 export const upstreamHttpStatus = (service: 'ccfs' | 'ccgateway', operation: string, status: number): GatewayError =>

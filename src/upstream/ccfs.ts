@@ -6,7 +6,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData } from '../vendor/ccfs.js';
-import { GatewayError } from '../errors/catalogue.js';
 import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
 import { authorization, formatTimestamp } from './signing/auth-v2.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
@@ -38,6 +37,14 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     return t;
   };
 
+  async function send(t: CcfsTenant, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<ResponseData> {
+    try {
+      return await t.endpoint.pool.request(opts);
+    } catch (err) {
+      throw toUpstreamError(err, 'ccfs', opts.signal as AbortSignal);
+    }
+  }
+
   async function post(tenantId: string, operation: string, msgBody: object, signal: AbortSignal, query?: Record<string, string>): Promise<ResponseData> {
     const t = tenant(tenantId);
     const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
@@ -45,11 +52,7 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     const headers = { host: t.endpoint.host, 'content-type': CCFS_REQUEST_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(body)) };
     const auth = authorization({ ak: t.ak, timestamp: formatTimestamp(now()), method: 'POST', path, query, headers, body }, t.sk);
     const qs = query ? `?${new URLSearchParams(query).toString()}` : '';
-    try {
-      return await t.endpoint.pool.request({ method: 'POST', path: path + qs, headers: { ...headers, authorization: auth }, body, signal });
-    } catch (err) {
-      throw toUpstreamError(err, 'ccfs', signal);
-    }
+    return send(t, { method: 'POST', path: path + qs, headers: { ...headers, authorization: auth }, body, signal });
   }
 
   function refuseNon200(res: ResponseData, operation: string): void {
@@ -125,12 +128,7 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
       // The vendor lists no Authorization for playVoice: the token is the credential (cc-protocol 3.6).
       const t = tenant(tenantId);
       const qs = new URLSearchParams({ t: String(now()), version: CCFS_ENVELOPE_VERSION, st: token }).toString();
-      let res: ResponseData;
-      try {
-        res = await t.endpoint.pool.request({ method: 'GET', path: `${CCFS_BASE_PATH}/${CCFS_OPERATIONS.playVoice}?${qs}`, headers: { host: t.endpoint.host }, signal });
-      } catch (err) {
-        throw toUpstreamError(err, 'ccfs', signal);
-      }
+      const res = await send(t, { method: 'GET', path: `${CCFS_BASE_PATH}/${CCFS_OPERATIONS.playVoice}?${qs}`, headers: { host: t.endpoint.host }, signal });
       return fileAnswer(res, 'playVoice', signal);
     },
 

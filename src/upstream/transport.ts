@@ -67,7 +67,7 @@ export function toUpstreamError(err: unknown, service: UpstreamService, signal?:
   if (UNREACHABLE.has(code)) return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} cannot be reached`, { cause: err, retryAfterSec: 5 });
   if (TIMEOUT.has(code)) return new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time`, { cause: err });
   if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
-    return new GatewayError('UPSTREAM_ERROR', `TLS to ${name} failed`, { cause: err, operatorAlert: true });
+    return new GatewayError('UPSTREAM_ERROR', `TLS to ${name} failed`, { cause: err });
   }
   return new GatewayError('UPSTREAM_ERROR', `${name} connection failed`, { cause: err });
 }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { Response as AgentResponse } from 'supertest';
+
+/** A supertest `.parse()` that keeps a small binary body as a Buffer. */
+export function binaryBody(res: AgentResponse, cb: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+}
 
 export interface DownloadResult {
   status: number;

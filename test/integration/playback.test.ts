@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
+import { binaryBody as binary } from '../helpers/download.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway } from '../../src/gateway.js';
 import { SEED } from '../../src/simulators/seed.js';
@@ -14,11 +15,6 @@ let clock = Date.now();
 before(async () => { s = await startStack({ now: () => clock, sim: { now: () => clock } }); });
 after(async () => { await s.close(); });
 
-const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 async function createPlayback(tenant = 'acme', fileName: string = SEED.acme.recording) {
   const res = await request(s.url).post('/v1/recordings/playback').set('authorization', `Bearer ${s.token(tenant)}`).send({ fileName });

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
+import { binaryBody as binary } from '../helpers/download.js';
 import yauzl from 'yauzl';
 import { SEED } from '../../src/simulators/seed.js';
 import { parseVendorPath } from '../../src/simulators/ccfs/store.js';
@@ -12,11 +13,6 @@ before(async () => { s = await startStack(); });
 after(async () => { await s.close(); });
 
 const stored = (vendorPath: string) => readFileSync(s.ccfs.store.diskPath(parseVendorPath(vendorPath)!));
-const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {

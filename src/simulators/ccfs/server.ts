@@ -362,9 +362,3 @@ function isVendorWav(b: Buffer): boolean {
   }
   return false;
 }
-
-export async function startCcfsSimulator(opts: CcfsSimulatorOptions, port = 0): Promise<CcfsSimulator> {
-  const sim = new CcfsSimulator(opts);
-  await sim.listen(port);
-  return sim;
-}
