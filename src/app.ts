@@ -11,6 +11,7 @@ import { errorHandler, notFound } from './edge/errors.js';
 import { opsRouter } from './routes/ops.js';
 import { recordingsRouter } from './routes/recordings.js';
 import { ivrFilesRouter } from './routes/ivr-files.js';
+import { ccfsNativeRouter } from './routes/ccfs-native.js';
 import type { RouteDeps } from './routes/deps.js';
 
 export interface AppDeps extends RouteDeps {
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRouter(deps));
   app.use(recordingsRouter(deps));
   app.use(ivrFilesRouter(deps));
+  app.use(ccfsNativeRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

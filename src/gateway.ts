@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import type { Logger } from 'pino';
 import type { GatewayConfig, TenantConfig, UpstreamConfig } from './config/schema.js';
 import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
@@ -12,6 +13,7 @@ import { createAuthenticator, type Authenticator } from './edge/authenticate.js'
 import { createApp, type AppDeps } from './app.js';
 import { createTransports } from './upstream/transport.js';
 import { createCcfsClient, type CcfsTenant } from './upstream/ccfs.js';
+import { createCcfsNative } from './upstream/ccfs-native.js';
 import { createReadinessProbe } from './upstream/health.js';
 import type { CcfsClient, ReadinessProbe } from './upstream/ports.js';
 
@@ -46,6 +48,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   }]));
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
   const ccfs: CcfsClient = createCcfsClient({ tenants: ccfsTenants, now, logger: opts.logger });
+  const ccfsNative = createCcfsNative({ tenants: ccfsTenants, now, logger: opts.logger });
   const authenticator: Authenticator = createAuthenticator(config.auth, new Set(tenants.keys()));
   let draining = false;
   const baseReadiness = createReadinessProbe(() => transports.all());
@@ -62,10 +65,12 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     authenticator,
     tenants,
     ccfs,
+    ccfsNative,
     readiness,
     playbackKey: derivePlaybackKey(config.server.playbackSecret),
     now,
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,
+    spoolDir: config.server.spoolDir ?? tmpdir(),
   };
   const app = createApp(deps);
   const server = createServer({
@@ -74,6 +79,13 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     requestTimeout: config.server.requestTimeoutMs,
     keepAliveTimeout: config.server.keepAliveTimeoutMs,
   }, app);
+
+  // An upload answers `100 Continue` only after its headers passed the checks (contract 3.6:
+  // refused before a byte is read); every other request gets it at once, as Node would.
+  server.on('checkContinue', (req, res) => {
+    if (!(req.method === 'POST' && (req.url ?? '').split('?')[0] === '/v1/ivr-files')) res.writeContinue();
+    server.emit('request', req, res);
+  });
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -111,6 +123,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       }
       server.closeAllConnections();
       await closed;
+      ccfsNative.close();
       await transports.close();
     },
   };

@@ -140,6 +140,8 @@ const serverSchema = z.strictObject({
   maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384),
   /** Key from which playback ids are sealed (AES-256-GCM); share it across instances. */
   playbackSecret: z.string().min(32, 'must be at least 32 characters'),
+  /** Where uploads are spooled while they are checked and encoded (default: the OS temp dir). */
+  spoolDir: z.string().min(1).optional(),
   /** Largest JSON request body. */
   jsonBodyMaxBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
 });

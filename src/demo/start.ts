@@ -2,7 +2,7 @@
  * Demo mode: the CC-FS simulator on 127.0.0.1 with seeded, playable recordings, then the gateway
  * configured by config/demo.yaml, then a token per tenant and one working curl line per route.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { parseConfigText } from '../config/load.js';
 import { createGateway, type Gateway } from '../gateway.js';
 import { CcfsSimulator } from '../simulators/ccfs/server.js';
 import { seedCcfs, SEED } from '../simulators/seed.js';
+import { demoRecording } from '../simulators/shared/audio.js';
 import { ALL_SCOPES, mintToken } from '../tools/mint.js';
 import { DEMO_CONFIG, demoEnv } from './env.js';
 
@@ -56,6 +57,12 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
   const pb = await fetch(`${url}/v1/recordings/playback`, { method: 'POST', headers: { authorization: `Bearer ${tokens.acme}`, 'content-type': 'application/json' }, body: JSON.stringify({ fileName: SEED.acme.recording }) });
   const playback = (await pb.json()) as { url: string };
 
+  // A file made by the demo, for the upload line: 2 s of A-law tones, the vendor's format.
+  const sample = join(opts.outDir ?? '.', 'demo-upload.wav');
+  writeFileSync(sample, demoRecording(2));
+  const upload = `curl -fsS -o /dev/null -w '%header{location}' ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${q(`${url}/v1/ivr-files`)}`;
+  const nativeBody = JSON.stringify({ request: { version: '2.0' }, msgBody: { fileName: SEED.acme.recording } });
+
   const curlLines = [
     `curl -fsS ${auth()} ${q(`${url}/v1/recordings?fileName=${enc(SEED.acme.recording)}`)} ${out('4411223.wav')}`,
     `curl -fsS ${auth()} ${q(`${url}/v1/calls/${SEED.acme.twoRecordingCall}/recordings`)} ${out('call-two-recordings.zip')}`,
@@ -63,6 +70,9 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
     `curl -fsS ${q(`${url}${playback.url}`)} ${out('playback.wav')}`,
     `curl -fsS ${auth()} ${q(`${url}/v1/ivr-files?path=${enc(SEED.acme.ivrFile)}`)} ${out('welcome.wav')}`,
     `curl -fsS ${auth()} ${q(`${url}/v1/ivr-files?dir=${enc(SEED.acme.ivrDir)}`)} ${out('greeting.wav')}`,
+    `curl -fsS ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${q(`${url}/v1/ivr-files`)}`,
+    `curl -fsS ${auth()} "${url}$(${upload})" ${out('uploaded.wav')}`,
+    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${q(nativeBody)} ${q(`${url}/v1/ccfs/downloadRecord`)} ${out('native-4411223.wav')}`,
     `curl -fsS ${auth('globex')} ${q(`${url}/v1/recordings?fileName=${enc(SEED.globex.recording)}`)} ${out('globex.wav')}`,
     `curl -fsS ${q(`${url}/healthz`)}`,
     `curl -fsS ${q(`${url}/readyz`)}`,

@@ -1,15 +1,20 @@
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Authenticator } from '../edge/authenticate.js';
 import type { CcfsClient, ReadinessProbe } from '../upstream/ports.js';
+import type { CcfsNative } from '../upstream/ccfs-native.js';
 
 /** What the routers need; built by the composition root, swapped by tests. */
 export interface RouteDeps {
   authenticator: Authenticator;
   tenants: ReadonlyMap<string, TenantPolicy>;
   ccfs: CcfsClient;
+  /** The contract 3.7 pass-through. */
+  ccfsNative: CcfsNative;
   readiness: ReadinessProbe;
   /** Key sealing playback ids (derived from server.playbackSecret). */
   playbackKey: Buffer;
   now: () => number;
   jsonBodyMaxBytes: number;
+  /** Directory for uploads in transit. */
+  spoolDir: string;
 }

@@ -1,20 +1,35 @@
-/** Contract 3.5: IVR and third-party files, by full path or by a folder holding exactly one file. */
-import { Router } from 'express';
-import { invalidRequest } from '../errors/catalogue.js';
+/** Contract 3.5 and 3.6: IVR and third-party files, read by path or folder, and uploaded as WAV. */
+import { Router, type Response } from 'express';
+import { GatewayError, invalidRequest, pathForbidden } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
+import { checkTenantPath, type TenantPolicy } from '../domain/tenant-policy.js';
 import { requireAuth } from '../edge/authenticate.js';
 import { getPrincipal } from '../edge/context.js';
 import { clientSignal, sendDownload } from '../edge/downloads.js';
 import { methodNotAllowed } from '../edge/errors.js';
+import { checkUploadHeaders, receiveWav } from '../edge/upload.js';
 import { allowedPath, queryOf } from '../edge/validate.js';
 import type { RouteDeps } from './deps.js';
 
+/** Contract 3.6: `vdnId` may be left out only when the tenant has exactly one VDN. */
+export function uploadVdn(tenant: TenantPolicy, given: string | undefined): number {
+  if (given === undefined) {
+    if (tenant.vdnIds.length === 1) return tenant.vdnIds[0]!;
+    throw invalidRequest('vdnId is required: the tenant has several VDNs');
+  }
+  if (!/^[0-9]{1,9}$/.test(given)) throw invalidRequest('vdnId must be a number');
+  const vdnId = Number(given);
+  if (!tenant.vdnIds.includes(vdnId)) throw pathForbidden(`VDN ${vdnId} is not one of the tenant's`);
+  return vdnId;
+}
+
 export function ivrFilesRouter(deps: RouteDeps): Router {
   const router = Router();
+  const tenantOf = (res: Response) => deps.tenants.get(getPrincipal(res).tenantId)!;
   router.route('/v1/ivr-files')
     .get(requireAuth(deps.authenticator, SCOPES.ivrFilesRead), async (req, res) => {
-      const tenant = deps.tenants.get(getPrincipal(res).tenantId)!;
+      const tenant = tenantOf(res);
       const q = queryOf(req, ['path', 'dir'] as const);
       if ((q.path === undefined) === (q.dir === undefined)) throw invalidRequest('give exactly one of path or dir');
       const directory = q.dir !== undefined;
@@ -26,6 +41,26 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       const name = directory ? `${baseName(filePath)}${file.contentType === 'audio/wav' ? '.wav' : ''}` : baseName(filePath);
       await sendDownload(res, file, name);
     })
-    .all(methodNotAllowed('GET'));
+    .post(requireAuth(deps.authenticator, SCOPES.ivrFilesWrite), async (req, res) => {
+      const tenant = tenantOf(res);
+      const vdnId = uploadVdn(tenant, queryOf(req, ['vdnId'] as const).vdnId);
+      const limit = tenant.limits.uploadMaxBytes;
+      const declaredLength = checkUploadHeaders(req, limit);
+      const file = await receiveWav(req, { limit, declaredLength, spoolDir: deps.spoolDir });
+      try {
+        const stored = await deps.ccfs.ivrUploadFile(tenant.id, vdnId, file, clientSignal(res));
+        if (!checkTenantPath(tenant, 'ivrUpload', stored.fileName).allowed) {
+          // The vendor's upload path rule and ours disagree: an operator has to look at both.
+          throw new GatewayError('UPSTREAM_ERROR', `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); check the vendor's Third-Party Upload File Path Rule`);
+        }
+        res.status(201)
+          .setHeader('Location', `/v1/ivr-files?path=${encodeURIComponent(stored.fileName)}`)
+          .setHeader('Cache-Control', 'no-store')
+          .json({ fileName: stored.fileName, locationIds: stored.locationIds });
+      } finally {
+        await file.dispose();
+      }
+    })
+    .all(methodNotAllowed('GET, POST'));
   return router;
 }

@@ -73,6 +73,37 @@ export function openApiDocument() {
           parameters: [q('path', 'full file path; exactly one of path and dir'), q('dir', 'a folder holding exactly one file')],
           responses: { 200: file('the file'), ...errors(400, 401, 403, 404, 429, 502, 503, 504) },
         },
+        post: {
+          summary: 'Upload a WAV (8 bit, 8000 Hz, mono, A-law or mu-law) as a third-party file (3.6)',
+          description: 'The raw file is the body. Refused with 413 from Content-Length before the body is read, or as soon as a chunked body passes the limit; 415 when not a WAV; 422 naming every format field that is off. Never retried.',
+          security: bearer('ivr-files:write'),
+          parameters: [q('vdnId', 'required when the tenant has several VDNs', false, { type: 'string', pattern: '^[0-9]{1,9}$' })],
+          requestBody: { required: true, content: Object.fromEntries(['audio/wav', 'audio/x-wav', 'audio/wave'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) },
+          responses: {
+            201: {
+              description: 'stored; Location reads it back through GET /v1/ivr-files',
+              headers: { Location: { schema: { type: 'string' } } },
+              content: { 'application/json': { schema: { type: 'object', required: ['fileName', 'locationIds'], properties: { fileName: { type: 'string' }, locationIds: { type: 'array', items: { type: 'string' } } } } } },
+            },
+            ...errors(400, 401, 403, 413, 415, 422, 429, 502, 503, 504),
+          },
+        },
+      },
+      '/v1/ccfs/{operation}': {
+        post: {
+          summary: 'The vendor\'s native CC-FS envelope, signed by the gateway (3.7)',
+          description: 'The body is {"request":{"version":"2.0"},"msgBody":{...}}, checked against the tenant\'s path rules and re-serialised. A vendor answer with HTTP 200 (file or JSON, business errors included) is streamed back as the vendor sent it, without hop-by-hop headers or cookies; any other vendor status becomes a problem.',
+          security: bearer('ccfs:native'),
+          parameters: [
+            { name: 'operation', in: 'path', required: true, schema: { enum: ['downloadRecord', 'requestPlayVoice', 'ivr/downloadFile', 'ivr/uploadFile'] } },
+            q('vdnId', 'ivr/uploadFile only; required when the tenant has several VDNs', false, { type: 'string', pattern: '^[0-9]{1,9}$' }),
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['request', 'msgBody'], properties: { request: { type: 'object', properties: { version: { const: '2.0' } } }, msgBody: { type: 'object' } } } } } },
+          responses: {
+            200: { description: 'the vendor\'s answer', content: { 'application/json': { schema: { type: 'object' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+            ...errors(400, 401, 403, 404, 405, 413, 415, 422, 429, 502, 503, 504),
+          },
+        },
       },
       '/healthz': { get: { summary: 'Alive', security: [], responses: { 200: { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Ready: config loaded and vendors reachable', security: [], responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },

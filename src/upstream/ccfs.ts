@@ -3,11 +3,13 @@
  * the tenant's pool, and tells a file answer from a JSON error answer by the bytes themselves,
  * since playVoice sends its errors as octet-stream (cc-protocol 3.6, 5.8).
  */
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData } from '../vendor/ccfs.js';
+import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData, type UploadFileData } from '../vendor/ccfs.js';
 import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
-import { authorization, formatTimestamp } from './signing/auth-v2.js';
+import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
+import { uploadFileBody, type StreamedBody } from './upload-body.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import { readAtLeast, readSmall } from './body.js';
 import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './ccfs-errors.js';
@@ -30,6 +32,22 @@ const MAX_JSON_ANSWER = 64 * 1024;
 
 type ResponseData = Dispatcher.ResponseData;
 
+/**
+ * One signed CC-FS POST: the headers sent are exactly the headers signed (cc-protocol 5.3).
+ * A streamed body is read once here to sign it; the caller reads it again to send it.
+ */
+export async function signedCcfsPost(t: CcfsTenant, operation: string, query: Record<string, string> | undefined, body: string | StreamedBody, atMs: number): Promise<{ url: string; headers: Record<string, string> }> {
+  const path = `${CCFS_BASE_PATH}/${operation}`;
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const headers = { host: t.endpoint.host, 'content-type': CCFS_REQUEST_CONTENT_TYPE, 'content-length': String(length) };
+  const req = { ak: t.ak, timestamp: formatTimestamp(atMs), method: 'POST', path, ...(query ? { query } : {}), headers };
+  const url = query ? `${path}?${new URLSearchParams(query).toString()}` : path;
+  if (typeof body === 'string') return { url, headers: { ...headers, authorization: authorization({ ...req, body }, t.sk) } };
+  const signer = createStreamingSigner(req, t.sk);
+  for await (const piece of body.pieces()) signer.update(piece);
+  return { url, headers: { ...headers, authorization: signer.finish() } };
+}
+
 export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): CcfsClient {
   const tenant = (id: string): CcfsTenant => {
     const t = tenants.get(id);
@@ -45,15 +63,13 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     }
   }
 
-  async function post(tenantId: string, operation: string, msgBody: object, signal: AbortSignal, query?: Record<string, string>): Promise<ResponseData> {
+  async function post(tenantId: string, operation: string, body: string | StreamedBody, signal: AbortSignal, query?: Record<string, string>): Promise<ResponseData> {
     const t = tenant(tenantId);
-    const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
-    const path = `${CCFS_BASE_PATH}/${operation}`;
-    const headers = { host: t.endpoint.host, 'content-type': CCFS_REQUEST_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(body)) };
-    const auth = authorization({ ak: t.ak, timestamp: formatTimestamp(now()), method: 'POST', path, query, headers, body }, t.sk);
-    const qs = query ? `?${new URLSearchParams(query).toString()}` : '';
-    return send(t, { method: 'POST', path: path + qs, headers: { ...headers, authorization: auth }, body, signal });
+    const { url, headers } = await signedCcfsPost(t, operation, query, body, now());
+    return send(t, { method: 'POST', path: url, headers, body: typeof body === 'string' ? body : Readable.from(body.pieces()), signal });
   }
+
+  const envelope = (msgBody: object) => JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
 
   function refuseNon200(res: ResponseData, operation: string): void {
     if (res.statusCode === 200) return;
@@ -114,11 +130,11 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   return {
     async downloadRecord(tenantId, query, signal) {
       const msgBody = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.downloadRecord, msgBody, signal), 'downloadRecord', signal);
+      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.downloadRecord, envelope(msgBody), signal), 'downloadRecord', signal);
     },
 
     async requestPlayVoice(tenantId, fileName, signal) {
-      const res = await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, { fileName }, signal);
+      const res = await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, envelope({ fileName }), signal);
       const data = await jsonAnswer<PlayVoiceTokenData | null>(res, 'requestPlayVoice', signal);
       if (!data || typeof data.token !== 'string' || data.token === '' || data.token.length > 512) throw malformedAnswer('ccfs', 'requestPlayVoice');
       return { token: data.token };
@@ -134,7 +150,16 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
 
     async ivrDownloadFile(tenantId, { filePath, directory }, signal) {
       const msgBody = directory ? { filePath, mode: 1 } : { filePath };
-      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.ivrDownloadFile, msgBody, signal), 'ivr/downloadFile', signal);
+      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.ivrDownloadFile, envelope(msgBody), signal), 'ivr/downloadFile', signal);
+    },
+
+    async ivrUploadFile(tenantId, vdnId, file, signal) {
+      const res = await post(tenantId, CCFS_OPERATIONS.ivrUploadFile, uploadFileBody(file), signal, { vdnId: String(vdnId) });
+      const data = await jsonAnswer<UploadFileData | null>(res, 'ivr/uploadFile', signal);
+      if (!data || typeof data.fileName !== 'string' || data.fileName === '') throw malformedAnswer('ccfs', 'ivr/uploadFile');
+      const ids = data.locationId === undefined || data.locationId === null ? [] : [data.locationId].flat();
+      if (!ids.every((id) => (typeof id === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(id)) || Number.isInteger(id))) throw malformedAnswer('ccfs', 'ivr/uploadFile');
+      return { fileName: data.fileName, locationIds: ids.map(String) };
     },
   };
 }

@@ -16,11 +16,24 @@ export interface UpstreamFile {
   rest: Readable;
 }
 
+/** A file the gateway holds on disk (a spooled upload) and can read as often as it needs. */
+export interface FileSource {
+  size: number;
+  open(): Readable;
+}
+
+export interface UploadedFile {
+  fileName: string;
+  locationIds: string[];
+}
+
 export interface CcfsClient {
   downloadRecord(tenantId: string, query: { fileName?: string; callId?: string; ccId?: string }, signal: AbortSignal): Promise<UpstreamFile>;
   requestPlayVoice(tenantId: string, fileName: string, signal: AbortSignal): Promise<{ token: string }>;
   playVoice(tenantId: string, token: string, signal: AbortSignal): Promise<UpstreamFile>;
   ivrDownloadFile(tenantId: string, query: { filePath: string; directory: boolean }, signal: AbortSignal): Promise<UpstreamFile>;
+  /** Never retried: the vendor stores a new file on every call. */
+  ivrUploadFile(tenantId: string, vdnId: number, file: FileSource, signal: AbortSignal): Promise<UploadedFile>;
 }
 
 /** One dependency as `/readyz` reports it. */

@@ -17,7 +17,7 @@ before(async () => { demo = await startDemo({ port: 0, logger: captureLogger().l
 after(async () => { await demo.close(); });
 
 test('every route has a curl line, and each one succeeds in a shell', async () => {
-  for (const route of ['/v1/recordings?', '/v1/calls/', '/v1/recordings/playback\'', '/v1/recordings/playback/', '/v1/ivr-files?path', '/v1/ivr-files?dir', '/healthz', '/readyz', '/openapi.json']) {
+  for (const route of ['/v1/recordings?', '/v1/calls/', '/v1/recordings/playback\'', '/v1/recordings/playback/', '/v1/ivr-files?path', '/v1/ivr-files?dir', '/v1/ivr-files\'', '/v1/ccfs/downloadRecord', '/healthz', '/readyz', '/openapi.json']) {
     assert.ok(demo.curlLines.some((l) => l.includes(route)), route);
   }
   for (const line of demo.curlLines) {
@@ -29,6 +29,9 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
   assert.equal(wav.readUInt16LE(20), 6, 'A-law');
   assert.ok(statSync(join(outDir, 'playback.wav')).size > 1000);
   assert.deepEqual([...readFileSync(join(outDir, 'call-two-recordings.zip')).subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04]);
+  assert.ok(readFileSync(join(outDir, 'uploaded.wav')).equals(readFileSync(join(outDir, 'demo-upload.wav'))), 'the upload reads back byte for byte');
+  assert.ok(readFileSync(join(outDir, 'native-4411223.wav')).equals(wav), 'the native pass-through gives the same recording');
+  assert.equal(demo.ccfs.uploads.length, 2, 'both upload lines reached the vendor');
 });
 
 test('npm run token mints a token the demo gateway accepts', async () => {

@@ -84,6 +84,8 @@ export class CcfsSimulator {
   readonly faults = new FaultInjector();
   readonly requests: RecordedRequest[] = [];
   readonly uploads: UploadedFile[] = [];
+  /** TCP connections accepted so far: shows whether clients keep theirs alive. */
+  connections = 0;
   readonly options: Required<Omit<CcfsSimulatorOptions, 'now'>> & { now: () => number };
   private readonly server: Server;
   private readonly tokens = new Map<string, { file: VendorPath; ak: string; expiresAt: number }>();
@@ -101,6 +103,7 @@ export class CcfsSimulator {
     };
     this.store = new FileStore(opts.root);
     this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void this.handle(req, res));
+    this.server.on('connection', () => { this.connections += 1; });
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {

@@ -2,7 +2,7 @@
  * The simulator's file server: vendor paths (`Y:/53/0/...`, backslashes allowed) mapped onto a
  * local folder, one subfolder per drive letter, as the vendor's file server maps its drives.
  */
-import { createWriteStream, mkdirSync, readdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -55,6 +55,13 @@ export class FileStore {
     if (Buffer.isBuffer(data)) writeFileSync(disk, data);
     else await pipeline(data, createWriteStream(disk));
     return p.canonical;
+  }
+
+  /** A stored file's bytes (small files: tests compare them with what they downloaded). */
+  read(vendorPath: string): Buffer {
+    const p = parseVendorPath(vendorPath);
+    if (!p) throw new Error(`not a vendor path: ${vendorPath}`);
+    return readFileSync(this.diskPath(p));
   }
 
   stat(p: VendorPath): Stats | undefined {

@@ -1,0 +1,110 @@
+/**
+ * Contract 3.6 at the edge: a raw WAV body received as a stream, checked from its header as it
+ * arrives, cut off at the tenant's limit, and spooled to a private temp file, so that a 5 MiB
+ * upload (7 MiB once base64-encoded for the vendor) is never held in memory.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Request } from 'express';
+import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
+import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
+import type { FileSource } from '../upstream/ports.js';
+
+export const WAV_CONTENT_TYPES: readonly string[] = ['audio/wav', 'audio/x-wav', 'audio/wave'];
+
+export interface SpooledFile extends FileSource {
+  /** Removes the temp file; safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+const tooLarge = (limit: number) => new GatewayError('PAYLOAD_TOO_LARGE', `the file is larger than the tenant's limit of ${limit} bytes`);
+const notWav = () => new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'the body is not a WAV file (RIFF/WAVE)');
+const invalidAudio = (problems: string[]) => new GatewayError('INVALID_AUDIO', `the WAV is not 8 bit 8000 Hz mono A-law or mu-law: ${problems.join('; ')}`);
+
+/** Everything that can be refused from the headers alone, before a byte of the body is read. */
+export function checkUploadHeaders(req: Request, limit: number): number | undefined {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!WAV_CONTENT_TYPES.includes(type)) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${WAV_CONTENT_TYPES.join(', ')}`);
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'compressed uploads are not accepted');
+  const declared = req.headers['content-length'];
+  if (declared === undefined) return undefined;
+  const length = Number(declared);
+  if (length > limit) throw tooLarge(limit);
+  return length;
+}
+
+/**
+ * Reads the body into `spoolDir`, refusing it (and reading no further) as soon as it is over
+ * `limit`, is not a WAV, or has a header in the wrong format. Resolves once the file is on disk.
+ */
+export async function receiveWav(req: Request, opts: { limit: number; declaredLength: number | undefined; spoolDir: string }): Promise<SpooledFile> {
+  const path = join(opts.spoolDir, `cc-file-gateway-upload-${randomUUID()}.wav`);
+  const dispose = () => rm(path, { force: true });
+  const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  let size = 0;
+  let head: Buffer = Buffer.alloc(0);
+  let verdict: WavVerdict = { kind: 'need-more' };
+
+  const check = (ended: boolean) => {
+    if (verdict.kind === 'need-more') verdict = inspectWavHeader(head, ended);
+    if (verdict.kind === 'not-wav') throw notWav();
+    if (verdict.kind !== 'header') return;
+    const known = ended ? size : opts.declaredLength;
+    const problems = known === undefined ? verdict.problems : [...verdict.problems, ...lengthProblems(verdict, known)];
+    if (problems.length > 0) throw invalidAudio(problems);
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const stop = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+        req.pause();
+        if (err) {
+          out.destroy();
+          reject(err);
+        } else {
+          out.end(() => resolve());
+        }
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        try {
+          if (size > opts.limit) throw tooLarge(opts.limit);
+          if (verdict.kind === 'need-more' && head.length <= WAV_HEADER_MAX_BYTES + 64) {
+            head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+            check(false);
+          }
+        } catch (err) {
+          stop(err);
+          return;
+        }
+        if (!out.write(chunk)) {
+          req.pause();
+          out.once('drain', () => req.resume());
+        }
+      };
+      const onEnd = () => {
+        try {
+          check(true);
+          stop();
+        } catch (err) {
+          stop(err);
+        }
+      };
+      const onClose = () => stop(new ClientGoneError());
+      out.once('error', (err) => stop(err));
+      req.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose);
+      if (req.headers.expect?.toLowerCase() === '100-continue') req.res?.writeContinue();
+    });
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { size, open: () => createReadStream(path, { highWaterMark: 48 * 1024 }), dispose };
+}
