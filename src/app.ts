@@ -12,6 +12,7 @@ import { opsRouter } from './routes/ops.js';
 import { recordingsRouter } from './routes/recordings.js';
 import { ivrFilesRouter } from './routes/ivr-files.js';
 import { ccfsNativeRouter } from './routes/ccfs-native.js';
+import { agentRecordingsRouter } from './routes/agent-recordings.js';
 import type { RouteDeps } from './routes/deps.js';
 
 export interface AppDeps extends RouteDeps {
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(recordingsRouter(deps));
   app.use(ivrFilesRouter(deps));
   app.use(ccfsNativeRouter(deps));
+  app.use(agentRecordingsRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -8,7 +8,8 @@ const demo = await startDemo({ port, logger });
 
 const out = process.stdout;
 out.write(`\ncc-file-gateway demo is running at ${demo.url}\n`);
-out.write(`CC-FS simulator (verifies every auth-v2 signature): ${demo.ccfs.url}\n\n`);
+out.write(`CC-FS simulator (verifies every auth-v2 signature): ${demo.ccfs.url}\n`);
+out.write(`CC-Gateway simulator (agents 1001, 2001, 2002; Guid rotated every minute): ${demo.ccgw.url}\n\n`);
 out.write('Tokens (HS256, all scopes, valid 12 hours):\n');
 for (const [tenant, token] of Object.entries(demo.tokens)) out.write(`export ${tenant.toUpperCase()}_TOKEN=${token}\n`);
 out.write('\nTry these (each line works as pasted; files land in the current folder):\n\n');

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { Logger } from 'pino';
-import type { GatewayConfig, TenantConfig, UpstreamConfig } from './config/schema.js';
+import { ccgatewayDefaults, type CcgatewayConfig, type GatewayConfig, type TenantConfig, type UpstreamConfig } from './config/schema.js';
 import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
 import { derivePlaybackKey } from './domain/playback-id.js';
 import { createAuthenticator, type Authenticator } from './edge/authenticate.js';
@@ -14,6 +14,8 @@ import { createApp, type AppDeps } from './app.js';
 import { createTransports } from './upstream/transport.js';
 import { createCcfsClient, type CcfsTenant } from './upstream/ccfs.js';
 import { createCcfsNative } from './upstream/ccfs-native.js';
+import { createCcgwCalls } from './upstream/ccgateway.js';
+import { createAgentRecordings, type AgentTenant } from './upstream/agent-recordings.js';
 import { createReadinessProbe } from './upstream/health.js';
 import type { CcfsClient, ReadinessProbe } from './upstream/ports.js';
 
@@ -30,12 +32,17 @@ export interface Gateway {
   close(graceMs?: number): Promise<void>;
 }
 
-export function mergeUpstream(base: UpstreamConfig, override: Partial<UpstreamConfig> | undefined): UpstreamConfig {
+export function mergeUpstream<C extends UpstreamConfig>(base: C, override: Partial<UpstreamConfig> | undefined): C {
   return { ...base, ...Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined)) };
 }
 
 function ccfsUpstreamOf(config: GatewayConfig, t: TenantConfig): UpstreamConfig {
   return mergeUpstream(config.upstreams.ccfs, t.upstreams?.ccfs);
+}
+
+function ccgatewayUpstreamOf(config: GatewayConfig, t: TenantConfig): CcgatewayConfig {
+  const override = t.upstreams?.ccgateway;
+  return mergeUpstream(config.upstreams.ccgateway ?? ccgatewayDefaults(override!.baseUrl!), override);
 }
 
 export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gateway {
@@ -49,9 +56,23 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
   const ccfs: CcfsClient = createCcfsClient({ tenants: ccfsTenants, now, logger: opts.logger });
   const ccfsNative = createCcfsNative({ tenants: ccfsTenants, now, logger: opts.logger });
+  const agentTenants = new Map<string, AgentTenant>(config.tenants.flatMap((t) => {
+    if (!t.ccgateway) return [];
+    const cfg = ccgatewayUpstreamOf(config, t);
+    const endpoint = transports.endpoint('ccgateway', cfg, t.upstreams?.ccgateway ? `tenant:${t.id}` : 'default');
+    return [[t.id, { agents: t.ccgateway.agents, calls: createCcgwCalls(endpoint, cfg), pollIntervalMs: cfg.pollIntervalMs, signInRetryAfterMs: cfg.signInRetryAfterMs }]];
+  }));
+  const agentRecordings = createAgentRecordings(agentTenants, { logger: opts.logger, now });
   const authenticator: Authenticator = createAuthenticator(config.auth, new Set(tenants.keys()));
   let draining = false;
-  const baseReadiness = createReadinessProbe(() => transports.all());
+  const baseReadiness = createReadinessProbe(() => transports.all(), [
+    () => agentRecordings.status().map((a) => ({
+      name: `agent:${a.tenant}/${a.agentId}`,
+      ok: a.state !== 'refused',
+      critical: false,
+      detail: a.lastCode ? `${a.state} (last code ${a.lastCode})` : a.state,
+    })),
+  ]);
   const readiness: ReadinessProbe = {
     async check() {
       const list = await baseReadiness.check();
@@ -66,6 +87,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     tenants,
     ccfs,
     ccfsNative,
+    agentRecordings,
     readiness,
     playbackKey: derivePlaybackKey(config.server.playbackSecret),
     now,
@@ -124,6 +146,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       server.closeAllConnections();
       await closed;
       ccfsNative.close();
+      await agentRecordings.close();
       await transports.close();
     },
   };

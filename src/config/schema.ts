@@ -56,6 +56,21 @@ const upstreamFields = {
   keepAliveTimeoutMs: ms(4000),
 };
 const upstreamSchema = z.strictObject(upstreamFields);
+/** CC-Gateway adds the agent session loop (cc-protocol 2.3). */
+const ccgatewaySchema = z.strictObject({
+  ...upstreamFields,
+  /** Pause between two event polls (the vendor asks for 200-500 ms). */
+  pollIntervalMs: z.number().int().min(0).max(60_000).default(300),
+  /** Longest a poll may take: above the vendor's long-poll wait (about 10 s). */
+  pollTimeoutMs: ms(30_000),
+  /** Longest a sign-in or sign-out may take. */
+  signInTimeoutMs: ms(10_000),
+  /** After the vendor refused a sign-in, requests get 503 at once for this long (no password hammering). */
+  signInRetryAfterMs: ms(15_000),
+});
+
+/** Defaults for a tenant that names its own CC-Gateway when there is no global one. */
+export const ccgatewayDefaults = (baseUrl: string) => ccgatewaySchema.parse({ baseUrl });
 const upstreamOverrideSchema = z.strictObject({
   baseUrl: httpUrl.optional(),
   signedHost: upstreamFields.signedHost,
@@ -156,7 +171,7 @@ export const configSchema = z.strictObject({
     maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
     issuers: z.array(issuerSchema).min(1),
   }),
-  upstreams: z.strictObject({ ccfs: upstreamSchema, ccgateway: upstreamSchema.optional() }),
+  upstreams: z.strictObject({ ccfs: upstreamSchema, ccgateway: ccgatewaySchema.optional() }),
   tenants: z.array(tenantSchema).min(1),
 }).superRefine((cfg, ctx) => {
   const seenTenants = new Map<string, number>();
@@ -176,6 +191,17 @@ export const configSchema = z.strictObject({
     t.ccgateway?.agents.forEach((a, j) => {
       if (agentIds.has(a.agentId)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'ccgateway', 'agents', j, 'agentId'], message: `duplicate agent ${a.agentId}` });
       agentIds.add(a.agentId);
+    });
+  });
+  // One session per agent on a CC-Gateway: two tenants signing the same agent in would evict each other.
+  const agentOwner = new Map<string, string>();
+  cfg.tenants.forEach((t, i) => {
+    const base = t.upstreams?.ccgateway?.baseUrl ?? cfg.upstreams.ccgateway?.baseUrl;
+    t.ccgateway?.agents.forEach((a, j) => {
+      const key = `${base} ${a.agentId}`;
+      const owner = agentOwner.get(key);
+      if (owner !== undefined && owner !== t.id) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'ccgateway', 'agents', j, 'agentId'], message: `agent ${a.agentId} on this CC-Gateway is already used by tenant "${owner}"` });
+      agentOwner.set(key, t.id);
     });
   });
   const seenIssuers = new Set<string>();
@@ -205,5 +231,6 @@ export type GatewayConfig = z.output<typeof configSchema>;
 export type TenantConfig = GatewayConfig['tenants'][number];
 export type IssuerConfig = GatewayConfig['auth']['issuers'][number];
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type CcgatewayConfig = z.output<typeof ccgatewaySchema>;
 export type AgentConfig = NonNullable<TenantConfig['ccgateway']>['agents'][number];
 export type PathRuleName = keyof typeof DEFAULT_PATH_RULES;

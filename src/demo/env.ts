@@ -6,6 +6,9 @@ export const DEMO_ENV = {
   DEMO_ACME_SK: 'SK-demo-acme-0123456789',
   DEMO_GLOBEX_AK: 'AK-DEMO-GLOBEX',
   DEMO_GLOBEX_SK: 'SK-demo-globex-0123456789',
+  DEMO_AGENT_1001_PASSWORD: 'demo-agent-1001',
+  DEMO_AGENT_2001_PASSWORD: 'demo-agent-2001',
+  DEMO_AGENT_2002_PASSWORD: 'demo-agent-2002',
 } as const;
 
 export const DEMO_CONFIG = new URL('../../config/demo.yaml', import.meta.url);

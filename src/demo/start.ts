@@ -1,5 +1,5 @@
 /**
- * Demo mode: the CC-FS simulator on 127.0.0.1 with seeded, playable recordings, then the gateway
+ * Demo mode: the CC-FS and CC-Gateway simulators on 127.0.0.1 with seeded, playable recordings, then the gateway
  * configured by config/demo.yaml, then a token per tenant and one working curl line per route.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { parseConfigText } from '../config/load.js';
 import { createGateway, type Gateway } from '../gateway.js';
 import { CcfsSimulator } from '../simulators/ccfs/server.js';
+import { CcgwSimulator } from '../simulators/ccgateway/server.js';
 import { seedCcfs, SEED } from '../simulators/seed.js';
 import { demoRecording } from '../simulators/shared/audio.js';
 import { ALL_SCOPES, mintToken } from '../tools/mint.js';
@@ -19,6 +20,7 @@ export interface Demo {
   url: string;
   gateway: Gateway;
   ccfs: CcfsSimulator;
+  ccgw: CcgwSimulator;
   tokens: Record<string, string>;
   /** Shell lines, each one a complete `curl` command. */
   curlLines: string[];
@@ -39,8 +41,19 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
   });
   const ccfsUrl = await ccfs.listen(0, '127.0.0.1');
   await seedCcfs(ccfs);
+  // The CC-Gateway mounts the same file server (cc-protocol 3.13), in dynamic Guid mode.
+  const ccgw = new CcgwSimulator({
+    store: ccfs.store,
+    agents: [
+      { agentId: 1001, password: env.DEMO_AGENT_1001_PASSWORD!, vdnId: 53 },
+      { agentId: 2001, password: env.DEMO_AGENT_2001_PASSWORD!, vdnId: 54 },
+      { agentId: 2002, password: env.DEMO_AGENT_2002_PASSWORD!, vdnId: 54 },
+    ],
+    rotateEveryMs: 60_000,
+  });
+  const ccgwUrl = await ccgw.listen(0, '127.0.0.1');
 
-  const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), { ...env, DEMO_CCFS_URL: ccfsUrl });
+  const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), { ...env, DEMO_CCFS_URL: ccfsUrl, DEMO_CCGW_URL: ccgwUrl });
   const config = { ...parsed, server: { ...parsed.server, port: opts.port } };
   const gateway = createGateway(config, { logger: opts.logger });
   const url = await gateway.listen(opts.port, '127.0.0.1');
@@ -74,15 +87,18 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
     `curl -fsS ${auth()} "${url}$(${upload})" ${out('uploaded.wav')}`,
     `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${q(nativeBody)} ${q(`${url}/v1/ccfs/downloadRecord`)} ${out('native-4411223.wav')}`,
     `curl -fsS ${auth('globex')} ${q(`${url}/v1/recordings?fileName=${enc(SEED.globex.recording)}`)} ${out('globex.wav')}`,
+    `curl -fsS ${auth()} ${q(`${url}/v1/agent-recordings?recordId=${enc(SEED.acme.recording)}`)} ${out('agent-4411223.wav')}`,
+    `curl -fsS ${auth()} ${q(`${url}/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
     `curl -fsS ${q(`${url}/healthz`)}`,
     `curl -fsS ${q(`${url}/readyz`)}`,
     `curl -fsS ${q(`${url}/openapi.json`)} ${out('openapi.json')}`,
   ];
 
   return {
-    url, gateway, ccfs, tokens, curlLines,
+    url, gateway, ccfs, ccgw, tokens, curlLines,
     async close() {
       await gateway.close(2000);
+      await ccgw.close();
       await ccfs.close();
       rmSync(root, { recursive: true, force: true });
     },

@@ -66,8 +66,8 @@ export async function receiveWav(req: Request, opts: { limit: number; declaredLe
         req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
         req.pause();
         if (err) {
-          out.destroy();
-          reject(err);
+          // Wait for the file to be closed (its open may still be pending) so that it can be removed.
+          out.once('close', () => reject(err)).destroy();
         } else {
           out.end(() => resolve());
         }

@@ -2,6 +2,7 @@ import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Authenticator } from '../edge/authenticate.js';
 import type { CcfsClient, ReadinessProbe } from '../upstream/ports.js';
 import type { CcfsNative } from '../upstream/ccfs-native.js';
+import type { AgentRecordings } from '../upstream/agent-recordings.js';
 
 /** What the routers need; built by the composition root, swapped by tests. */
 export interface RouteDeps {
@@ -10,6 +11,8 @@ export interface RouteDeps {
   ccfs: CcfsClient;
   /** The contract 3.7 pass-through. */
   ccfsNative: CcfsNative;
+  /** Contract 3.8 through the CC-Gateway. */
+  agentRecordings: AgentRecordings;
   readiness: ReadinessProbe;
   /** Key sealing playback ids (derived from server.playbackSecret). */
   playbackKey: Buffer;

@@ -10,6 +10,7 @@ import { clientSignal, sendDownload } from '../edge/downloads.js';
 import { methodNotAllowed } from '../edge/errors.js';
 import { checkUploadHeaders, receiveWav } from '../edge/upload.js';
 import { allowedPath, queryOf } from '../edge/validate.js';
+import type { UploadedFile } from '../upstream/ports.js';
 import type { RouteDeps } from './deps.js';
 
 /** Contract 3.6: `vdnId` may be left out only when the tenant has exactly one VDN. */
@@ -47,19 +48,20 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       const limit = tenant.limits.uploadMaxBytes;
       const declaredLength = checkUploadHeaders(req, limit);
       const file = await receiveWav(req, { limit, declaredLength, spoolDir: deps.spoolDir });
+      let stored: UploadedFile;
       try {
-        const stored = await deps.ccfs.ivrUploadFile(tenant.id, vdnId, file, clientSignal(res));
-        if (!checkTenantPath(tenant, 'ivrUpload', stored.fileName).allowed) {
-          // The vendor's upload path rule and ours disagree: an operator has to look at both.
-          throw new GatewayError('UPSTREAM_ERROR', `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); check the vendor's Third-Party Upload File Path Rule`);
-        }
-        res.status(201)
-          .setHeader('Location', `/v1/ivr-files?path=${encodeURIComponent(stored.fileName)}`)
-          .setHeader('Cache-Control', 'no-store')
-          .json({ fileName: stored.fileName, locationIds: stored.locationIds });
+        stored = await deps.ccfs.ivrUploadFile(tenant.id, vdnId, file, clientSignal(res));
       } finally {
         await file.dispose();
       }
+      if (!checkTenantPath(tenant, 'ivrUpload', stored.fileName).allowed) {
+        // The vendor's upload path rule and ours disagree: an operator has to look at both.
+        throw new GatewayError('UPSTREAM_ERROR', `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); check the vendor's Third-Party Upload File Path Rule`);
+      }
+      res.status(201)
+        .setHeader('Location', `/v1/ivr-files?path=${encodeURIComponent(stored.fileName)}`)
+        .setHeader('Cache-Control', 'no-store')
+        .json({ fileName: stored.fileName, locationIds: stored.locationIds });
     })
     .all(methodNotAllowed('GET, POST'));
   return router;

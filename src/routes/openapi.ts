@@ -105,6 +105,19 @@ export function openApiDocument() {
           },
         },
       },
+      '/v1/agent-recordings': {
+        get: {
+          summary: 'A recording through the CC-Gateway, as one of the tenant\'s agents (3.8)',
+          description: 'The gateway signs the agent in, keeps its session alive and renews it; the Guid never leaves the gateway. 503 when no agent session can be had (with Retry-After).',
+          security: bearer('agent-recordings:read'),
+          parameters: [
+            q('recordId', 'path and name of the recording, e.g. Y:/53/0/20261125/1001/4411223.V3', true),
+            q('fileType', '1: agent call recording (agentRecordings rule, default); 2: voice message (agentMessageRecordings rule)', false, { enum: ['1', '2'] }),
+            q('locationId', 'node id, mandatory in CTI POOL mode', false, { type: 'string', pattern: '^[0-9]{1,10}$' }),
+          ],
+          responses: { 200: file('the recording'), ...errors(400, 401, 403, 404, 429, 502, 503, 504) },
+        },
+      },
       '/healthz': { get: { summary: 'Alive', security: [], responses: { 200: { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Ready: config loaded and vendors reachable', security: [], responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1' } } } },

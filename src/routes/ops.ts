@@ -11,7 +11,7 @@ export function opsRouter(deps: Pick<RouteDeps, 'readiness'>): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const dependencies = await deps.readiness.check();
-    const ready = dependencies.every((d) => d.ok);
+    const ready = dependencies.every((d) => d.ok || d.critical === false);
     res.status(ready ? 200 : 503).setHeader('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not ready', dependencies });
   });
   router.get('/openapi.json', (_req, res) => {

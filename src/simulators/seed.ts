@@ -14,6 +14,8 @@ export const SEED = {
     ivrDir: 'Y:/3rdfile/53/thirdvoicebotfile/greeting',
     /** A folder holding two files: mode 1 refuses it. */
     ivrCrowdedDir: 'Y:/3rdfile/53/IVRrecordFile/menu',
+    /** A voice message left in the IVR (CC-Gateway fileType 2). */
+    voiceMessage: 'Y:/3rdfile/53/record/20261125/1001/msg-0001.wav',
   },
   globex: {
     recording: 'Y:/54/0/20261125/2001/5500001.V3',
@@ -32,5 +34,6 @@ export async function seedCcfs(sim: CcfsSimulator): Promise<void> {
   await s.put(`${SEED.acme.ivrDir}/hello.wav`, demoRecording(5));
   await s.put(`${SEED.acme.ivrCrowdedDir}/one.wav`, demoRecording(6));
   await s.put(`${SEED.acme.ivrCrowdedDir}/two.wav`, demoRecording(0));
+  await s.put(SEED.acme.voiceMessage, demoRecording(4, 1));
   await s.put(SEED.globex.recording, demoRecording(1));
 }

@@ -16,7 +16,7 @@ const { values } = parseArgs({
   },
 });
 const file = values.config ?? fileURLToPath(DEMO_CONFIG);
-const config = parseConfigText(readFileSync(file, 'utf8'), demoEnv({ DEMO_CCFS_URL: 'http://127.0.0.1:1' }));
+const config = parseConfigText(readFileSync(file, 'utf8'), demoEnv({ DEMO_CCFS_URL: 'http://127.0.0.1:1', DEMO_CCGW_URL: 'http://127.0.0.1:1' }));
 const issuer = config.auth.issuers.find((i) => i.secret !== undefined);
 if (!issuer) {
   process.stderr.write(`${file} has no shared-secret (HS*) issuer to mint for\n`);

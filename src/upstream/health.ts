@@ -26,23 +26,21 @@ export interface ExtraCheck {
 }
 
 export function createReadinessProbe(endpoints: () => UpstreamEndpoint[], extra: ExtraCheck[] = [], cacheMs = 2000): ReadinessProbe {
+  // Only the TCP connects are cached; the extra checks read local state and are always fresh.
   let cached: { at: number; value: Promise<DependencyStatus[]> } | undefined;
+  const connectChecks = () => {
+    const seen = new Set<string>();
+    return Promise.all(endpoints().filter((ep) => !seen.has(ep.origin) && seen.add(ep.origin)).map(async (ep): Promise<DependencyStatus> => {
+      const err = await reachable(ep.origin, Math.min(ep.config.connectTimeoutMs, 2000));
+      return { name: `${ep.service}:${ep.label}`, ok: err === undefined, ...(err ? { detail: err } : {}) };
+    }));
+  };
   return {
-    check() {
+    async check() {
       const now = Date.now();
-      if (!cached || now - cached.at > cacheMs) {
-        const value = (async () => {
-          const seen = new Set<string>();
-          const checks = endpoints().filter((ep) => !seen.has(ep.origin) && seen.add(ep.origin)).map(async (ep): Promise<DependencyStatus> => {
-            const err = await reachable(ep.origin, Math.min(ep.config.connectTimeoutMs, 2000));
-            return { name: `${ep.service}:${ep.label}`, ok: err === undefined, ...(err ? { detail: err } : {}) };
-          });
-          const more = await Promise.all(extra.map((fn) => fn()));
-          return [{ name: 'config', ok: true }, ...(await Promise.all(checks)), ...more.flat()];
-        })();
-        cached = { at: now, value };
-      }
-      return cached.value;
+      if (!cached || now - cached.at > cacheMs) cached = { at: now, value: connectChecks() };
+      const more = await Promise.all(extra.map((fn) => fn()));
+      return [{ name: 'config', ok: true }, ...(await cached.value), ...more.flat()];
     },
   };
 }

@@ -41,6 +41,8 @@ export interface DependencyStatus {
   name: string;
   ok: boolean;
   detail?: string;
+  /** False: reported, but a failure does not make the whole gateway unready (one tenant's agent). */
+  critical?: boolean;
 }
 
 export interface ReadinessProbe {

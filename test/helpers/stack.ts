@@ -9,6 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/schema.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { CcfsSimulator, type CcfsSimulatorOptions } from '../../src/simulators/ccfs/server.js';
+import { CcgwSimulator, type CcgwSimulatorOptions, type SimAgent } from '../../src/simulators/ccgateway/server.js';
 import { seedCcfs } from '../../src/simulators/seed.js';
 import { ALL_SCOPES, mintToken } from '../../src/tools/mint.js';
 import { captureLogger } from './logs.js';
@@ -21,23 +22,45 @@ export const ACCOUNTS = {
   globex: { ak: 'AK-GLOBEX-0002', sk: 'SK-globex-secret-value-0002', vdnIds: [54, 55] },
 } as const;
 
+/** CC-Gateway agents: acme's may not be forced in, globex's two may. */
+export const AGENTS = {
+  acme: { agentId: 1001, password: 'agent-1001-password', vdnId: 53 },
+  globexA: { agentId: 2001, password: 'agent-2001-password', vdnId: 54 },
+  globexB: { agentId: 2002, password: 'agent-2002-password', vdnId: 54 },
+} as const satisfies Record<string, SimAgent>;
+
 export type RawConfig = Record<string, any>;
 
-export function baseConfig(ccfsUrl: string): RawConfig {
+export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): RawConfig {
   return {
     server: { host: '127.0.0.1', port: 0, playbackSecret: 'playback-secret-for-tests-0123456789abcdef', shutdownGraceMs: 5000 },
     logging: { level: 'debug' },
     auth: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], secret: JWT_SECRET }] },
-    upstreams: { ccfs: { baseUrl: ccfsUrl, headersTimeoutMs: 2000, idleTimeoutMs: 2000, connectTimeoutMs: 1000 } },
+    upstreams: {
+      ccfs: { baseUrl: ccfsUrl, headersTimeoutMs: 2000, idleTimeoutMs: 2000, connectTimeoutMs: 1000 },
+      ccgateway: { baseUrl: ccgwUrl, headersTimeoutMs: 2000, idleTimeoutMs: 2000, connectTimeoutMs: 1000, pollIntervalMs: 20, pollTimeoutMs: 3000, signInRetryAfterMs: 1000 },
+    },
     tenants: [
-      { id: 'acme', vdnIds: [53], ccId: '1', ccfs: { ak: ACCOUNTS.acme.ak, sk: ACCOUNTS.acme.sk } },
-      { id: 'globex', vdnIds: [54, 55], ccfs: { ak: ACCOUNTS.globex.ak, sk: ACCOUNTS.globex.sk } },
+      {
+        id: 'acme', vdnIds: [53], ccId: '1', ccfs: { ak: ACCOUNTS.acme.ak, sk: ACCOUNTS.acme.sk },
+        ccgateway: { agents: [{ agentId: AGENTS.acme.agentId, password: AGENTS.acme.password, phoneNumber: '60001' }] },
+      },
+      {
+        id: 'globex', vdnIds: [54, 55], ccfs: { ak: ACCOUNTS.globex.ak, sk: ACCOUNTS.globex.sk },
+        ccgateway: {
+          agents: [
+            { agentId: AGENTS.globexA.agentId, password: AGENTS.globexA.password, phoneNumber: '60002', allowForceLogin: true },
+            { agentId: AGENTS.globexB.agentId, password: AGENTS.globexB.password, phoneNumber: '60003', allowForceLogin: true },
+          ],
+        },
+      },
     ],
   };
 }
 
 export interface Stack {
   ccfs: CcfsSimulator;
+  ccgw: CcgwSimulator;
   gateway: Gateway;
   url: string;
   config: GatewayConfig;
@@ -50,6 +73,7 @@ export interface Stack {
 export interface StackOptions {
   configure?: (raw: RawConfig) => void;
   sim?: Partial<CcfsSimulatorOptions>;
+  ccgw?: Partial<CcgwSimulatorOptions>;
   now?: () => number;
 }
 
@@ -58,18 +82,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const ccfs = new CcfsSimulator({ root, accounts: [ACCOUNTS.acme, ACCOUNTS.globex].map((a) => ({ ...a, vdnIds: [...a.vdnIds] })), ...opts.sim });
   const simUrl = await ccfs.listen();
   await seedCcfs(ccfs);
-  const raw = baseConfig(simUrl);
+  const ccgw = new CcgwSimulator({ agents: Object.values(AGENTS), store: ccfs.store, pollWaitMs: 200, ...opts.ccgw });
+  const ccgwUrl = await ccgw.listen();
+  const raw = baseConfig(simUrl, ccgwUrl);
   opts.configure?.(raw);
   const config = parseConfig(raw);
   const { logger, lines } = captureLogger();
   const gateway = createGateway(config, { logger, ...(opts.now ? { now: opts.now } : {}) });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
-    ccfs, gateway, url, config, lines, root,
+    ccfs, ccgw, gateway, url, config, lines, root,
     token: (tenant = 'acme', scopes = ALL_SCOPES, extra = {}) =>
       mintToken({ secret: JWT_SECRET, issuer: ISSUER, audience: AUDIENCE, tenant, scopes, ...(extra.subject ? { subject: extra.subject } : {}) }),
     async close() {
       await gateway.close(100);
+      await ccgw.close();
       await ccfs.close();
       rmSync(root, { recursive: true, force: true });
     },

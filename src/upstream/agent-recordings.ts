@@ -1,0 +1,94 @@
+/**
+ * Contract 3.8 upstream: a recording downloaded through the CC-Gateway as one of the tenant's
+ * agents. Agents take turns; a session-gone answer renews the session once and retries once
+ * (cc-protocol 5.9); `104-xxx` codes map onto the contract's errors.
+ */
+import type { Logger } from 'pino';
+import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
+import type { AgentConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/catalogue.js';
+import { AgentSession, type AgentSessionStatus } from './agent-session.js';
+import type { CcgwCalls, FileAnswer } from './ccgateway.js';
+import type { UpstreamFile } from './ports.js';
+
+export interface AgentRecordingQuery {
+  recordId: string;
+  fileType: 1 | 2;
+  locationId?: string;
+}
+
+export interface AgentRecordings {
+  download(tenantId: string, query: AgentRecordingQuery, signal: AbortSignal): Promise<UpstreamFile>;
+  status(): AgentSessionStatus[];
+  /** Stops every poll loop and signs every agent out. */
+  close(): Promise<void>;
+}
+
+export interface AgentTenant {
+  agents: readonly AgentConfig[];
+  calls: CcgwCalls;
+  pollIntervalMs: number;
+  signInRetryAfterMs: number;
+}
+
+/** Contract 3.8 and issue 4: `104-xxx` and session codes to the contract's errors, the code kept. */
+export function recordFileError(code: string, afterRenewal: boolean): GatewayError {
+  const upstream = { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' };
+  if (code === '104-005' || code === '104-003') return new GatewayError('NOT_FOUND', 'CC-Gateway has no such recording', { upstream });
+  if (code === '104-002' || (code === '000-003' && afterRenewal)) return new GatewayError('UPSTREAM_FORBIDDEN', 'CC-Gateway refused the agent access to this recording', { upstream });
+  if (CCGW_SESSION_GONE_CODES.has(code)) return new GatewayError('UPSTREAM_UNAVAILABLE', 'no CC-Gateway agent session could be had', { upstream, retryAfterSec: 5 });
+  return new GatewayError('UPSTREAM_ERROR', 'CC-Gateway recordfile failed', { upstream });
+}
+
+export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>, opts: { logger: Logger; now: () => number }): AgentRecordings {
+  const sessions = new Map<string, { list: AgentSession[]; calls: CcgwCalls; next: number }>();
+  for (const [id, t] of tenants) {
+    sessions.set(id, {
+      calls: t.calls,
+      next: 0,
+      list: t.agents.map((a) => new AgentSession(id, a, t.calls, { pollIntervalMs: t.pollIntervalMs, signInRetryAfterMs: t.signInRetryAfterMs, logger: opts.logger, now: opts.now })),
+    });
+  }
+
+  /** Round robin over the agents, skipping those whose sign-in was just refused while others remain. */
+  function pick(entry: { list: AgentSession[]; next: number }): AgentSession {
+    for (let i = 0; i < entry.list.length; i += 1) {
+      const s = entry.list[(entry.next + i) % entry.list.length]!;
+      if (!s.coolingDown) {
+        entry.next = (entry.next + i + 1) % entry.list.length;
+        return s;
+      }
+    }
+    return entry.list[entry.next++ % entry.list.length]!;
+  }
+
+  return {
+    async download(tenantId, query, signal) {
+      const entry = sessions.get(tenantId);
+      if (!entry) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'no CC-Gateway agent is configured for this tenant');
+      const session = pick(entry);
+      const q: Record<string, string> = { recordId: query.recordId, filetype: String(query.fileType) };
+      if (query.locationId !== undefined) q.locationId = query.locationId;
+      const attempt = async (): Promise<{ ans: FileAnswer; gone: boolean }> => {
+        const creds = await session.credentials();
+        const ans = await entry.calls.recordFile(session.agentId, creds, q, signal);
+        session.adopt(creds, ans);
+        const gone = CCGW_SESSION_GONE_CODES.has(ans.retcode);
+        if (gone) session.invalidate(creds, ans.retcode);
+        return { ans, gone };
+      };
+      let { ans, gone } = await attempt();
+      let renewed = false;
+      if (gone) {
+        renewed = true;
+        ({ ans } = await attempt());
+      }
+      if (ans.file) return ans.file;
+      throw recordFileError(ans.retcode, renewed);
+    },
+    status: () => [...sessions.values()].flatMap((e) => e.list.map((s) => s.status())),
+    async close() {
+      await Promise.all([...sessions.values()].flatMap((e) => e.list.map((s) => s.stop())));
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * One agent's CC-Gateway session (cc-protocol 2.7): signed in on first need, kept alive by event
+ * polling, every `Set-GUID` adopted, dropped when the vendor says it is gone, signed out at
+ * shutdown. Concurrent callers share one sign-in (single flight) and wait for a renewal rather
+ * than fail. The Guid, password and cookies live only here and in the calls that carry them.
+ */
+import type { Logger } from 'pino';
+import { CCGW_CODE_MEANINGS, CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
+import type { AgentConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/catalogue.js';
+import type { CcgwCalls, SessionCredentials, SessionUpdate } from './ccgateway.js';
+
+export type SessionState = 'signed-out' | 'signing-in' | 'signed-in' | 'refused' | 'stopped';
+
+/** Credentials of one sign-in; a rotation replaces the object, a renewal starts a new generation. */
+interface Held extends SessionCredentials {
+  generation: number;
+}
+
+export interface AgentSessionOptions {
+  pollIntervalMs: number;
+  signInRetryAfterMs: number;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface AgentSessionStatus {
+  tenant: string;
+  agentId: number;
+  state: SessionState;
+  signIns: number;
+  /** The vendor code of the last refusal or loss, never a credential. */
+  lastCode?: string;
+}
+
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  if (signal.aborted) return resolve();
+  const t = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+const unavailable = (detail: string, code?: string, retryAfterMs?: number) => new GatewayError('UPSTREAM_UNAVAILABLE', detail, {
+  ...(code ? { upstream: { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' } } : {}),
+  ...(retryAfterMs !== undefined ? { retryAfterSec: retryAfterMs / 1000 } : {}),
+});
+
+export class AgentSession {
+  private stateNow: SessionState = 'signed-out';
+  private held: Held | undefined;
+  private generation = 0;
+  private signingIn: Promise<SessionCredentials> | undefined;
+  private polling: AbortController | undefined;
+  private refusal: { until: number; error: GatewayError } | undefined;
+  /** A session declared lost that the vendor may still hold (000-003): signed out before the next sign-in. */
+  private stale: SessionCredentials | undefined;
+  private signIns = 0;
+  private lastCode: string | undefined;
+
+  constructor(readonly tenantId: string, private readonly agent: AgentConfig, private readonly calls: CcgwCalls, private readonly opts: AgentSessionOptions) {}
+
+  get agentId(): number {
+    return this.agent.agentId;
+  }
+
+  get state(): SessionState {
+    return this.stateNow;
+  }
+
+  /** True while a refused sign-in is cooling down: pick another agent if there is one. */
+  get coolingDown(): boolean {
+    return this.refusal !== undefined && this.opts.now() < this.refusal.until;
+  }
+
+  status(): AgentSessionStatus {
+    return { tenant: this.tenantId, agentId: this.agent.agentId, state: this.stateNow, signIns: this.signIns, ...(this.lastCode ? { lastCode: this.lastCode } : {}) };
+  }
+
+  /** The current credentials, signing in first when there are none; callers share one sign-in. */
+  credentials(): Promise<SessionCredentials> {
+    if (this.stateNow === 'stopped') return Promise.reject(unavailable('the gateway is shutting down'));
+    if (this.held) return Promise.resolve(this.held);
+    if (this.refusal && this.opts.now() < this.refusal.until) return Promise.reject(this.refusal.error);
+    this.signingIn ??= this.signIn().finally(() => { this.signingIn = undefined; });
+    return this.signingIn;
+  }
+
+  /** Applies what an answer announced (a rotated Guid, cookies) to the session it was made with. */
+  adopt(used: SessionCredentials, update: SessionUpdate): void {
+    const held = this.held;
+    if (!held || (used as Held).generation !== held.generation) return;
+    const guidChanged = update.newGuid !== undefined && update.newGuid !== held.guid;
+    if (!guidChanged && update.cookies.length === 0) return;
+    const cookies = new Map(held.cookies);
+    for (const [k, v] of update.cookies) cookies.set(k, v);
+    this.held = { guid: guidChanged ? update.newGuid! : held.guid, cookies, generation: held.generation };
+    if (guidChanged) this.opts.logger.debug({ tenant: this.tenantId, agentId: this.agent.agentId }, 'agent Guid rotated');
+  }
+
+  /**
+   * A call made with `used` was told the session is gone. Drop it, unless it was already renewed
+   * (a concurrent request got there first), so that N failing requests cause one sign-in.
+   */
+  invalidate(used: SessionCredentials, code: string): void {
+    if (!this.held || (used as Held).generation !== this.held.generation) return;
+    this.opts.logger.warn({ tenant: this.tenantId, agentId: this.agent.agentId, retcode: code }, 'agent session lost; signing in again on next use');
+    this.lastCode = code;
+    this.stale = this.held;
+    this.drop('signed-out');
+  }
+
+  /** Stops polling and signs the agent out (best effort: the vendor drops it anyway when unpolled). */
+  async stop(): Promise<void> {
+    const held = this.held;
+    this.drop('stopped');
+    // A sign-in still in flight signs its own session out when it sees the stop.
+    await Promise.all([held ? this.signOut(held) : undefined, this.signingIn?.catch(() => undefined)]);
+  }
+
+  private async signOut(creds: SessionCredentials): Promise<void> {
+    try {
+      const ans = await this.calls.signOut(this.agent.agentId, creds);
+      const fields = { tenant: this.tenantId, agentId: this.agent.agentId, retcode: ans.retcode };
+      if (ans.retcode === CCGW_CODES.success) this.opts.logger.info(fields, 'agent signed out');
+      else this.opts.logger.debug(fields, 'agent sign-out refused (the session was already gone)');
+    } catch (err) {
+      this.opts.logger.warn({ tenant: this.tenantId, agentId: this.agent.agentId, err: { message: (err as Error).message } }, 'agent sign-out failed');
+    }
+  }
+
+  private drop(next: SessionState): void {
+    this.polling?.abort();
+    this.polling = undefined;
+    this.held = undefined;
+    if (this.stateNow !== 'stopped') this.stateNow = next;
+  }
+
+  private refuse(code: string, detail: string): GatewayError {
+    const error = unavailable(detail, code, this.opts.signInRetryAfterMs);
+    this.refusal = { until: this.opts.now() + this.opts.signInRetryAfterMs, error };
+    this.lastCode = code;
+    this.stateNow = 'refused';
+    this.opts.logger.error({ tenant: this.tenantId, agentId: this.agent.agentId, retcode: code }, `agent sign-in refused: ${detail}`);
+    return error;
+  }
+
+  private async signIn(): Promise<SessionCredentials> {
+    this.stateNow = 'signing-in';
+    let forced = false;
+    try {
+      // Otherwise a session the vendor still holds would answer our own sign-in with 100-002.
+      const stale = this.stale;
+      this.stale = undefined;
+      if (stale) await this.signOut(stale);
+      let ans = await this.calls.signIn(this.agent, false);
+      if (ans.retcode === CCGW_CODES.alreadySignedIn) {
+        if (!this.agent.allowForceLogin) throw this.refuse(ans.retcode, 'the agent is signed in elsewhere and allowForceLogin is off');
+        forced = true;
+        ans = await this.calls.signIn(this.agent, true);
+      }
+      if (ans.retcode !== CCGW_CODES.success) throw this.refuse(ans.retcode, 'CC-Gateway refused the agent sign-in');
+      if (!ans.newGuid) throw this.refuse('no Set-GUID', 'CC-Gateway signed the agent in without a Set-GUID header');
+      if ((this.stateNow as SessionState) === 'stopped') {
+        await this.signOut({ guid: ans.newGuid, cookies: new Map(ans.cookies) });
+        throw unavailable('the gateway is shutting down');
+      }
+      this.generation += 1;
+      this.held = { guid: ans.newGuid, cookies: new Map(ans.cookies), generation: this.generation };
+      this.refusal = undefined;
+      this.signIns += 1;
+      this.stateNow = 'signed-in';
+      this.opts.logger.info({ tenant: this.tenantId, agentId: this.agent.agentId, forced }, 'agent signed in');
+      this.startPolling();
+      return this.held;
+    } catch (err) {
+      if (this.stateNow === 'signing-in') this.stateNow = 'signed-out';
+      throw err;
+    }
+  }
+
+  /** The poll is the heartbeat (cc-protocol 2.3): one long poll at a time, re-issued shortly after each answer. */
+  private startPolling(): void {
+    const ac = new AbortController();
+    this.polling = ac;
+    void this.pollLoop(ac.signal);
+  }
+
+  private async pollLoop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      const creds = this.held;
+      if (!creds) return;
+      try {
+        const ans = await this.calls.poll(this.agent.agentId, creds, signal);
+        failures = 0;
+        this.adopt(creds, ans);
+        if (CCGW_SESSION_GONE_CODES.has(ans.retcode)) {
+          this.invalidate(creds, ans.retcode);
+          return;
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        failures += 1;
+        this.opts.logger.warn({ tenant: this.tenantId, agentId: this.agent.agentId, failures, err: { message: (err as Error).message } }, 'agent event poll failed');
+        await sleep(Math.min(500 * 2 ** failures, 10_000), signal);
+        continue;
+      }
+      await sleep(this.opts.pollIntervalMs, signal);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * CC-Gateway calls for one agent (cc-protocol 2, 3.11-3.13): sign-in, event poll, sign-out and
+ * recordfile, each carrying the session's Guid and cookies. No session policy here: every call
+ * reports its retcode and any `Set-GUID`/`Set-Cookie` it saw, and agent-session.ts decides.
+ */
+import type { Dispatcher } from 'undici';
+import {
+  CCGW_BASE_PATH, CCGW_GUID_HEADER, CCGW_GUID_PREFIX, CCGW_PATHS, CCGW_REQUEST_CONTENT_TYPE, CCGW_SET_GUID_HEADER,
+  type CcgwResult, type SignInBody,
+} from '../vendor/ccgateway.js';
+import type { AgentConfig } from '../config/schema.js';
+import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
+import { readAtLeast, readSmall } from './body.js';
+import { malformedAnswer, upstreamHttpStatus } from './ccfs-errors.js';
+import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
+import type { UpstreamFile } from './ports.js';
+
+/** What a session holds and every call after sign-in carries. */
+export interface SessionCredentials {
+  guid: string;
+  /** `name=value` pairs for the Cookie header (the NSLB's stickiness). */
+  cookies: ReadonlyMap<string, string>;
+}
+
+/** What any answer may change in the session, whatever its retcode. */
+export interface SessionUpdate {
+  /** A Guid announced by `Set-GUID`, `JSESSIONID=` stripped. */
+  newGuid: string | undefined;
+  cookies: Array<[string, string]>;
+}
+
+export type JsonAnswer = SessionUpdate & { retcode: string };
+export type FileAnswer = SessionUpdate & ({ retcode: '0'; file: UpstreamFile } | { retcode: string; file?: undefined });
+
+const MAX_JSON = 64 * 1024;
+
+function sessionUpdate(headers: Dispatcher.ResponseData['headers']): SessionUpdate {
+  const raw = headers[CCGW_SET_GUID_HEADER];
+  const value = (Array.isArray(raw) ? raw.at(-1) : raw)?.trim();
+  const newGuid = value ? (value.startsWith(CCGW_GUID_PREFIX) ? value.slice(CCGW_GUID_PREFIX.length) : value) : undefined;
+  const setCookie = headers['set-cookie'];
+  const cookies = ([] as string[]).concat(setCookie ?? []).flatMap((line): Array<[string, string]> => {
+    const pair = line.split(';')[0]!;
+    const eq = pair.indexOf('=');
+    return eq > 0 ? [[pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()]] : [];
+  });
+  return { newGuid: newGuid && /^[\x21-\x7e]{1,256}$/.test(newGuid) ? newGuid : undefined, cookies };
+}
+
+function retcodeOf(buf: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(buf.toString('utf8')) as CcgwResult;
+    return parsed && typeof parsed === 'object' && typeof parsed.retcode === 'string' ? parsed.retcode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CcgwCalls {
+  signIn(agent: AgentConfig, force: boolean): Promise<JsonAnswer>;
+  poll(agentId: number, creds: SessionCredentials, signal: AbortSignal): Promise<JsonAnswer>;
+  signOut(agentId: number, creds: SessionCredentials): Promise<JsonAnswer>;
+  recordFile(agentId: number, creds: SessionCredentials, query: Record<string, string>, signal: AbortSignal): Promise<FileAnswer>;
+}
+
+export interface CcgwCallTimeouts {
+  pollTimeoutMs: number;
+  signInTimeoutMs: number;
+}
+
+export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTimeouts): CcgwCalls {
+  const headersFor = (creds?: SessionCredentials): Record<string, string> => {
+    const h: Record<string, string> = { host: endpoint.host, 'content-type': CCGW_REQUEST_CONTENT_TYPE };
+    if (creds) {
+      h[CCGW_GUID_HEADER] = creds.guid;
+      if (creds.cookies.size > 0) h.cookie = [...creds.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    return h;
+  };
+
+  async function call(operation: string, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<Dispatcher.ResponseData> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await endpoint.pool.request(opts);
+    } catch (err) {
+      throw toUpstreamError(err, 'ccgateway', opts.signal as AbortSignal | undefined);
+    }
+    if (res.statusCode !== 200) {
+      res.body.dump().catch(() => undefined);
+      throw upstreamHttpStatus('ccgateway', operation, res.statusCode);
+    }
+    return res;
+  }
+
+  async function json(operation: string, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<JsonAnswer> {
+    const res = await call(operation, opts);
+    let buf: Buffer;
+    try {
+      buf = await readSmall(res.body, MAX_JSON);
+    } catch (err) {
+      throw (err as { code?: string }).code === 'BODY_TOO_LARGE' ? malformedAnswer('ccgateway', operation, err) : toUpstreamError(err, 'ccgateway', opts.signal as AbortSignal | undefined);
+    }
+    const retcode = retcodeOf(buf);
+    if (retcode === undefined) throw malformedAnswer('ccgateway', operation);
+    return { retcode, ...sessionUpdate(res.headers) };
+  }
+
+  const path = (p: string, query?: Record<string, string>) => `${CCGW_BASE_PATH}${p}${query ? `?${new URLSearchParams(query).toString()}` : ''}`;
+
+  return {
+    signIn(agent, force) {
+      const body: SignInBody = {
+        password: agent.password, phonenum: agent.phoneNumber, autoanswer: false, autoenteridle: false,
+        releasephone: true, agenttype: agent.agentType, status: agent.status,
+      };
+      return json(force ? 'forcelogin' : 'signIn', {
+        method: 'PUT', path: path(force ? CCGW_PATHS.forceSignIn(agent.agentId) : CCGW_PATHS.signIn(agent.agentId)),
+        headers: headersFor(), body: JSON.stringify(body), headersTimeout: timeouts.signInTimeoutMs, bodyTimeout: timeouts.signInTimeoutMs,
+      });
+    },
+
+    poll(agentId, creds, signal) {
+      return json('agentevent', {
+        method: 'GET', path: path(CCGW_PATHS.events(agentId)), headers: headersFor(creds), signal,
+        headersTimeout: timeouts.pollTimeoutMs, bodyTimeout: timeouts.pollTimeoutMs,
+      });
+    },
+
+    signOut(agentId, creds) {
+      return json('logout', {
+        method: 'DELETE', path: path(CCGW_PATHS.signOut(agentId)), headers: headersFor(creds),
+        headersTimeout: timeouts.signInTimeoutMs, bodyTimeout: timeouts.signInTimeoutMs,
+      });
+    },
+
+    async recordFile(agentId, creds, query, signal) {
+      const res = await call('recordfile', { method: 'GET', path: path(CCGW_PATHS.recordFile(agentId), query), headers: headersFor(creds), signal });
+      const update = sessionUpdate(res.headers);
+      const declared = String(res.headers['content-type'] ?? '').toLowerCase();
+      const lengthHeader = res.headers['content-length'];
+      const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+      try {
+        // Failure is JSON (cc-protocol 3.13); a small body starting with `{` is checked too.
+        const { head, ended } = await readAtLeast(res.body, MIN_SNIFF_BYTES, MAX_JSON);
+        const looksJson = declared.includes('json') || head.subarray(0, 16).toString('latin1').trimStart().startsWith('{');
+        if (looksJson && (contentLength === undefined || contentLength <= MAX_JSON)) {
+          const whole = ended ? head : Buffer.concat([head, await readSmall(res.body, MAX_JSON - head.length)]);
+          const retcode = retcodeOf(whole);
+          if (retcode !== undefined && retcode !== '0') return { retcode, ...update };
+          if (declared.includes('json')) throw malformedAnswer('ccgateway', 'recordfile');
+          return { retcode: '0', file: { contentType: sniffContentType(whole), contentLength, head: whole, rest: res.body }, ...update };
+        }
+        return { retcode: '0', file: { contentType: sniffContentType(head), contentLength, head, rest: res.body }, ...update };
+      } catch (err) {
+        res.body.destroy();
+        throw toUpstreamError(err, 'ccgateway', signal);
+      }
+    },
+  };
+}
