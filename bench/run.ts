@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: the same work done (a) by a client talking to the CC-FS simulator directly
- * (signing its own requests) and (b) through the gateway, interleaved and repeated; medians,
- * ranges and gateway/direct ratios, plus the gateway process's own CPU and peak RSS from /proc.
+ * `npm run bench`: the same work done (a) by a client talking to the simulators directly (signing
+ * its own CC-FS requests, holding its own agent session) and (b) through the gateway, interleaved
+ * and repeated; medians, ranges and gateway/direct ratios, plus the gateway process's own CPU and
+ * peak RSS from /proc. Work: a large download, a small JSON call (3.3 and its native form 3.7),
+ * a small recording through the CC-Gateway (3.8) and 5 MiB uploads (3.6).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -13,6 +15,7 @@ import autocannon from 'autocannon';
 import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
 import { mintToken } from '../src/tools/mint.js';
 import { SEED } from '../src/simulators/seed.js';
+import { wavFromEncoded } from '../src/simulators/shared/audio.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 200);
@@ -22,9 +25,12 @@ const SK = 'SK-bench-0123456789';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdefghijklmnop';
 const BIG = 'Y:/53/0/20261125/1001/bench.V3';
 const CLK_TCK = 100;
+const AGENT_PASSWORD = 'bench-agent-password';
+const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
 
 function startChild(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; firstLine: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (firstLine) => {
@@ -45,52 +51,82 @@ const resetPeak = (pid: number) => { try { writeFileSync(`/proc/${pid}/clear_ref
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 
-interface Target { name: 'direct' | 'gateway'; pool: Pool; download(): Promise<number>; small: autocannon.Options }
+interface Target {
+  name: 'direct' | 'gateway';
+  pool: Pool;
+  download(): Promise<number>;
+  upload(): Promise<number>;
+  /** Short calls measured with autocannon, by name. */
+  small: Record<string, autocannon.Options>;
+}
 
-async function drain(pool: Pool, opts: Parameters<Pool['request']>[0]): Promise<number> {
+async function drain(pool: Pool, opts: Parameters<Pool['request']>[0], expect = 200): Promise<number> {
   const res = await pool.request(opts);
   let n = 0;
   for await (const c of res.body) n += (c as Buffer).length;
-  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+  if (res.statusCode !== expect) throw new Error(`status ${res.statusCode}`);
   return n;
 }
 
+const children: ChildProcess[] = [];
+
 async function main() {
-  const sim = await startChild(['bench/sim-server.ts'], { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(SIZE_MIB) });
-  const simUrl = (JSON.parse(sim.firstLine) as { url: string }).url;
+  const sim = await startChild(['bench/sim-server.ts'], { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(SIZE_MIB), BENCH_AGENT_PASSWORD: AGENT_PASSWORD });
+  const { url: simUrl, ccgwUrl } = JSON.parse(sim.firstLine) as { url: string; ccgwUrl: string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
   writeFileSync(join(dir, 'gateway.yaml'), [
     'server:', '  host: 127.0.0.1', '  port: 0', '  playbackSecret: ${PB}',
     'logging:', '  level: info',
     'auth:', '  issuers:', '    - issuer: https://bench', '      audience: gw', '      algorithms: [HS256]', '      secret: ${JWT}',
-    'upstreams:', '  ccfs:', `    baseUrl: ${simUrl}`, '    connections: 64',
-    'tenants:', '  - id: acme', '    vdnIds: [53]', '    ccId: "1"', '    ccfs:', '      ak: ${AK}', '      sk: ${SK}', '',
+    'upstreams:', '  ccfs:', `    baseUrl: ${simUrl}`, '    connections: 64', '  ccgateway:', `    baseUrl: ${ccgwUrl}`,
+    'tenants:', '  - id: acme', '    vdnIds: [53]', '    ccId: "1"', '    ccfs:', '      ak: ${AK}', '      sk: ${SK}',
+    '    ccgateway:', '      agents:', '        - agentId: 1001', '          password: ${AGENT_PASSWORD}', '          phoneNumber: "60001"', '',
   ].join('\n'));
-  const gw = await startChild(['src/main.ts', '--config', join(dir, 'gateway.yaml')], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK });
+  const gw = await startChild(['src/main.ts', '--config', join(dir, 'gateway.yaml')], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD });
   const gwUrl = (JSON.parse(gw.firstLine) as { url: string }).url;
   const gwPid = gw.child.pid!;
-  const token = mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read'], expiresInSec: 7200 });
+  const token = mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'ivr-files:write', 'ccfs:native', 'agent-recordings:read'], expiresInSec: 7200 });
   const simHost = new URL(simUrl).host;
 
-  const signed = (op: string, msgBody: object) => {
+  const signed = (op: string, msgBody: object, query?: Record<string, string>) => {
     const body = JSON.stringify({ request: { version: '2.0' }, msgBody });
     const path = `/CCFS/resource/ccfs/${op}`;
     const headers = { host: simHost, 'content-type': 'application/json;charset=UTF-8', 'content-length': String(Buffer.byteLength(body)) };
-    return { path, body, headers: { ...headers, authorization: authorization({ ak: AK, timestamp: formatTimestamp(Date.now()), method: 'POST', path, headers, body }, SK) } };
+    const auth = authorization({ ak: AK, timestamp: formatTimestamp(Date.now()), method: 'POST', path, ...(query ? { query } : {}), headers, body }, SK);
+    return { path: query ? `${path}?${new URLSearchParams(query).toString()}` : path, body, headers: { ...headers, authorization: auth } };
   };
+  // The direct client's own agent session: what the gateway does for its callers.
+  const signIn = await fetch(`${ccgwUrl}/agentgateway/resource/onlineagent/1002`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: AGENT_PASSWORD, phonenum: '60002' }) });
+  const directGuid = signIn.headers.get('set-guid')!.replace(/^JSESSIONID=/, '');
+  const directCookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+  const wav = wavFromEncoded(Buffer.alloc(5 * 1024 * 1024 - 44, 0xd5));
+  const playBody = { fileName: SEED.acme.recording };
+  const native = JSON.stringify({ request: { version: '2.0' }, msgBody: playBody });
   const directPool = new Pool(simUrl, { connections: 64 });
   const gwPool = new Pool(gwUrl, { connections: 64 });
+  // autocannon sets Host and Content-Length itself, to the same values that were signed.
+  const directSmall = () => { const s = signed('requestPlayVoice', playBody); const { host: _h, 'content-length': _l, ...rest } = s.headers; return { url: simUrl + s.path, method: 'POST' as const, headers: rest, body: s.body }; };
+  const gwHeaders = { authorization: `Bearer ${token}` };
   const targets: Target[] = [
     {
       name: 'direct', pool: directPool,
       download: () => { const s = signed('downloadRecord', { fileName: BIG }); return drain(directPool, { method: 'POST', ...s }); },
-      // autocannon sets Host and Content-Length itself, to the same values that were signed.
-      small: (() => { const s = signed('requestPlayVoice', { fileName: SEED.acme.recording }); const { host: _h, 'content-length': _l, ...rest } = s.headers; return { url: simUrl + s.path, method: 'POST' as const, headers: rest, body: s.body }; })(),
+      // The direct client encodes the file itself, as a partner without the gateway would.
+      upload: () => { const s = signed('ivr/uploadFile', { data: wav.toString('base64') }, { vdnId: '53' }); return drain(directPool, { method: 'POST', ...s }).then(() => wav.length); },
+      small: {
+        'playback request (3.3)': directSmall(),
+        'agent recording, 3 s WAV (3.8)': { url: `${ccgwUrl}/agentgateway/resource/recordfile/1002?recordId=${encodeURIComponent(SEED.acme.recording)}`, headers: { guid: directGuid, cookie: directCookie } },
+      },
     },
     {
       name: 'gateway', pool: gwPool,
-      download: () => drain(gwPool, { method: 'GET', path: `/v1/recordings?fileName=${encodeURIComponent(BIG)}`, headers: { authorization: `Bearer ${token}` } }),
-      small: { url: `${gwUrl}/v1/recordings/playback`, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ fileName: SEED.acme.recording }) },
+      download: () => drain(gwPool, { method: 'GET', path: `/v1/recordings?fileName=${encodeURIComponent(BIG)}`, headers: gwHeaders }),
+      upload: () => drain(gwPool, { method: 'POST', path: '/v1/ivr-files', headers: { ...gwHeaders, 'content-type': 'audio/wav' }, body: wav }, 201).then(() => wav.length),
+      small: {
+        'playback request (3.3)': { url: `${gwUrl}/v1/recordings/playback`, method: 'POST', headers: { ...gwHeaders, 'content-type': 'application/json' }, body: JSON.stringify(playBody) },
+        'native playback request (3.7)': { url: `${gwUrl}/v1/ccfs/requestPlayVoice`, method: 'POST', headers: { ...gwHeaders, 'content-type': 'application/json' }, body: native },
+        'agent recording, 3 s WAV (3.8)': { url: `${gwUrl}/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`, headers: gwHeaders },
+      },
     },
   ];
 
@@ -114,17 +150,39 @@ async function main() {
         process.stderr.write('.');
       }
     }
-    for (const conn of [1, 32]) {
+    for (const conc of [1, 4]) {
       for (const t of order) {
+        if (t.name === 'gateway' && conc === 4) resetPeak(gwPid);
         const cpu0 = cpuSeconds(gwPid);
-        const r = await autocannon({ ...t.small, connections: conn, duration: SMALL_SECONDS });
-        const calls = r.requests.total;
-        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${t.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        put(`small call c=${conn} req/s`, t.name, r.requests.average);
-        put(`small call c=${conn} p50 ms`, t.name, r.latency.p50);
-        put(`small call c=${conn} p99 ms`, t.name, r.latency.p99);
-        if (t.name === 'gateway') put(`gateway CPU µs per small call (c=${conn})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1e6) / calls);
+        const t0 = process.hrtime.bigint();
+        let bytes = 0;
+        await Promise.all(Array.from({ length: conc }, async () => { for (let i = 0; i < UPLOADS / conc; i++) bytes += await t.upload(); }));
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        put(`upload 5 MiB c=${conc} uploads/s`, t.name, UPLOADS / secs);
+        if (t.name === 'gateway') {
+          put(`gateway CPU ms per 5 MiB upload (c=${conc})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1000) / UPLOADS);
+          if (conc === 4) put('gateway peak RSS MiB (4 x upload)', 'gateway', peakRssMiB(gwPid));
+        }
         process.stderr.write('.');
+      }
+    }
+    for (const name of Object.keys(targets[1]!.small)) {
+      for (const conn of [1, 32]) {
+        for (const t of order) {
+          // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
+          const opts = t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
+          if (!opts) continue;
+          const label = name;
+          const cpu0 = cpuSeconds(gwPid);
+          const r = await autocannon({ ...opts, connections: conn, duration: SMALL_SECONDS });
+          const calls = r.requests.total;
+          if (r.non2xx > 0 || r.errors > 0) throw new Error(`${t.name} ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+          put(`${label} c=${conn} req/s`, t.name, r.requests.average);
+          put(`${label} c=${conn} p50 ms`, t.name, r.latency.p50);
+          put(`${label} c=${conn} p99 ms`, t.name, r.latency.p99);
+          if (t.name === 'gateway') put(`gateway CPU µs per call: ${label} (c=${conn})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1e6) / calls);
+          process.stderr.write('.');
+        }
       }
     }
   }
@@ -137,7 +195,7 @@ async function main() {
     return { metric, direct: fmt(by.direct), gateway: fmt(by.gateway), ratio: d !== undefined && g !== undefined ? (g / d).toFixed(2) : '' };
   });
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  const out = [`cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}`, '',
+  const out = [`cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}`, '',
     `| metric | direct: median [range] | gateway: median [range] | gateway/direct |`, '|---|---|---|---|',
     ...rows.map((r) => `| ${r.metric} | ${r.direct} | ${r.gateway} | ${r.ratio} |`)].join('\n');
   process.stdout.write(`${out}\n`);
@@ -152,5 +210,6 @@ async function main() {
 
 main().catch((err) => {
   process.stderr.write(`${(err as Error).stack}\n`);
+  for (const c of children) c.kill('SIGKILL');
   process.exit(1);
 });

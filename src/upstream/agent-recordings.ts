@@ -4,12 +4,13 @@
  * (cc-protocol 5.9); `104-xxx` codes map onto the contract's errors.
  */
 import type { Logger } from 'pino';
-import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
+import { CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { AgentSession, type AgentSessionStatus } from './agent-session.js';
 import type { CcgwCalls, FileAnswer } from './ccgateway.js';
 import type { UpstreamFile } from './ports.js';
+import { recordFileError } from './vendor-errors.js';
 
 export interface AgentRecordingQuery {
   recordId: string;
@@ -29,15 +30,6 @@ export interface AgentTenant {
   calls: CcgwCalls;
   pollIntervalMs: number;
   signInRetryAfterMs: number;
-}
-
-/** Contract 3.8 and issue 4: `104-xxx` and session codes to the contract's errors, the code kept. */
-export function recordFileError(code: string, afterRenewal: boolean): GatewayError {
-  const upstream = { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' };
-  if (code === '104-005' || code === '104-003') return new GatewayError('NOT_FOUND', 'CC-Gateway has no such recording', { upstream });
-  if (code === '104-002' || (code === '000-003' && afterRenewal)) return new GatewayError('UPSTREAM_FORBIDDEN', 'CC-Gateway refused the agent access to this recording', { upstream });
-  if (CCGW_SESSION_GONE_CODES.has(code)) return new GatewayError('UPSTREAM_UNAVAILABLE', 'no CC-Gateway agent session could be had', { upstream, retryAfterSec: 5 });
-  return new GatewayError('UPSTREAM_ERROR', 'CC-Gateway recordfile failed', { upstream });
 }
 
 export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>, opts: { logger: Logger; now: () => number }): AgentRecordings {

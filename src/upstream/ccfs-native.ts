@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { signedCcfsPost, type CcfsTenant } from './ccfs.js';
-import { signatureRefused, upstreamHttpStatus } from './ccfs-errors.js';
+import { signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 
 export interface NativeCall {

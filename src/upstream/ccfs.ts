@@ -12,7 +12,7 @@ import { authorization, createStreamingSigner, formatTimestamp } from './signing
 import { uploadFileBody, type StreamedBody } from './upload-body.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import { readAtLeast, readSmall } from './body.js';
-import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './ccfs-errors.js';
+import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
 import type { CcfsClient, UpstreamFile } from './ports.js';
 
 export interface CcfsTenant {

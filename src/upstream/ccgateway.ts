@@ -11,7 +11,7 @@ import {
 import type { AgentConfig } from '../config/schema.js';
 import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
 import { readAtLeast, readSmall } from './body.js';
-import { malformedAnswer, upstreamHttpStatus } from './ccfs-errors.js';
+import { malformedAnswer, upstreamHttpStatus } from './vendor-errors.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import type { UpstreamFile } from './ports.js';
 

@@ -1,4 +1,6 @@
+/** Vendor answers turned into the contract's errors, for both services; the vendor code is always kept. */
 import { CCFS_CODE_MEANINGS } from '../vendor/ccfs.js';
+import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
 import { GatewayError } from '../errors/catalogue.js';
 
 /** Seconds a caller should wait after the vendor's flow control refused a call. */
@@ -35,3 +37,12 @@ export const upstreamHttpStatus = (service: 'ccfs' | 'ccgateway', operation: str
 
 export const malformedAnswer = (service: 'ccfs' | 'ccgateway', operation: string, cause?: unknown): GatewayError =>
   new GatewayError('UPSTREAM_ERROR', `${service === 'ccfs' ? 'CC-FS' : 'CC-Gateway'} ${operation} answered something unreadable`, { cause });
+
+/** Contract 3.8 and issue 4: `104-xxx` and session codes of recordfile. */
+export function recordFileError(code: string, afterRenewal: boolean): GatewayError {
+  const upstream = { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' };
+  if (code === '104-005' || code === '104-003') return new GatewayError('NOT_FOUND', 'CC-Gateway has no such recording', { upstream });
+  if (code === '104-002' || (code === '000-003' && afterRenewal)) return new GatewayError('UPSTREAM_FORBIDDEN', 'CC-Gateway refused the agent access to this recording', { upstream });
+  if (CCGW_SESSION_GONE_CODES.has(code)) return new GatewayError('UPSTREAM_UNAVAILABLE', 'no CC-Gateway agent session could be had', { upstream, retryAfterSec: 5 });
+  return new GatewayError('UPSTREAM_ERROR', 'CC-Gateway recordfile failed', { upstream });
+}
