@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AGENTS, startStack, type Stack, type StackOptions } from '../helpers/stack.js';
-import { binaryBody } from '../helpers/download.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binaryBody, download } from '../helpers/download.js';
+import { CcgwSimulator } from '../../src/simulators/ccgateway/server.js';
+import { FileStore } from '../../src/simulators/ccfs/store.js';
+import { demoRecording } from '../../src/simulators/shared/audio.js';
 import { SEED } from '../../src/simulators/seed.js';
 
 const get = (stack: Stack, query: string, tenant = 'acme', scopes?: string[]) =>
@@ -246,6 +252,44 @@ describe('agent sessions under stress', () => {
       if (!closed) await stack.gateway.close(100);
       await stack.ccgw.close();
       await stack.ccfs.close();
+    }
+  });
+});
+
+describe('agent recordings: faults', () => {
+  it('a reset mid-stream cuts the client connection; a CC-Gateway 5xx is a 502 problem', async () => {
+    await withStack({}, async (stack) => {
+      stack.ccgw.injectFault({ operation: 'recordfile', times: 1, resetAfterBytes: 3000 });
+      const cut = await download(`${stack.url}/v1/agent-recordings?${rec(SEED.acme.recording)}`, { authorization: `Bearer ${stack.token()}` });
+      assert.equal(cut.status, 200);
+      assert.ok(cut.error, 'the client saw an incomplete transfer');
+      assert.ok(cut.bytes < Number(cut.headers['content-length']));
+      stack.ccgw.injectFault({ operation: 'recordfile', times: 1, status: 502 });
+      const bad = await get(stack, rec(SEED.acme.recording));
+      assert.equal(bad.status, 502);
+      assert.equal(problem(bad).upstream.code, 'HTTP 502');
+      assert.doesNotMatch(bad.body.toString(), /NSLB/);
+    });
+  });
+
+  it('a tenant may name its own CC-Gateway; its agents are signed in there', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'own-ccgw-'));
+    const store = new FileStore(root);
+    await store.put(SEED.globex.recording, demoRecording(1));
+    const own = new CcgwSimulator({ agents: [AGENTS.globexA, AGENTS.globexB], store, pollWaitMs: 100 });
+    const ownUrl = await own.listen();
+    try {
+      await withStack({ configure: (raw) => { raw.tenants[1].upstreams = { ccgateway: { baseUrl: ownUrl } }; } }, async (stack) => {
+        const res = await get(stack, rec(SEED.globex.recording), 'globex');
+        assert.equal(res.status, 200);
+        assert.equal(own.signIns.length, 1, 'signed in on the tenant\'s own CC-Gateway');
+        assert.equal(stack.ccgw.signIns.length, 0, 'not on the global one');
+        assert.equal((await get(stack, rec(SEED.acme.recording))).status, 200);
+        assert.equal(stack.ccgw.signIns.length, 1, 'the other tenant still uses the global one');
+      });
+    } finally {
+      await own.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

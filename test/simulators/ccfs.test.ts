@@ -10,6 +10,7 @@ import { CcfsSimulator } from '../../src/simulators/ccfs/server.js';
 import { verifyAuthV2 } from '../../src/simulators/ccfs/verifier.js';
 import { seedCcfs, SEED } from '../../src/simulators/seed.js';
 import { authorization, formatTimestamp } from '../../src/upstream/signing/auth-v2.js';
+import { wavFromEncoded } from '../../src/simulators/shared/audio.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/auth-v2.json', import.meta.url), 'utf8'));
 const ACME = { ak: 'AK-A', sk: 'SK-acme', vdnIds: [53] };
@@ -155,4 +156,38 @@ test('faults: latency, a 5xx page, a malformed body, and a reset after N bytes',
   sim.injectFault({ operation: 'downloadRecord', resetAfterBytes: 1000 });
   await assert.rejects(call({ op: 'downloadRecord', body: dl(SEED.acme.recording) }));
   assert.equal((await call({ op: 'downloadRecord', body: dl(SEED.acme.recording) })).status, 200, 'a fault is used up');
+});
+
+test('ivr/uploadFile: stores a vendor-format WAV under the upload rule and answers its name', async () => {
+  const wav = wavFromEncoded(Buffer.alloc(800, 0xd5));
+  const r = await call({ op: 'ivr/uploadFile', body: env({ data: wav.toString('base64') }), query: { vdnId: '53' } });
+  assert.equal(r.json().resultCode, '0');
+  const { fileName, locationId } = r.json().resultData;
+  assert.match(fileName, /^Y:\/3rdfile\/53\/thirdvoicebotfile\/\d+\.wav$/);
+  assert.equal(locationId, '1');
+  assert.ok(sim.store.read(fileName).equals(wav));
+  const back = await call({ op: 'ivr/downloadFile', body: env({ filePath: fileName }) });
+  assert.ok(back.buf.equals(wav), 'readable through ivr/downloadFile');
+});
+
+test('ivr/uploadFile refuses with the vendor code for each fault, and stores nothing', async () => {
+  const wav = wavFromEncoded(Buffer.alloc(80, 0xd5)).toString('base64');
+  const stereo = wavFromEncoded(Buffer.alloc(80, 0xd5));
+  stereo.writeUInt16LE(2, 22);
+  const before = sim.uploads.length;
+  const cases: Array<[string, Call, string]> = [
+    ['no vdnId', { op: 'ivr/uploadFile', body: env({ data: wav }) }, '0300001'],
+    ['vdnId not a number', { op: 'ivr/uploadFile', body: env({ data: wav }), query: { vdnId: 'x' } }, '0300004'],
+    ['a VDN of another appId', { op: 'ivr/uploadFile', body: env({ data: wav }), query: { vdnId: '54' } }, '0300012'],
+    ['no data', { op: 'ivr/uploadFile', body: env({}), query: { vdnId: '53' } }, '0300001'],
+    ['data not base64', { op: 'ivr/uploadFile', body: env({ data: 'abc$' }), query: { vdnId: '53' } }, '0300004'],
+    ['empty data', { op: 'ivr/uploadFile', body: env({ data: '' }), query: { vdnId: '53' } }, '0300002'],
+    ['not a WAV', { op: 'ivr/uploadFile', body: env({ data: Buffer.alloc(60, 1).toString('base64') }), query: { vdnId: '53' } }, '0300004'],
+    ['stereo', { op: 'ivr/uploadFile', body: env({ data: stereo.toString('base64') }), query: { vdnId: '53' } }, '0300004'],
+    ['over the size limit', { op: 'ivr/uploadFile', body: env({ data: wavFromEncoded(Buffer.alloc(5 * 1024 * 1024, 0xd5)).toString('base64') }), query: { vdnId: '53' } }, '0300003'],
+  ];
+  for (const [name, c, code] of cases) assert.equal((await call(c)).json().resultCode, code, name);
+  const unsigned = await call({ op: 'ivr/uploadFile', body: env({ data: wav }), query: { vdnId: '53' }, sign: { signedBody: env({ data: 'AAAA' }) } });
+  assert.equal(unsigned.status, 401, 'the signature covers the body');
+  assert.equal(sim.uploads.length, before, 'nothing was stored');
 });
