@@ -76,7 +76,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
   writeFileSync(join(dir, 'gateway.yaml'), [
     'server:', '  host: 127.0.0.1', '  port: 0', '  playbackSecret: ${PB}',
-    'logging:', '  level: info',
+    'logging:', '  level: info', 'audit:', `  destination: ${join(dir, 'audit.jsonl')}`,
     'auth:', '  issuers:', '    - issuer: https://bench', '      audience: gw', '      algorithms: [HS256]', '      secret: ${JWT}',
     'upstreams:', '  ccfs:', `    baseUrl: ${simUrl}`, '    connections: 64', '  ccgateway:', `    baseUrl: ${ccgwUrl}`,
     'tenants:', '  - id: acme', '    vdnIds: [53]', '    ccId: "1"', '    ccfs:', '      ak: ${AK}', '      sk: ${SK}',

@@ -1,6 +1,6 @@
 /**
- * createApp(deps): the HTTP application, never listening. Order: request id, logging, security
- * headers, routers, not-found, the one error handler.
+ * createApp(deps): the HTTP application, never listening. Order: request id, logging, metrics
+ * and audit, URL length, CORS, security headers, routers, not-found, the one error handler.
  */
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -9,6 +9,11 @@ import { requestContext } from './edge/context.js';
 import { createHttpLogger } from './edge/logging.js';
 import { errorHandler, notFound } from './edge/errors.js';
 import { opsRouter } from './routes/ops.js';
+import { observe } from './edge/observe.js';
+import { corsPolicy } from './edge/cors.js';
+import { invalidRequest } from './errors/catalogue.js';
+import type { Metrics } from './ops/metrics.js';
+import type { Audit } from './ops/audit.js';
 import { recordingsRouter } from './routes/recordings.js';
 import { ivrFilesRouter } from './routes/ivr-files.js';
 import { ccfsNativeRouter } from './routes/ccfs-native.js';
@@ -19,6 +24,12 @@ export interface AppDeps extends RouteDeps {
   logger: Logger;
   /** Express "trust proxy": false means the socket address is the client. */
   trustProxy: boolean | number | string;
+  corsOrigins: readonly string[];
+  maxUrlBytes: number;
+  metrics: Metrics;
+  /** Serve GET /metrics on this app (false when it has a listener of its own, or is off). */
+  metricsRoute: boolean;
+  audit: Audit;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -28,6 +39,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
   app.use(requestContext);
   app.use(createHttpLogger(deps.logger));
+  app.use(observe(deps));
+  app.use((req, _res, next) => next(req.originalUrl.length > deps.maxUrlBytes ? invalidRequest(`the URL is longer than ${deps.maxUrlBytes} bytes`) : undefined));
+  app.use(corsPolicy(deps.corsOrigins));
   // Playback URLs are embedded by web apps of other origins (<audio src>); bearer tokens, not
   // cookies, guard everything else, so cross-origin embedding leaks nothing.
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, hsts: false }));

@@ -12,7 +12,12 @@ import { derivePlaybackKey } from './domain/playback-id.js';
 import { createAuthenticator, type Authenticator } from './edge/authenticate.js';
 import { createApp, type AppDeps } from './app.js';
 import { createTransports } from './upstream/transport.js';
-import { createCcfsClient, type CcfsTenant } from './upstream/ccfs.js';
+import { createCcfsClient, type CcfsTenant, type Guarded } from './upstream/ccfs.js';
+import { createGuard, isCredentialFailure, type Guard } from './upstream/guard.js';
+import { createMetrics } from './ops/metrics.js';
+import { createAudit } from './ops/audit.js';
+import { createTenantLimits } from './edge/limits.js';
+import { metricsHandler } from './routes/ops.js';
 import { createCcfsNative } from './upstream/ccfs-native.js';
 import { createCcgwCalls } from './upstream/ccgateway.js';
 import { createAgentRecordings, type AgentTenant } from './upstream/agent-recordings.js';
@@ -27,6 +32,8 @@ export interface GatewayOptions {
 export interface Gateway {
   deps: AppDeps;
   server: Server;
+  /** The metrics listener when `metrics.port` is set. */
+  metricsServer: Server | undefined;
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish within `graceMs`, then closes everything. */
   close(graceMs?: number): Promise<void>;
@@ -47,25 +54,38 @@ function ccgatewayUpstreamOf(config: GatewayConfig, t: TenantConfig): CcgatewayC
 
 export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gateway {
   const now = opts.now ?? Date.now;
-  const transports = createTransports();
-  const ccfsTenants = new Map<string, CcfsTenant>(config.tenants.map((t) => [t.id, {
-    ak: t.ccfs.ak,
-    sk: t.ccfs.sk,
-    endpoint: transports.endpoint('ccfs', ccfsUpstreamOf(config, t), t.upstreams?.ccfs ? `tenant:${t.id}` : 'default'),
-  }]));
+  const { logger } = opts;
+  const metrics = createMetrics();
+  const transports = createTransports({ logger, metrics });
+  const credentialGuards: Guard[] = [];
+  const ccfsTenants = new Map<string, CcfsTenant>(config.tenants.map((t) => {
+    const cfg = ccfsUpstreamOf(config, t);
+    const endpoint = transports.endpoint('ccfs', cfg, t.upstreams?.ccfs ? `tenant:${t.id}` : 'default');
+    // A refused signature is the tenant's credentials failing, not the vendor: its own breaker.
+    const credentials = createGuard({ name: `ccfs-credentials:${t.id}`, service: 'ccfs', config: cfg, counts: isCredentialFailure, logger, metrics, countCalls: false });
+    credentialGuards.push(credentials);
+    const guarded: Guarded = (operation, attempt, o) => credentials.run(operation, () => endpoint.guard.run(operation, attempt, o), o?.signal ? { signal: o.signal } : {});
+    return [t.id, { ak: t.ccfs.ak, sk: t.ccfs.sk, endpoint, guarded }];
+  }));
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
-  const ccfs: CcfsClient = createCcfsClient({ tenants: ccfsTenants, now, logger: opts.logger });
-  const ccfsNative = createCcfsNative({ tenants: ccfsTenants, now, logger: opts.logger });
+  const ccfs: CcfsClient = createCcfsClient({ tenants: ccfsTenants, now, logger });
+  const ccfsNative = createCcfsNative({ tenants: ccfsTenants, now, logger });
   const agentTenants = new Map<string, AgentTenant>(config.tenants.flatMap((t) => {
     if (!t.ccgateway) return [];
     const cfg = ccgatewayUpstreamOf(config, t);
     const endpoint = transports.endpoint('ccgateway', cfg, t.upstreams?.ccgateway ? `tenant:${t.id}` : 'default');
-    return [[t.id, { agents: t.ccgateway.agents, calls: createCcgwCalls(endpoint, cfg), pollIntervalMs: cfg.pollIntervalMs, signInRetryAfterMs: cfg.signInRetryAfterMs }]];
+    return [[t.id, { agents: t.ccgateway.agents, calls: createCcgwCalls(endpoint, cfg), guard: endpoint.guard, pollIntervalMs: cfg.pollIntervalMs, signInRetryAfterMs: cfg.signInRetryAfterMs }]];
   }));
-  const agentRecordings = createAgentRecordings(agentTenants, { logger: opts.logger, now });
+  const agentRecordings = createAgentRecordings(agentTenants, { logger, now, onSignIn: (tenant) => metrics.agentSignIns.inc({ tenant }) });
   const authenticator: Authenticator = createAuthenticator(config.auth, new Set(tenants.keys()));
+  const breakers = () => [
+    ...transports.all().map((ep) => ({ name: ep.guard.name, state: ep.guard.state(), critical: true })),
+    ...credentialGuards.map((g) => ({ name: g.name, state: g.state(), critical: false })),
+  ];
+  metrics.observe({ agentStates: () => agentRecordings.status(), breakers });
   let draining = false;
   const baseReadiness = createReadinessProbe(() => transports.all(), [
+    () => breakers().map((b) => ({ name: `breaker:${b.name}`, ok: b.state !== 'open', critical: b.critical, detail: b.state })),
     () => agentRecordings.status().map((a) => ({
       name: `agent:${a.tenant}/${a.agentId}`,
       ok: a.state !== 'refused',
@@ -81,9 +101,15 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   };
 
   const deps: AppDeps = {
-    logger: opts.logger,
+    logger,
     trustProxy: config.server.trustProxy,
+    corsOrigins: config.server.cors.allowedOrigins,
+    maxUrlBytes: config.server.maxUrlBytes,
+    metrics,
+    metricsRoute: config.metrics.enabled && config.metrics.port === undefined,
+    audit: createAudit(config.audit.destination),
     authenticator,
+    limits: createTenantLimits(tenants, now, metrics),
     tenants,
     ccfs,
     ccfsNative,
@@ -100,7 +126,10 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     headersTimeout: config.server.headersTimeoutMs,
     requestTimeout: config.server.requestTimeoutMs,
     keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    // Node checks the two timeouts above only this often (30 s by default): a slowloris would outlive them.
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.headersTimeoutMs / 2)),
   }, app);
+  const metricsServer = config.metrics.enabled && config.metrics.port !== undefined ? createServer(metricsHandler(metrics)) : undefined;
 
   // An upload answers `100 Continue` only after its headers passed the checks (contract 3.6:
   // refused before a byte is read); every other request gets it at once, as Node would.
@@ -122,7 +151,9 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   return {
     deps,
     server,
+    metricsServer,
     async listen(port = config.server.port, host = config.server.host) {
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.metrics.host, resolve));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -148,6 +179,8 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       ccfsNative.close();
       await agentRecordings.close();
       await transports.close();
+      for (const g of credentialGuards) g.shutdown();
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
   };
 }

@@ -54,6 +54,15 @@ const upstreamFields = {
   connections: z.number().int().min(1).max(4096).default(64),
   /** Idle keep-alive sockets are closed after this; keep it below the vendor's own idle timeout. */
   keepAliveTimeoutMs: ms(4000),
+  /** Extra attempts for a read that failed before any byte reached the client (uploads: never). */
+  retries: z.number().int().min(0).max(5).default(2),
+  retryBaseMs: z.number().int().min(1).max(10_000).default(100),
+  breaker: z.strictObject({
+    errorThresholdPercentage: z.number().min(1).max(100).default(50),
+    volumeThreshold: z.number().int().min(1).default(10),
+    resetTimeoutMs: ms(10_000),
+    rollingWindowMs: ms(10_000),
+  }).prefault({}),
 };
 const upstreamSchema = z.strictObject(upstreamFields);
 /** CC-Gateway adds the agent session loop (cc-protocol 2.3). */
@@ -80,6 +89,9 @@ const upstreamOverrideSchema = z.strictObject({
   idleTimeoutMs: z.number().int().positive().optional(),
   connections: z.number().int().min(1).max(4096).optional(),
   keepAliveTimeoutMs: z.number().int().positive().optional(),
+  retries: z.number().int().min(0).max(5).optional(),
+  retryBaseMs: z.number().int().min(1).max(10_000).optional(),
+  breaker: upstreamFields.breaker.optional(),
 });
 
 const ruleString = z.string().min(1).max(4096).refine(
@@ -159,11 +171,21 @@ const serverSchema = z.strictObject({
   spoolDir: z.string().min(1).optional(),
   /** Largest JSON request body. */
   jsonBodyMaxBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  /** Longest request URL (path and query); longer is 400 before any other work. */
+  maxUrlBytes: z.number().int().min(256).max(65536).default(8192),
 });
 
 export const configSchema = z.strictObject({
   server: serverSchema,
   logging: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  /** One JSON line per access to a recording or file: `stdout`, `stderr`, `off` or a file path. */
+  audit: z.strictObject({ destination: z.string().min(1).default('stderr') }).prefault({}),
+  /** Prometheus text at GET /metrics; with `port`, on a listener of its own instead of the API's. */
+  metrics: z.strictObject({
+    enabled: z.boolean().default(true),
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().default('127.0.0.1'),
+  }).prefault({}),
   auth: z.strictObject({
     tenantClaim: z.string().min(1).default('tenant'),
     clockToleranceSec: z.number().int().min(0).max(600).default(30),

@@ -29,7 +29,7 @@ export interface Demo {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export async function startDemo(opts: { port: number; logger: Logger; outDir?: string }): Promise<Demo> {
+export async function startDemo(opts: { port: number; logger: Logger; outDir?: string; audit?: string }): Promise<Demo> {
   const root = mkdtempSync(join(tmpdir(), 'cc-demo-ccfs-'));
   const env = demoEnv();
   const ccfs = new CcfsSimulator({
@@ -54,7 +54,7 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
   const ccgwUrl = await ccgw.listen(0, '127.0.0.1');
 
   const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), { ...env, DEMO_CCFS_URL: ccfsUrl, DEMO_CCGW_URL: ccgwUrl });
-  const config = { ...parsed, server: { ...parsed.server, port: opts.port } };
+  const config = { ...parsed, server: { ...parsed.server, port: opts.port }, audit: { destination: opts.audit ?? parsed.audit.destination } };
   const gateway = createGateway(config, { logger: opts.logger });
   const url = await gateway.listen(opts.port, '127.0.0.1');
 

@@ -7,6 +7,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
 import type { NextFunction, Request, Response } from 'express';
+import type { TenantLimits } from './limits.js';
 import type { GatewayConfig, IssuerConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { scopesFromClaims, type Principal, type Scope } from '../domain/principal.js';
@@ -103,11 +104,12 @@ export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: Read
   };
 }
 
-/** Express middleware: authenticates, then checks one scope. */
-export function requireAuth(authenticator: Authenticator, scope: Scope) {
+/** Express middleware: authenticates, takes a token from the tenant's rate budget, then checks one scope. */
+export function requireAuth(deps: { authenticator: Authenticator; limits: TenantLimits }, scope: Scope) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const principal = await authenticator.authenticate(req.headers.authorization);
+    const principal = await deps.authenticator.authenticate(req.headers.authorization);
     getContext(res).principal = principal;
+    deps.limits.admit(principal.tenantId);
     if (!principal.scopes.has(scope)) {
       throw new GatewayError('INSUFFICIENT_SCOPE', `the token lacks the scope ${scope}`, {
         headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },

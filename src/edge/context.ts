@@ -16,6 +16,8 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   const ctx: RequestContext = { requestId };
   res.locals.ctx = ctx;
+  // Several layers watch an answer's end (logging, metrics, limits, the upstream abort); none leaks.
+  res.setMaxListeners(32);
   res.setHeader('X-Request-Id', requestId);
   next();
 }

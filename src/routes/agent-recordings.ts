@@ -8,6 +8,7 @@ import { getPrincipal } from '../edge/context.js';
 import { clientSignal, sendDownload } from '../edge/downloads.js';
 import { methodNotAllowed } from '../edge/errors.js';
 import { allowedPath, queryOf } from '../edge/validate.js';
+import { auditAccess } from '../edge/observe.js';
 import type { RouteDeps } from './deps.js';
 
 const LOCATION_ID = /^[0-9]{1,10}$/;
@@ -15,13 +16,15 @@ const LOCATION_ID = /^[0-9]{1,10}$/;
 export function agentRecordingsRouter(deps: RouteDeps): Router {
   const router = Router();
   router.route('/v1/agent-recordings')
-    .get(requireAuth(deps.authenticator, SCOPES.agentRecordingsRead), async (req, res) => {
+    .get(requireAuth(deps, SCOPES.agentRecordingsRead), async (req, res) => {
       const tenant = deps.tenants.get(getPrincipal(res).tenantId)!;
       const q = queryOf(req, ['recordId', 'fileType', 'locationId'] as const);
       if (q.fileType !== undefined && q.fileType !== '1' && q.fileType !== '2') throw invalidRequest('fileType must be 1 (agent call recording) or 2 (voice message)');
       const fileType = q.fileType === '2' ? 2 : 1;
       const recordId = allowedPath(tenant, fileType === 1 ? 'agentRecordings' : 'agentMessageRecordings', q.recordId, 'recordId');
       if (q.locationId !== undefined && !LOCATION_ID.test(q.locationId)) throw invalidRequest('locationId must be 1 to 10 digits');
+      auditAccess(res, 'agent-recording.download', recordId);
+      deps.limits.openStream(tenant.id, res);
       const file = await deps.agentRecordings.download(tenant.id, { recordId, fileType, ...(q.locationId !== undefined ? { locationId: q.locationId } : {}) }, clientSignal(res));
       await sendDownload(res, file, baseName(recordId));
     })

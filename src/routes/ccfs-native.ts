@@ -7,6 +7,7 @@ import { getPrincipal } from '../edge/context.js';
 import { methodNotAllowed } from '../edge/errors.js';
 import { isNativeOperation, nativeMsgBody, type NativeOperation } from '../edge/native-envelope.js';
 import { queryOf } from '../edge/validate.js';
+import { auditAccess } from '../edge/observe.js';
 import { base64Length } from '../upstream/upload-body.js';
 import { CCFS_ENVELOPE_VERSION } from '../vendor/ccfs.js';
 import { uploadVdn } from './ivr-files.js';
@@ -34,7 +35,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
   };
 
   router.route('/v1/ccfs/*operation')
-    .post(requireAuth(deps.authenticator, SCOPES.ccfsNative), async (req, res) => {
+    .post(requireAuth(deps, SCOPES.ccfsNative), async (req, res) => {
       const operation = operationOf(req);
       const tenant = deps.tenants.get(getPrincipal(res).tenantId)!;
       const upload = operation === 'ivr/uploadFile';
@@ -43,6 +44,8 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       if (!req.is('application/json')) throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
       await readJson(req, res, upload ? base64Length(tenant.limits.uploadMaxBytes) + ENVELOPE_SLACK : deps.jsonBodyMaxBytes);
       const msgBody = nativeMsgBody(tenant, operation, req.body);
+      auditAccess(res, `native.${operation}`, String(msgBody.fileName ?? msgBody.filePath ?? msgBody.callId ?? (query ? `vdn:${query.vdnId}` : '')));
+      if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);
       // Re-serialised once, from checked fields only: what is signed is what was checked.
       const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
       await deps.ccfsNative.forward({ tenantId: tenant.id, operation, ...(query ? { query } : {}), body }, req, res);

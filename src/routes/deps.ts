@@ -1,5 +1,6 @@
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Authenticator } from '../edge/authenticate.js';
+import type { TenantLimits } from '../edge/limits.js';
 import type { CcfsClient, ReadinessProbe } from '../upstream/ports.js';
 import type { CcfsNative } from '../upstream/ccfs-native.js';
 import type { AgentRecordings } from '../upstream/agent-recordings.js';
@@ -7,6 +8,7 @@ import type { AgentRecordings } from '../upstream/agent-recordings.js';
 /** What the routers need; built by the composition root, swapped by tests. */
 export interface RouteDeps {
   authenticator: Authenticator;
+  limits: TenantLimits;
   tenants: ReadonlyMap<string, TenantPolicy>;
   ccfs: CcfsClient;
   /** The contract 3.7 pass-through. */

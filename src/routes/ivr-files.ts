@@ -9,6 +9,7 @@ import { getPrincipal } from '../edge/context.js';
 import { clientSignal, sendDownload } from '../edge/downloads.js';
 import { methodNotAllowed } from '../edge/errors.js';
 import { checkUploadHeaders, receiveWav } from '../edge/upload.js';
+import { auditAccess, countReceived } from '../edge/observe.js';
 import { allowedPath, queryOf } from '../edge/validate.js';
 import type { UploadedFile } from '../upstream/ports.js';
 import type { RouteDeps } from './deps.js';
@@ -29,7 +30,7 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
   const router = Router();
   const tenantOf = (res: Response) => deps.tenants.get(getPrincipal(res).tenantId)!;
   router.route('/v1/ivr-files')
-    .get(requireAuth(deps.authenticator, SCOPES.ivrFilesRead), async (req, res) => {
+    .get(requireAuth(deps, SCOPES.ivrFilesRead), async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['path', 'dir'] as const);
       if ((q.path === undefined) === (q.dir === undefined)) throw invalidRequest('give exactly one of path or dir');
@@ -37,17 +38,22 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       const filePath = directory
         ? allowedPath(tenant, 'ivrDownload', q.dir, 'dir', 'dir')
         : allowedPath(tenant, 'ivrDownload', q.path, 'path', 'file');
+      auditAccess(res, 'ivr-file.download', filePath);
+      deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.ivrDownloadFile(tenant.id, { filePath, directory }, clientSignal(res));
       // In folder mode the vendor does not name the file it sends: name it after the folder.
       const name = directory ? `${baseName(filePath)}${file.contentType === 'audio/wav' ? '.wav' : ''}` : baseName(filePath);
       await sendDownload(res, file, name);
     })
-    .post(requireAuth(deps.authenticator, SCOPES.ivrFilesWrite), async (req, res) => {
+    .post(requireAuth(deps, SCOPES.ivrFilesWrite), async (req, res) => {
       const tenant = tenantOf(res);
       const vdnId = uploadVdn(tenant, queryOf(req, ['vdnId'] as const).vdnId);
       const limit = tenant.limits.uploadMaxBytes;
       const declaredLength = checkUploadHeaders(req, limit);
+      auditAccess(res, 'ivr-file.upload', `vdn:${vdnId}`);
+      deps.limits.openStream(tenant.id, res);
       const file = await receiveWav(req, { limit, declaredLength, spoolDir: deps.spoolDir });
+      countReceived(res, file.size);
       let stored: UploadedFile;
       try {
         stored = await deps.ccfs.ivrUploadFile(tenant.id, vdnId, file, clientSignal(res));
@@ -58,6 +64,7 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
         // The vendor's upload path rule and ours disagree: an operator has to look at both.
         throw new GatewayError('UPSTREAM_ERROR', `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); check the vendor's Third-Party Upload File Path Rule`);
       }
+      auditAccess(res, 'ivr-file.upload', stored.fileName);
       res.status(201)
         .setHeader('Location', `/v1/ivr-files?path=${encodeURIComponent(stored.fileName)}`)
         .setHeader('Cache-Control', 'no-store')

@@ -120,6 +120,7 @@ export function openApiDocument() {
       },
       '/healthz': { get: { summary: 'Alive', security: [], responses: { 200: { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Ready: config loaded and vendors reachable', security: [], responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics (unless metrics.port moves them to a listener of their own)', security: [], responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1' } } } },
     },
     components: {

@@ -8,6 +8,7 @@ import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
 import { requireAuth } from '../edge/authenticate.js';
 import { getPrincipal } from '../edge/context.js';
 import { clientSignal, sendDownload } from '../edge/downloads.js';
+import { auditAccess } from '../edge/observe.js';
 import { methodNotAllowed } from '../edge/errors.js';
 import { allowedPath, jsonBodyOf, optionalCcId, queryOf, requireCallId } from '../edge/validate.js';
 import type { RouteDeps } from './deps.js';
@@ -17,7 +18,7 @@ const PLAYBACK_SAFETY_MS = 60_000;
 
 export function recordingsRouter(deps: RouteDeps): Router {
   const router = Router();
-  const auth = requireAuth(deps.authenticator, SCOPES.recordingsRead);
+  const auth = requireAuth(deps, SCOPES.recordingsRead);
   const tenantOf = (res: Response) => deps.tenants.get(getPrincipal(res).tenantId)!;
 
   router.route('/v1/recordings')
@@ -26,8 +27,9 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const q = queryOf(req, ['fileName', 'ccId'] as const);
       const fileName = allowedPath(tenant, 'recordings', q.fileName, 'fileName');
       const ccId = optionalCcId(q.ccId, tenant.ccId);
-      const signal = clientSignal(res);
-      const file = await deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, signal);
+      auditAccess(res, 'recording.download', fileName);
+      deps.limits.openStream(tenant.id, res);
+      const file = await deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, clientSignal(res));
       await sendDownload(res, file, baseName(fileName));
     })
     .all(methodNotAllowed('GET'));
@@ -38,6 +40,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const q = queryOf(req, ['ccId'] as const);
       const callId = requireCallId(req.params.callId);
       const ccId = optionalCcId(q.ccId, tenant.ccId);
+      auditAccess(res, 'call.download', callId);
+      deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, clientSignal(res));
       await sendDownload(res, file, callDownloadName(callId, file.contentType));
     })
@@ -49,6 +53,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       queryOf(req, [] as const);
       const body = jsonBodyOf(req, ['fileName'] as const);
       const fileName = allowedPath(tenant, 'recordings', body.fileName, 'fileName');
+      auditAccess(res, 'playback.create', fileName);
       // Taken before the vendor call: the vendor's 30 minutes start no earlier than this.
       const requestedAt = deps.now();
       const { token } = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
@@ -66,6 +71,10 @@ export function recordingsRouter(deps: RouteDeps): Router {
         throw new GatewayError('PLAYBACK_EXPIRED', 'unknown or expired playback id');
       }
       const { grant } = opened;
+      res.locals.tenantId = grant.tenantId;
+      auditAccess(res, 'playback.stream', grant.fileName);
+      deps.limits.admit(grant.tenantId);
+      deps.limits.openStream(grant.tenantId, res);
       const file = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
       await sendDownload(res, file, baseName(grant.fileName));
     })

@@ -9,6 +9,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { AgentSession, type AgentSessionStatus } from './agent-session.js';
 import type { CcgwCalls, FileAnswer } from './ccgateway.js';
+import type { Guard } from './guard.js';
 import type { UpstreamFile } from './ports.js';
 import { recordFileError } from './vendor-errors.js';
 
@@ -28,17 +29,20 @@ export interface AgentRecordings {
 export interface AgentTenant {
   agents: readonly AgentConfig[];
   calls: CcgwCalls;
+  /** The CC-Gateway endpoint's breaker and retries, for recordfile. */
+  guard: Guard;
   pollIntervalMs: number;
   signInRetryAfterMs: number;
 }
 
-export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>, opts: { logger: Logger; now: () => number }): AgentRecordings {
-  const sessions = new Map<string, { list: AgentSession[]; calls: CcgwCalls; next: number }>();
+export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>, opts: { logger: Logger; now: () => number; onSignIn?: (tenant: string) => void }): AgentRecordings {
+  const sessions = new Map<string, { list: AgentSession[]; calls: CcgwCalls; guard: Guard; next: number }>();
   for (const [id, t] of tenants) {
     sessions.set(id, {
       calls: t.calls,
+      guard: t.guard,
       next: 0,
-      list: t.agents.map((a) => new AgentSession(id, a, t.calls, { pollIntervalMs: t.pollIntervalMs, signInRetryAfterMs: t.signInRetryAfterMs, logger: opts.logger, now: opts.now })),
+      list: t.agents.map((a) => new AgentSession(id, a, t.calls, { pollIntervalMs: t.pollIntervalMs, signInRetryAfterMs: t.signInRetryAfterMs, logger: opts.logger, now: opts.now, ...(opts.onSignIn ? { onSignIn: opts.onSignIn } : {}) })),
     });
   }
 
@@ -63,7 +67,7 @@ export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>,
       if (query.locationId !== undefined) q.locationId = query.locationId;
       const attempt = async (): Promise<{ ans: FileAnswer; gone: boolean }> => {
         const creds = await session.credentials();
-        const ans = await entry.calls.recordFile(session.agentId, creds, q, signal);
+        const ans = await entry.guard.run('recordfile', () => entry.calls.recordFile(session.agentId, creds, q, signal), { retry: true, signal });
         session.adopt(creds, ans);
         const gone = CCGW_SESSION_GONE_CODES.has(ans.retcode);
         if (gone) session.invalidate(creds, ans.retcode);

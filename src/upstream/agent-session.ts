@@ -22,6 +22,7 @@ export interface AgentSessionOptions {
   signInRetryAfterMs: number;
   logger: Logger;
   now: () => number;
+  onSignIn?: (tenant: string) => void;
 }
 
 export interface AgentSessionStatus {
@@ -167,6 +168,7 @@ export class AgentSession {
       this.held = { guid: ans.newGuid, cookies: new Map(ans.cookies), generation: this.generation };
       this.refusal = undefined;
       this.signIns += 1;
+      this.opts.onSignIn?.(this.tenantId);
       this.stateNow = 'signed-in';
       this.opts.logger.info({ tenant: this.tenantId, agentId: this.agent.agentId, forced }, 'agent signed in');
       this.startPolling();

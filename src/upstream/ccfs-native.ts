@@ -125,32 +125,37 @@ export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMa
     return handler;
   }
 
+  async function forwardOnce(t: CcfsTenant, call: NativeCall, req: Request, res: Response): Promise<void> {
+    const { url, headers } = await signedCcfsPost(t, call.operation, call.query, call.body, now());
+    const fwd = standIn(req, url, headers, call.body);
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      const settle = (err?: unknown) => {
+        if (done) return;
+        done = true;
+        if (err === undefined) resolve();
+        else if (res.headersSent) {
+          res.destroy();
+          resolve();
+        } else reject(err);
+      };
+      pending.set(fwd, { operation: call.operation, settle, timedOut: false });
+      // The client left: tear the vendor request down now (http-proxy aborts on 'aborted').
+      res.once('close', () => {
+        if (res.writableFinished) return;
+        fwd.emit('aborted');
+        settle(new ClientGoneError());
+      });
+      void proxyFor(t.endpoint)(fwd as unknown as Request, res, (err?: unknown) => settle(err ?? new Error('proxy declined the request')));
+    });
+  }
+
   return {
     async forward(call, req, res) {
       const t = tenants.get(call.tenantId);
       if (!t) throw new Error(`no CC-FS credentials for tenant ${call.tenantId}`);
-      const { url, headers } = await signedCcfsPost(t, call.operation, call.query, call.body, now());
-      const fwd = standIn(req, url, headers, call.body);
-      await new Promise<void>((resolve, reject) => {
-        let done = false;
-        const settle = (err?: unknown) => {
-          if (done) return;
-          done = true;
-          if (err === undefined) resolve();
-          else if (res.headersSent) {
-            res.destroy();
-            resolve();
-          } else reject(err);
-        };
-        pending.set(fwd, { operation: call.operation, settle, timedOut: false });
-        // The client left: tear the vendor request down now (http-proxy aborts on 'aborted').
-        res.once('close', () => {
-          if (res.writableFinished) return;
-          fwd.emit('aborted');
-          settle(new ClientGoneError());
-        });
-        void proxyFor(t.endpoint)(fwd as unknown as Request, res, (err?: unknown) => settle(err ?? new Error('proxy declined the request')));
-      });
+      // Through the tenant's breakers (fail fast while CC-FS is failing), never retried.
+      await t.guarded(call.operation, () => forwardOnce(t, call, req, res));
     },
     close() {
       for (const { agent } of proxies.values()) agent.destroy();

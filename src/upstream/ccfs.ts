@@ -15,10 +15,14 @@ import { readAtLeast, readSmall } from './body.js';
 import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
 import type { CcfsClient, UpstreamFile } from './ports.js';
 
+/** Runs a vendor call through the tenant's breakers (and retries, for reads). */
+export type Guarded = <T>(operation: string, attempt: () => Promise<T>, opts?: { retry?: boolean; signal?: AbortSignal }) => Promise<T>;
+
 export interface CcfsTenant {
   ak: string;
   sk: string;
   endpoint: UpstreamEndpoint;
+  guarded: Guarded;
 }
 
 export interface CcfsClientDeps {
@@ -68,6 +72,10 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     const { url, headers } = await signedCcfsPost(t, operation, query, body, now());
     return send(t, { method: 'POST', path: url, headers, body: typeof body === 'string' ? body : Readable.from(body.pieces()), signal });
   }
+
+  /** A read: retried when it failed before anything was returned to the route. */
+  const read = <T>(tenantId: string, operation: string, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> =>
+    tenant(tenantId).guarded(operation, attempt, { retry: true, signal });
 
   const envelope = (msgBody: object) => JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
 
@@ -128,34 +136,37 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   }
 
   return {
-    async downloadRecord(tenantId, query, signal) {
+    downloadRecord(tenantId, query, signal) {
       const msgBody = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.downloadRecord, envelope(msgBody), signal), 'downloadRecord', signal);
+      return read(tenantId, 'downloadRecord', signal, async () => fileAnswer(await post(tenantId, CCFS_OPERATIONS.downloadRecord, envelope(msgBody), signal), 'downloadRecord', signal));
     },
 
     async requestPlayVoice(tenantId, fileName, signal) {
-      const res = await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, envelope({ fileName }), signal);
-      const data = await jsonAnswer<PlayVoiceTokenData | null>(res, 'requestPlayVoice', signal);
+      const data = await read(tenantId, 'requestPlayVoice', signal, async () =>
+        jsonAnswer<PlayVoiceTokenData | null>(await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, envelope({ fileName }), signal), 'requestPlayVoice', signal));
       if (!data || typeof data.token !== 'string' || data.token === '' || data.token.length > 512) throw malformedAnswer('ccfs', 'requestPlayVoice');
       return { token: data.token };
     },
 
-    async playVoice(tenantId, token, signal) {
+    playVoice(tenantId, token, signal) {
       // The vendor lists no Authorization for playVoice: the token is the credential (cc-protocol 3.6).
       const t = tenant(tenantId);
-      const qs = new URLSearchParams({ t: String(now()), version: CCFS_ENVELOPE_VERSION, st: token }).toString();
-      const res = await send(t, { method: 'GET', path: `${CCFS_BASE_PATH}/${CCFS_OPERATIONS.playVoice}?${qs}`, headers: { host: t.endpoint.host }, signal });
-      return fileAnswer(res, 'playVoice', signal);
+      return read(tenantId, 'playVoice', signal, async () => {
+        const qs = new URLSearchParams({ t: String(now()), version: CCFS_ENVELOPE_VERSION, st: token }).toString();
+        const res = await send(t, { method: 'GET', path: `${CCFS_BASE_PATH}/${CCFS_OPERATIONS.playVoice}?${qs}`, headers: { host: t.endpoint.host }, signal });
+        return fileAnswer(res, 'playVoice', signal);
+      });
     },
 
-    async ivrDownloadFile(tenantId, { filePath, directory }, signal) {
+    ivrDownloadFile(tenantId, { filePath, directory }, signal) {
       const msgBody = directory ? { filePath, mode: 1 } : { filePath };
-      return fileAnswer(await post(tenantId, CCFS_OPERATIONS.ivrDownloadFile, envelope(msgBody), signal), 'ivr/downloadFile', signal);
+      return read(tenantId, 'ivr/downloadFile', signal, async () => fileAnswer(await post(tenantId, CCFS_OPERATIONS.ivrDownloadFile, envelope(msgBody), signal), 'ivr/downloadFile', signal));
     },
 
     async ivrUploadFile(tenantId, vdnId, file, signal) {
-      const res = await post(tenantId, CCFS_OPERATIONS.ivrUploadFile, uploadFileBody(file), signal, { vdnId: String(vdnId) });
-      const data = await jsonAnswer<UploadFileData | null>(res, 'ivr/uploadFile', signal);
+      // Never retried: a second call would store a second file.
+      const data = await tenant(tenantId).guarded('ivr/uploadFile', async () =>
+        jsonAnswer<UploadFileData | null>(await post(tenantId, CCFS_OPERATIONS.ivrUploadFile, uploadFileBody(file), signal, { vdnId: String(vdnId) }), 'ivr/uploadFile', signal), { signal });
       if (!data || typeof data.fileName !== 'string' || data.fileName === '') throw malformedAnswer('ccfs', 'ivr/uploadFile');
       const ids = data.locationId === undefined || data.locationId === null ? [] : [data.locationId].flat();
       if (!ids.every((id) => (typeof id === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(id)) || Number.isInteger(id))) throw malformedAnswer('ccfs', 'ivr/uploadFile');

@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import type { UpstreamConfig } from '../config/schema.js';
+import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
+import type { Metrics } from '../ops/metrics.js';
+import { createGuard, isVendorFailure, type Guard } from './guard.js';
 
 export interface UpstreamEndpoint {
   service: UpstreamService;
@@ -16,6 +19,8 @@ export interface UpstreamEndpoint {
   host: string;
   origin: string;
   config: UpstreamConfig;
+  /** This endpoint's circuit breaker and retries. */
+  guard: Guard;
 }
 
 export interface Transports {
@@ -24,7 +29,7 @@ export interface Transports {
   close(): Promise<void>;
 }
 
-export function createTransports(): Transports {
+export function createTransports({ logger, metrics }: { logger: Logger; metrics?: Metrics }): Transports {
   const pools = new Map<string, UpstreamEndpoint>();
   return {
     endpoint(service, cfg, label) {
@@ -43,13 +48,15 @@ export function createTransports(): Transports {
         });
         // Hosts are signed as ip:port even for default ports (cc-protocol 5.3).
         const host = cfg.signedHost ?? `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
-        ep = { service, label, pool, host, origin: url.origin, config: cfg };
+        const guard = createGuard({ name: `${service}:${label}`, service, config: cfg, counts: isVendorFailure, logger, ...(metrics ? { metrics } : {}) });
+        ep = { service, label, pool, host, origin: url.origin, config: cfg, guard };
         pools.set(key, ep);
       }
       return ep;
     },
     all: () => [...pools.values()],
     async close() {
+      for (const ep of pools.values()) ep.guard.shutdown();
       await Promise.all([...pools.values()].map((ep) => ep.pool.close().catch(() => ep.pool.destroy())));
     },
   };

@@ -35,6 +35,7 @@ export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): Raw
   return {
     server: { host: '127.0.0.1', port: 0, playbackSecret: 'playback-secret-for-tests-0123456789abcdef', shutdownGraceMs: 5000 },
     logging: { level: 'debug' },
+    audit: { destination: 'off' },
     auth: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], secret: JWT_SECRET }] },
     upstreams: {
       ccfs: { baseUrl: ccfsUrl, headersTimeoutMs: 2000, idleTimeoutMs: 2000, connectTimeoutMs: 1000 },
@@ -42,11 +43,11 @@ export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): Raw
     },
     tenants: [
       {
-        id: 'acme', vdnIds: [53], ccId: '1', ccfs: { ak: ACCOUNTS.acme.ak, sk: ACCOUNTS.acme.sk },
+        id: 'acme', vdnIds: [53], ccId: '1', ccfs: { ak: ACCOUNTS.acme.ak, sk: ACCOUNTS.acme.sk }, limits: { requestsPerSecond: 100000, burst: 100000, concurrentStreams: 1000 },
         ccgateway: { agents: [{ agentId: AGENTS.acme.agentId, password: AGENTS.acme.password, phoneNumber: '60001' }] },
       },
       {
-        id: 'globex', vdnIds: [54, 55], ccfs: { ak: ACCOUNTS.globex.ak, sk: ACCOUNTS.globex.sk },
+        id: 'globex', vdnIds: [54, 55], ccfs: { ak: ACCOUNTS.globex.ak, sk: ACCOUNTS.globex.sk }, limits: { requestsPerSecond: 100000, burst: 100000, concurrentStreams: 1000 },
         ccgateway: {
           agents: [
             { agentId: AGENTS.globexA.agentId, password: AGENTS.globexA.password, phoneNumber: '60002', allowForceLogin: true },

@@ -264,7 +264,7 @@ describe('agent recordings: faults', () => {
       assert.equal(cut.status, 200);
       assert.ok(cut.error, 'the client saw an incomplete transfer');
       assert.ok(cut.bytes < Number(cut.headers['content-length']));
-      stack.ccgw.injectFault({ operation: 'recordfile', times: 1, status: 502 });
+      stack.ccgw.injectFault({ operation: 'recordfile', times: 3, status: 502 });
       const bad = await get(stack, rec(SEED.acme.recording));
       assert.equal(bad.status, 502);
       assert.equal(problem(bad).upstream.code, 'HTTP 502');

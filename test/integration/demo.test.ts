@@ -13,7 +13,7 @@ import { captureLogger } from '../helpers/logs.js';
 const run = promisify(execFile);
 const outDir = mkdtempSync(join(tmpdir(), 'demo-out-'));
 let demo: Demo;
-before(async () => { demo = await startDemo({ port: 0, logger: captureLogger().logger, outDir }); });
+before(async () => { demo = await startDemo({ port: 0, logger: captureLogger().logger, outDir, audit: 'off' }); });
 after(async () => { await demo.close(); });
 
 test('every route has a curl line, and each one succeeds in a shell', async () => {

@@ -195,6 +195,7 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
     assert.ok(res.error, 'the client saw the cut');
 
     stack.ccfs.injectFault({ operation: 'downloadRecord', times: 1, status: 503 });
+    // The pass-through never retries: a single 503 is the answer.
     const unavailable = await native('downloadRecord', envelope({ fileName: SEED.acme.recording }));
     assert.equal(unavailable.status, 503);
     assert.equal(json(unavailable).code, 'UPSTREAM_UNAVAILABLE');

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
+import { demoRecording } from '../../src/simulators/shared/audio.js';
 import { binaryBody as binary } from '../helpers/download.js';
 import yauzl from 'yauzl';
 import { SEED } from '../../src/simulators/seed.js';
@@ -117,22 +118,42 @@ test('vendor codes: flow control is 429 with Retry-After; an unknown code is 502
 });
 
 test('vendor faults: a 5xx page and a malformed JSON answer are 502, never passed through', async () => {
-  s.ccfs.injectFault({ operation: 'downloadRecord', status: 500 });
+  // Three times: the first try and the two retries a read gets (upstreams.ccfs.retries).
+  const tries = () => s.ccfs.seen('downloadRecord').length;
+  const before = tries();
+  s.ccfs.injectFault({ operation: 'downloadRecord', status: 500, times: 3 });
   const r1 = await request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${s.token()}`);
   assert.equal(r1.status, 502);
   assert.equal(r1.body.code, 'UPSTREAM_ERROR');
   assert.ok(!JSON.stringify(r1.body).includes('load balancer'));
-  s.ccfs.injectFault({ operation: 'downloadRecord', resultCode: '0300011', malformed: true });
+  assert.equal(tries() - before, 3, 'tried three times');
+  s.ccfs.injectFault({ operation: 'downloadRecord', resultCode: '0300011', malformed: true, times: 3 });
   const r2 = await request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${s.token()}`);
   assert.equal(r2.status, 502);
   assert.equal(r2.body.code, 'UPSTREAM_ERROR');
 });
 
-test('vendor faults: an answer slower than headersTimeoutMs is 504', async () => {
+test('vendor faults: an answer slower than headersTimeoutMs is 504, not retried', async () => {
+  const before = s.ccfs.seen('downloadRecord').length;
   s.ccfs.injectFault({ operation: 'downloadRecord', latencyMs: 2500 });
   const res = await request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${s.token()}`);
   assert.equal(res.status, 504);
   assert.equal(res.body.code, 'UPSTREAM_TIMEOUT');
+  assert.equal(s.ccfs.seen('downloadRecord').length - before, 1);
+});
+
+test('vendor faults: a read that failed before answering is retried transparently; an upload never is', async () => {
+  const before = s.ccfs.seen('downloadRecord').length;
+  s.ccfs.injectFault({ operation: 'downloadRecord', status: 503, times: 1 });
+  s.ccfs.injectFault({ operation: 'downloadRecord', malformed: true, resultCode: '0', times: 1 });
+  const res = await request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${s.token()}`);
+  assert.equal(res.status, 200);
+  assert.equal(s.ccfs.seen('downloadRecord').length - before, 3);
+  const uploads = s.ccfs.seen('ivr/uploadFile').length;
+  s.ccfs.injectFault({ operation: 'ivr/uploadFile', status: 503, times: 1 });
+  const up = await request(s.url).post('/v1/ivr-files').set('authorization', `Bearer ${s.token()}`).set('content-type', 'audio/wav').send(demoRecording(1, 1));
+  assert.equal(up.status, 503);
+  assert.equal(s.ccfs.seen('ivr/uploadFile').length - uploads, 1, 'one attempt');
 });
 
 test('tenants are isolated: acme cannot name globex\'s VDN and the vendor is not called', async () => {

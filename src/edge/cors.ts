@@ -1,0 +1,20 @@
+/**
+ * Contract section 5: CORS for internal web apps. Origins only by configuration (none by
+ * default), no credentials (bearer tokens, not cookies), a preflight answered without a token,
+ * and a disallowed origin gets no CORS header at all.
+ */
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+
+export function corsPolicy(allowedOrigins: readonly string[]): RequestHandler {
+  const allowed = new Set(allowedOrigins);
+  return cors({
+    // A callback answering false makes the cors package add nothing, preflight included.
+    origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposedHeaders: ['Content-Disposition', 'Content-Length', 'X-Request-Id', 'Location', 'Retry-After'],
+    credentials: false,
+    maxAge: 600,
+  });
+}

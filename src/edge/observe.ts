@@ -1,0 +1,62 @@
+/**
+ * One place that watches every answer end: request metrics by route template, bytes streamed,
+ * and the audit line of a route that accessed a recording or file (`auditAccess`). Bytes are
+ * counted as the answer is written, so a cut transfer records what was actually sent.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Metrics } from '../ops/metrics.js';
+import type { Audit } from '../ops/audit.js';
+import { getContext } from './context.js';
+
+interface Observed {
+  audit?: { operation: string; target: string };
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+const observed = (res: Response): Observed => res.locals.observed as Observed;
+
+/** Marks this request as an access to a recording or file, for the audit trail. */
+export function auditAccess(res: Response, operation: string, target: string): void {
+  observed(res).audit = { operation, target };
+}
+
+/** Upload bytes received, for the bytes metric. */
+export function countReceived(res: Response, bytes: number): void {
+  observed(res).bytesReceived += bytes;
+}
+
+export function observe({ metrics, audit }: { metrics: Metrics; audit: Audit }) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    const o: Observed = { bytesSent: 0, bytesReceived: 0 };
+    res.locals.observed = o;
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    const count = (chunk: unknown, encoding: unknown) => {
+      if (typeof chunk === 'string') o.bytesSent += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      else if (chunk instanceof Uint8Array) o.bytesSent += chunk.length;
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => { count(chunk, rest[0]); return write(chunk, ...rest); }) as Response['write'];
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => { if (typeof chunk !== 'function') count(chunk, rest[0]); return end(chunk, ...rest); }) as Response['end'];
+
+    res.once('close', () => {
+      const ctx = getContext(res);
+      const tenant = ctx.principal?.tenantId ?? (res.locals.tenantId as string | undefined);
+      const route = req.route?.path as string | undefined ?? 'unmatched';
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const status = res.writableFinished ? res.statusCode : 0;
+      metrics.httpRequests.inc({ route, method: req.method, status: String(status), tenant: tenant ?? 'none' });
+      metrics.httpDuration.observe({ route, method: req.method }, durationMs / 1000);
+      if (o.bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant: tenant ?? 'none' }, o.bytesSent);
+      if (o.bytesReceived > 0) metrics.bytes.inc({ direction: 'upload', tenant: tenant ?? 'none' }, o.bytesReceived);
+      if (o.audit) {
+        audit.record({
+          requestId: ctx.requestId, tenant, subject: ctx.principal?.subject, operation: o.audit.operation, target: o.audit.target,
+          status: res.statusCode, bytesSent: o.bytesSent, durationMs: Math.round(durationMs), clientAddress: req.ip, complete: res.writableFinished,
+        });
+      }
+    });
+    next();
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The audit trail (issue 5): one JSON line per access to a recording or file, on a channel of its
+ * own (not the application log), with the bytes actually sent, even when the transfer was cut.
+ */
+import { createWriteStream } from 'node:fs';
+import pino, { type Logger } from 'pino';
+
+export interface AuditRecord {
+  requestId: string;
+  tenant: string | undefined;
+  subject: string | undefined;
+  operation: string;
+  /** A path or a call id; never a playback id or vendor token. */
+  target: string;
+  status: number;
+  bytesSent: number;
+  durationMs: number;
+  clientAddress: string | undefined;
+  /** False when the answer ended before it was complete. */
+  complete: boolean;
+}
+
+export interface Audit {
+  record(r: AuditRecord): void;
+}
+
+/** `stdout`, `stderr`, `off`, or a file path (appended, created mode 0600). */
+export function createAudit(destination: string): Audit {
+  if (destination === 'off') return { record: () => undefined };
+  const dest = destination === 'stdout' ? pino.destination(1) : destination === 'stderr' ? pino.destination(2) : createWriteStream(destination, { flags: 'a', mode: 0o600 });
+  return createAuditOn(pino({ base: { channel: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' }, dest));
+}
+
+export function createAuditOn(logger: Logger): Audit {
+  return { record: (r) => logger.info(r, 'access') };
+}
