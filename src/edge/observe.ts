@@ -16,9 +16,9 @@ interface Observed {
 
 const observed = (res: Response): Observed => res.locals.observed as Observed;
 
-/** Marks this request as an access to a recording or file, for the audit trail. */
+/** Marks this request as an access (or an attempt, if refused) to a recording or file, for the audit trail; called again it updates the target. */
 export function auditAccess(res: Response, operation: string, target: string): void {
-  observed(res).audit = { operation, target };
+  observed(res).audit = { operation, target: target.slice(0, 512) };
 }
 
 /** Upload bytes received, for the bytes metric. */

@@ -19,11 +19,11 @@ export function agentRecordingsRouter(deps: RouteDeps): Router {
     .get(requireAuth(deps, SCOPES.agentRecordingsRead), async (req, res) => {
       const tenant = deps.tenants.get(getPrincipal(res).tenantId)!;
       const q = queryOf(req, ['recordId', 'fileType', 'locationId'] as const);
+      auditAccess(res, 'agent-recording.download', q.recordId ?? '');
       if (q.fileType !== undefined && q.fileType !== '1' && q.fileType !== '2') throw invalidRequest('fileType must be 1 (agent call recording) or 2 (voice message)');
       const fileType = q.fileType === '2' ? 2 : 1;
       const recordId = allowedPath(tenant, fileType === 1 ? 'agentRecordings' : 'agentMessageRecordings', q.recordId, 'recordId');
       if (q.locationId !== undefined && !LOCATION_ID.test(q.locationId)) throw invalidRequest('locationId must be 1 to 10 digits');
-      auditAccess(res, 'agent-recording.download', recordId);
       deps.limits.openStream(tenant.id, res);
       const file = await deps.agentRecordings.download(tenant.id, { recordId, fileType, ...(q.locationId !== undefined ? { locationId: q.locationId } : {}) }, clientSignal(res));
       await sendDownload(res, file, baseName(recordId));

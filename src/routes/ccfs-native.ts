@@ -43,8 +43,9 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
       if (!req.is('application/json')) throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
       await readJson(req, res, upload ? base64Length(tenant.limits.uploadMaxBytes) + ENVELOPE_SLACK : deps.jsonBodyMaxBytes);
+      const given = (req.body as { msgBody?: Record<string, unknown> } | undefined)?.msgBody ?? {};
+      auditAccess(res, `native.${operation}`, String(given.fileName ?? given.filePath ?? given.callId ?? (query ? `vdn:${query.vdnId}` : '')));
       const msgBody = nativeMsgBody(tenant, operation, req.body);
-      auditAccess(res, `native.${operation}`, String(msgBody.fileName ?? msgBody.filePath ?? msgBody.callId ?? (query ? `vdn:${query.vdnId}` : '')));
       if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);
       // Re-serialised once, from checked fields only: what is signed is what was checked.
       const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });

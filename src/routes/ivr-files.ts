@@ -33,12 +33,12 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
     .get(requireAuth(deps, SCOPES.ivrFilesRead), async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['path', 'dir'] as const);
+      auditAccess(res, 'ivr-file.download', q.path ?? q.dir ?? '');
       if ((q.path === undefined) === (q.dir === undefined)) throw invalidRequest('give exactly one of path or dir');
       const directory = q.dir !== undefined;
       const filePath = directory
         ? allowedPath(tenant, 'ivrDownload', q.dir, 'dir', 'dir')
         : allowedPath(tenant, 'ivrDownload', q.path, 'path', 'file');
-      auditAccess(res, 'ivr-file.download', filePath);
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.ivrDownloadFile(tenant.id, { filePath, directory }, clientSignal(res));
       // In folder mode the vendor does not name the file it sends: name it after the folder.
@@ -47,10 +47,11 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
     })
     .post(requireAuth(deps, SCOPES.ivrFilesWrite), async (req, res) => {
       const tenant = tenantOf(res);
-      const vdnId = uploadVdn(tenant, queryOf(req, ['vdnId'] as const).vdnId);
+      const q = queryOf(req, ['vdnId'] as const);
+      auditAccess(res, 'ivr-file.upload', `vdn:${q.vdnId ?? tenant.vdnIds[0]}`);
+      const vdnId = uploadVdn(tenant, q.vdnId);
       const limit = tenant.limits.uploadMaxBytes;
       const declaredLength = checkUploadHeaders(req, limit);
-      auditAccess(res, 'ivr-file.upload', `vdn:${vdnId}`);
       deps.limits.openStream(tenant.id, res);
       const file = await receiveWav(req, { limit, declaredLength, spoolDir: deps.spoolDir });
       countReceived(res, file.size);

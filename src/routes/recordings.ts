@@ -25,9 +25,9 @@ export function recordingsRouter(deps: RouteDeps): Router {
     .get(auth, async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['fileName', 'ccId'] as const);
+      auditAccess(res, 'recording.download', q.fileName ?? '');
       const fileName = allowedPath(tenant, 'recordings', q.fileName, 'fileName');
       const ccId = optionalCcId(q.ccId, tenant.ccId);
-      auditAccess(res, 'recording.download', fileName);
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, clientSignal(res));
       await sendDownload(res, file, baseName(fileName));
@@ -38,9 +38,9 @@ export function recordingsRouter(deps: RouteDeps): Router {
     .get(auth, async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['ccId'] as const);
+      auditAccess(res, 'call.download', req.params.callId ?? '');
       const callId = requireCallId(req.params.callId);
       const ccId = optionalCcId(q.ccId, tenant.ccId);
-      auditAccess(res, 'call.download', callId);
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, clientSignal(res));
       await sendDownload(res, file, callDownloadName(callId, file.contentType));
@@ -52,8 +52,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const tenant = tenantOf(res);
       queryOf(req, [] as const);
       const body = jsonBodyOf(req, ['fileName'] as const);
+      auditAccess(res, 'playback.create', String(body.fileName ?? ''));
       const fileName = allowedPath(tenant, 'recordings', body.fileName, 'fileName');
-      auditAccess(res, 'playback.create', fileName);
       // Taken before the vendor call: the vendor's 30 minutes start no earlier than this.
       const requestedAt = deps.now();
       const { token } = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
@@ -66,6 +66,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
 
   router.route('/v1/recordings/playback/:playbackId')
     .get(async (req, res) => {
+      // The playback id is a credential: the audit names the file, never the id.
+      auditAccess(res, 'playback.stream', '');
       const opened = openPlaybackId(deps.playbackKey, req.params.playbackId ?? '', deps.now());
       if (!opened.ok || !deps.tenants.has(opened.grant.tenantId)) {
         throw new GatewayError('PLAYBACK_EXPIRED', 'unknown or expired playback id');

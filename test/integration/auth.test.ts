@@ -113,3 +113,23 @@ test('a missing scope is 403 with an insufficient_scope challenge naming it', as
   assert.equal(res.body.code, 'INSUFFICIENT_SCOPE');
   assert.equal(res.headers['www-authenticate'], 'Bearer error="insufficient_scope", scope="ivr-files:read"');
 });
+
+test('JWKS down: keys already fetched keep working', async () => {
+  const token = () => jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: 'key-1' });
+  assert.equal((await get(token())).status, 200);
+  jwks.setDown(true);
+  try {
+    for (let i = 0; i < 3; i += 1) assert.equal((await get(token())).status, 200);
+  } finally {
+    jwks.setDown(false);
+  }
+});
+
+test('a flood of unknown kids: refetches are rate-limited, every token refused', async () => {
+  const before = jwks.fetches;
+  for (let i = 0; i < 30; i += 1) {
+    const t = jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: `flood-${i}` });
+    assert.equal((await get(t)).status, 401);
+  }
+  assert.ok(jwks.fetches - before <= 3, `${jwks.fetches - before} JWKS fetches for 30 unknown kids (limit 3 a minute)`);
+});
