@@ -166,6 +166,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     },
     async close(graceMs = config.server.shutdownGraceMs) {
       draining = true;
+      if (config.server.drainDelayMs > 0 && server.listening) await new Promise((resolve) => setTimeout(resolve, config.server.drainDelayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {

@@ -158,6 +158,8 @@ const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
   shutdownGraceMs: ms(30000),
+  /** On shutdown, /readyz answers 503 this long before the listener closes, so load balancers look elsewhere first. */
+  drainDelayMs: z.number().int().min(0).max(600_000).default(5000),
   cors: z.strictObject({ allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin: scheme://host[:port]')).default([]) }).prefault({}),
   /** Time allowed to receive a request's headers (slowloris guard). */
   headersTimeoutMs: ms(10000),

@@ -33,7 +33,7 @@ export type RawConfig = Record<string, any>;
 
 export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): RawConfig {
   return {
-    server: { host: '127.0.0.1', port: 0, playbackSecret: 'playback-secret-for-tests-0123456789abcdef', shutdownGraceMs: 5000 },
+    server: { host: '127.0.0.1', port: 0, playbackSecret: 'playback-secret-for-tests-0123456789abcdef', shutdownGraceMs: 5000, drainDelayMs: 0 },
     logging: { level: 'debug' },
     audit: { destination: 'off' },
     auth: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], secret: JWT_SECRET }] },

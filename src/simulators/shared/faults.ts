@@ -42,13 +42,18 @@ export class FaultInjector {
     this.queue = [];
   }
 
-  /** The fault that applies to this request, if any; consumes one use of it. */
+  /**
+   * The fault that applies to this request, if any; consumes one use of it. A fault that loses
+   * its draw lets the next one try, so several chance faults mix (a soak test's chaos).
+   */
   take(operation: string): FaultSpec | undefined {
-    const f = this.queue.find((q) => q.left > 0 && (q.operation === undefined || q.operation === operation));
-    if (!f) return undefined;
-    f.left -= 1;
-    if (f.probability !== undefined && this.random() >= f.probability) return undefined;
-    return f;
+    for (const f of this.queue) {
+      if (f.left <= 0 || (f.operation !== undefined && f.operation !== operation)) continue;
+      if (f.probability !== undefined && this.random() >= f.probability) continue;
+      f.left -= 1;
+      return f;
+    }
+    return undefined;
   }
 }
 

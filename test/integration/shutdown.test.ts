@@ -1,0 +1,103 @@
+/**
+ * Issue 5, graceful shutdown: readiness turns 503 first, new connections are refused, a 200 MiB
+ * download started before the signal completes intact, idle keep-alive sockets close, agents sign
+ * out; and the real process exits 0 on SIGTERM.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { AGENTS, startStack, ISSUER, AUDIENCE, JWT_SECRET, ACCOUNTS } from '../helpers/stack.js';
+import { download } from '../helpers/download.js';
+import { SEED } from '../../src/simulators/seed.js';
+import { CcfsSimulator } from '../../src/simulators/ccfs/server.js';
+import { seedCcfs } from '../../src/simulators/seed.js';
+
+const MIB = 1024 * 1024;
+
+test('close(): readiness 503 first, in-flight 200 MiB download completes intact, idle sockets and new connections refused, agents signed out', async () => {
+  const stack = await startStack({ configure: (raw) => { raw.server.drainDelayMs = 300; } });
+  try {
+    const big = 'Y:/53/0/20261125/1001/shutdown-200m.V3';
+    const block = randomBytes(MIB);
+    const hash = createHash('sha256');
+    for (let i = 0; i < 200; i += 1) hash.update(block);
+    await stack.ccfs.store.put(big, Readable.from((function* () { for (let i = 0; i < 200; i += 1) yield block; })()));
+    assert.equal((await request(stack.url).get('/v1/agent-recordings').query({ recordId: SEED.acme.recording }).set('Authorization', `Bearer ${stack.token()}`)).status, 200);
+
+    const idle = connect(Number(new URL(stack.url).port), '127.0.0.1');
+    await new Promise((r) => idle.once('connect', r));
+    const idleClosed = new Promise<number>((resolve) => { const t0 = Date.now(); idle.once('close', () => resolve(Date.now() - t0)); });
+    idle.on('error', () => undefined);
+
+    const inFlight = download(`${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`, { authorization: `Bearer ${stack.token()}` });
+    await sleep(100);
+    const closing = stack.gateway.close(60_000);
+    await sleep(50);
+    const ready = await request(stack.url).get('/readyz');
+    assert.equal(ready.status, 503, 'readiness turns 503 while the listener still accepts');
+    assert.match(JSON.stringify(ready.body), /"shutdown","ok":false/);
+    assert.ok(await idleClosed < 2000, 'an idle keep-alive socket is closed');
+
+    await sleep(400);
+    await assert.rejects(request(stack.url).get('/healthz'), /ECONNREFUSED/, 'new connections are refused once draining ends');
+
+    const result = await inFlight;
+    assert.equal(result.status, 200);
+    assert.equal(result.error, undefined);
+    assert.equal(result.bytes, 200 * MIB);
+    assert.equal(result.sha256, hash.digest('hex'), 'the in-flight download completed intact');
+    await closing;
+    assert.deepEqual(stack.ccgw.signOuts, [AGENTS.acme.agentId], 'the agent was signed out');
+  } finally {
+    await stack.ccgw.close();
+    await stack.ccfs.close();
+  }
+});
+
+test('the process exits 0 on SIGTERM, after signing its agents out', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shutdown-proc-'));
+  const ccfs = new CcfsSimulator({ root, accounts: [{ ...ACCOUNTS.acme, vdnIds: [53] }] });
+  const ccfsUrl = await ccfs.listen();
+  await seedCcfs(ccfs);
+  const file = join(root, 'gateway.yaml');
+  writeFileSync(file, [
+    'server:', '  host: 127.0.0.1', '  port: 0', '  drainDelayMs: 100', '  shutdownGraceMs: 2000', '  playbackSecret: ${PB}',
+    'audit:', '  destination: "off"',
+    'auth:', '  issuers:', `    - issuer: ${ISSUER}`, `      audience: ${AUDIENCE}`, '      algorithms: [HS256]', '      secret: ${JWT}',
+    'upstreams:', '  ccfs:', `    baseUrl: ${ccfsUrl}`,
+    'tenants:', '  - id: acme', '    vdnIds: [53]', '    ccfs:', '      ak: ${AK}', '      sk: ${SK}', '',
+  ].join('\n'));
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
+      env: { ...process.env, PB: 'playback-secret-for-tests-0123456789abcdef', JWT: JWT_SECRET, AK: ACCOUNTS.acme.ak, SK: ACCOUNTS.acme.sk },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    const listening = new Promise<string>((resolve) => {
+      createInterface({ input: child.stdout! }).on('line', (l) => {
+        lines.push(l);
+        const url = (JSON.parse(l) as { url?: string }).url;
+        if (url) resolve(url);
+      });
+    });
+    const url = await listening;
+    assert.equal((await request(url).get('/healthz')).status, 200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
+    assert.equal(code, 0, `exit code (${lines.slice(-3).join(' | ')})`);
+    assert.ok(lines.some((l) => /shutting down/.test(l)));
+  } finally {
+    await ccfs.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
