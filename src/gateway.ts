@@ -86,6 +86,11 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   let draining = false;
   const baseReadiness = createReadinessProbe(() => transports.all(), [
     () => breakers().map((b) => ({ name: `breaker:${b.name}`, ok: b.state !== 'open', critical: b.critical, detail: b.state })),
+    // Cached keys keep working while a JWKS endpoint is down: reported, not fatal.
+    () => authenticator.jwksStatus().map((j) => ({
+      name: `jwks:${j.issuer}`, ok: j.reachable !== false, critical: false,
+      detail: j.reachable === undefined ? 'not fetched yet' : j.reachable ? 'reachable' : 'last fetch failed; cached keys still used',
+    })),
     () => agentRecordings.status().map((a) => ({
       name: `agent:${a.tenant}/${a.agentId}`,
       ok: a.state !== 'refused',

@@ -19,7 +19,10 @@ const missingToken = () => new GatewayError('UNAUTHENTICATED', 'a Bearer token i
 const invalidToken = (detail: string, cause?: unknown) =>
   new GatewayError('UNAUTHENTICATED', detail, { cause, headers: { 'www-authenticate': `${REALM}, error="invalid_token"` } });
 
-type KeyResolver = (kid: string | undefined) => Promise<KeyObject>;
+type KeyResolver = ((kid: string | undefined) => Promise<KeyObject>) & {
+  /** For a JWKS issuer: whether the last fetch reached the endpoint (undefined before the first). */
+  reachable?: () => boolean | undefined;
+};
 
 interface IssuerEntry {
   config: IssuerConfig;
@@ -46,26 +49,36 @@ function createKeyResolver(iss: IssuerConfig): KeyResolver {
     jwksRequestsPerMinute: iss.jwksRequestsPerMinute,
     timeout: 5000,
   });
-  return async (kid) => {
+  let reachable: boolean | undefined;
+  const resolve: KeyResolver = async (kid) => {
     if (kid !== undefined && !KID.test(kid)) throw invalidToken('token key id is malformed');
     try {
       const signingKey = await jwks.getSigningKey(kid);
+      reachable = true;
       return createPublicKey(signingKey.getPublicKey());
     } catch (err) {
+      // An unknown kid is the token's fault; anything else (network, 5xx, bad JSON) is the endpoint's.
+      const name = (err as Error).name;
+      if (name !== 'SigningKeyNotFoundError' && name !== 'JwksRateLimitError') reachable = false;
       throw invalidToken('token key is not known to its issuer', err);
     }
   };
+  resolve.reachable = () => reachable;
+  return resolve;
 }
 
 export interface Authenticator {
   /** Verifies the Authorization header value and returns the caller, or throws UNAUTHENTICATED. */
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /** JWKS issuers and whether their endpoint answered the last time it was asked. */
+  jwksStatus(): Array<{ issuer: string; reachable: boolean | undefined }>;
 }
 
 export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: ReadonlySet<string>): Authenticator {
   const issuers = new Map<string, IssuerEntry>(auth.issuers.map((c) => [c.issuer, { config: c, resolveKey: createKeyResolver(c) }]));
 
   return {
+    jwksStatus: () => [...issuers.values()].filter((e) => e.resolveKey.reachable).map((e) => ({ issuer: e.config.issuer, reachable: e.resolveKey.reachable!() })),
     async authenticate(header) {
       if (header === undefined || header === '') throw missingToken();
       const m = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i.exec(header);

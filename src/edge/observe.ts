@@ -48,6 +48,9 @@ export function observe({ metrics, audit }: { metrics: Metrics; audit: Audit }) 
       const status = res.writableFinished ? res.statusCode : 0;
       metrics.httpRequests.inc({ route, method: req.method, status: String(status), tenant: tenant ?? 'none' });
       metrics.httpDuration.observe({ route, method: req.method }, durationMs / 1000);
+      // The vendor's own flow control; the gateway's limits count themselves.
+      const err = (res as Response & { err?: { code?: string; upstream?: unknown } }).err;
+      if (err?.code === 'RATE_LIMITED' && err.upstream) metrics.rateLimited.inc({ tenant: tenant ?? 'none', reason: 'vendor' });
       if (o.bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant: tenant ?? 'none' }, o.bytesSent);
       if (o.bytesReceived > 0) metrics.bytes.inc({ direction: 'upload', tenant: tenant ?? 'none' }, o.bytesReceived);
       if (o.audit) {

@@ -120,6 +120,11 @@ test('JWKS down: keys already fetched keep working', async () => {
   jwks.setDown(true);
   try {
     for (let i = 0; i < 3; i += 1) assert.equal((await get(token())).status, 200);
+    const rotated = jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: 'rotated-key' });
+    assert.equal((await get(rotated)).status, 401, 'an unknown kid cannot be fetched while the endpoint is down');
+    const ready = await request(s.url).get('/readyz');
+    assert.equal(ready.status, 200, 'still ready: cached keys work');
+    assert.match(JSON.stringify(ready.body), /"jwks:https:\/\/jwks.test","ok":false,"critical":false,"detail":"last fetch failed/);
   } finally {
     jwks.setDown(false);
   }
