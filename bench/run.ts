@@ -79,7 +79,9 @@ async function main() {
     'logging:', '  level: info', 'audit:', `  destination: ${join(dir, 'audit.jsonl')}`,
     'auth:', '  issuers:', '    - issuer: https://bench', '      audience: gw', '      algorithms: [HS256]', '      secret: ${JWT}',
     'upstreams:', '  ccfs:', `    baseUrl: ${simUrl}`, '    connections: 64', '  ccgateway:', `    baseUrl: ${ccgwUrl}`,
+    // Limits far above the load: the limiter runs on every call, but refuses none.
     'tenants:', '  - id: acme', '    vdnIds: [53]', '    ccId: "1"', '    ccfs:', '      ak: ${AK}', '      sk: ${SK}',
+    '    limits:', '      requestsPerSecond: 1000000', '      burst: 1000000', '      concurrentStreams: 1000',
     '    ccgateway:', '      agents:', '        - agentId: 1001', '          password: ${AGENT_PASSWORD}', '          phoneNumber: "60001"', '',
   ].join('\n'));
   const gw = await startChild(['src/main.ts', '--config', join(dir, 'gateway.yaml')], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD });

@@ -4,6 +4,7 @@
  * shutdown. Concurrent callers share one sign-in (single flight) and wait for a renewal rather
  * than fail. The Guid, password and cookies live only here and in the calls that carry them.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { CCGW_CODE_MEANINGS, CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -34,11 +35,8 @@ export interface AgentSessionStatus {
   lastCode?: string;
 }
 
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  if (signal.aborted) return resolve();
-  const t = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind either way. */
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 const unavailable = (detail: string, code?: string, retryAfterMs?: number) => new GatewayError('UPSTREAM_UNAVAILABLE', detail, {
   ...(code ? { upstream: { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' } } : {}),

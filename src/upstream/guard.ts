@@ -3,6 +3,7 @@
  * upstream endpoint, and per tenant credentials where those are what fails; bounded retries with
  * jitter for reads whose failure came before any byte reached the client; and the upstream metrics.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
@@ -61,10 +62,8 @@ function outcomeOf(err: unknown): UpstreamOutcome {
   return 'error';
 }
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind either way. */
+const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
 export interface GuardDeps {
   name: string;

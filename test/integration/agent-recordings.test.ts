@@ -293,3 +293,21 @@ describe('agent recordings: faults', () => {
     }
   });
 });
+
+describe('agent sessions over time', () => {
+  it('a long-lived poll loop leaves no listener behind (no MaxListenersExceededWarning after many polls)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      await withStack({ ccgw: { pollWaitMs: 5 } }, async (stack) => {
+        assert.equal((await get(stack, rec(SEED.acme.recording))).status, 200);
+        await until(() => stack.ccgw.seen('agentevent').length >= 40, 5000);
+      });
+      await sleep(50);
+      assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
