@@ -28,8 +28,8 @@ const CLK_TCK = 100;
 const AGENT_PASSWORD = 'bench-agent-password';
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
 
-function startChild(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; firstLine: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function startChild(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; firstLine: string }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
@@ -75,7 +75,7 @@ async function main() {
   const { url: simUrl, ccgwUrl } = JSON.parse(sim.firstLine) as { url: string; ccgwUrl: string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
   writeFileSync(join(dir, 'gateway.yaml'), [
-    'server:', '  host: 127.0.0.1', '  port: 0', '  playbackSecret: ${PB}',
+    'server:', '  host: 127.0.0.1', '  port: 0', '  drainDelayMs: 0', '  playbackSecret: ${PB}',
     'logging:', '  level: info', 'audit:', `  destination: ${join(dir, 'audit.jsonl')}`,
     'auth:', '  issuers:', '    - issuer: https://bench', '      audience: gw', '      algorithms: [HS256]', '      secret: ${JWT}',
     'upstreams:', '  ccfs:', `    baseUrl: ${simUrl}`, '    connections: 64', '  ccgateway:', `    baseUrl: ${ccgwUrl}`,
@@ -84,7 +84,9 @@ async function main() {
     '    limits:', '      requestsPerSecond: 1000000', '      burst: 1000000', '      concurrentStreams: 1000',
     '    ccgateway:', '      agents:', '        - agentId: 1001', '          password: ${AGENT_PASSWORD}', '          phoneNumber: "60001"', '',
   ].join('\n'));
-  const gw = await startChild(['src/main.ts', '--config', join(dir, 'gateway.yaml')], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD });
+  const gw = await startChild(['src/main.ts', '--config', join(dir, 'gateway.yaml')], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD },
+    // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
+    (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const gwUrl = (JSON.parse(gw.firstLine) as { url: string }).url;
   const gwPid = gw.child.pid!;
   const token = mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'ivr-files:write', 'ccfs:native', 'agent-recordings:read'], expiresInSec: 7200 });
@@ -206,7 +208,9 @@ async function main() {
 
   await directPool.close();
   await gwPool.close();
+  const gwExited = new Promise((resolve) => gw.child.once('exit', resolve));
   gw.child.kill('SIGTERM');
+  await gwExited;
   sim.child.kill('SIGTERM');
 }
 
