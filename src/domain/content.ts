@@ -29,3 +29,6 @@ export function contentDisposition(fileName: string): string {
 export function callDownloadName(callId: string, contentType: string): string {
   return contentType === 'application/zip' ? `${callId}.zip` : contentType === 'audio/wav' ? `${callId}.wav` : callId;
 }
+
+/** Characters of the base64 text of `bytes` bytes (padding included). */
+export const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);

@@ -8,41 +8,31 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Audit } from '../ops/audit.js';
 import { getContext } from './context.js';
 
-interface Observed {
-  audit?: { operation: string; target: string };
-  bytesSent: number;
-  bytesReceived: number;
-}
-
-const observed = (res: Response): Observed => res.locals.observed as Observed;
-
 /** Marks this request as an access (or an attempt, if refused) to a recording or file, for the audit trail; called again it updates the target. */
 export function auditAccess(res: Response, operation: string, target: string): void {
-  observed(res).audit = { operation, target: target.slice(0, 512) };
+  getContext(res).audit = { operation, target: target.slice(0, 512) };
 }
 
 /** Upload bytes received, for the bytes metric. */
 export function countReceived(res: Response, bytes: number): void {
-  observed(res).bytesReceived += bytes;
+  getContext(res).bytesReceived += bytes;
 }
 
 export function observe({ metrics, audit }: { metrics: Metrics; audit: Audit }) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
-    const o: Observed = { bytesSent: 0, bytesReceived: 0 };
-    res.locals.observed = o;
+    const ctx = getContext(res);
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     const count = (chunk: unknown, encoding: unknown) => {
-      if (typeof chunk === 'string') o.bytesSent += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-      else if (chunk instanceof Uint8Array) o.bytesSent += chunk.length;
+      if (typeof chunk === 'string') ctx.bytesSent += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      else if (chunk instanceof Uint8Array) ctx.bytesSent += chunk.length;
     };
     res.write = ((chunk: unknown, ...rest: unknown[]) => { count(chunk, rest[0]); return write(chunk, ...rest); }) as Response['write'];
     res.end = ((chunk?: unknown, ...rest: unknown[]) => { if (typeof chunk !== 'function') count(chunk, rest[0]); return end(chunk, ...rest); }) as Response['end'];
 
     res.once('close', () => {
-      const ctx = getContext(res);
-      const tenant = ctx.principal?.tenantId ?? (res.locals.tenantId as string | undefined);
+      const tenant = ctx.principal?.tenantId ?? ctx.tenantId;
       const route = req.route?.path as string | undefined ?? 'unmatched';
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const status = res.writableFinished ? res.statusCode : 0;
@@ -51,12 +41,12 @@ export function observe({ metrics, audit }: { metrics: Metrics; audit: Audit }) 
       // The vendor's own flow control; the gateway's limits count themselves.
       const err = (res as Response & { err?: { code?: string; upstream?: unknown } }).err;
       if (err?.code === 'RATE_LIMITED' && err.upstream) metrics.rateLimited.inc({ tenant: tenant ?? 'none', reason: 'vendor' });
-      if (o.bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant: tenant ?? 'none' }, o.bytesSent);
-      if (o.bytesReceived > 0) metrics.bytes.inc({ direction: 'upload', tenant: tenant ?? 'none' }, o.bytesReceived);
-      if (o.audit) {
+      if (ctx.bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant: tenant ?? 'none' }, ctx.bytesSent);
+      if (ctx.bytesReceived > 0) metrics.bytes.inc({ direction: 'upload', tenant: tenant ?? 'none' }, ctx.bytesReceived);
+      if (ctx.audit) {
         audit.record({
-          requestId: ctx.requestId, tenant, subject: ctx.principal?.subject, operation: o.audit.operation, target: o.audit.target,
-          status: res.statusCode, bytesSent: o.bytesSent, durationMs: Math.round(durationMs), clientAddress: req.ip, complete: res.writableFinished,
+          requestId: ctx.requestId, tenant, subject: ctx.principal?.subject, operation: ctx.audit.operation, target: ctx.audit.target,
+          status: res.statusCode, bytesSent: ctx.bytesSent, durationMs: Math.round(durationMs), clientAddress: req.ip, complete: res.writableFinished,
         });
       }
     });

@@ -7,14 +7,17 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
-import type { FileSource } from '../upstream/ports.js';
 
 export const WAV_CONTENT_TYPES: readonly string[] = ['audio/wav', 'audio/x-wav', 'audio/wave'];
 
-export interface SpooledFile extends FileSource {
+/** The upload on disk, readable as often as needed (once to sign, once to send). */
+export interface SpooledFile {
+  size: number;
+  open(): Readable;
   /** Removes the temp file; safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { methodNotAllowed } from '../edge/errors.js';
 import { isNativeOperation, nativeMsgBody, type NativeOperation } from '../edge/native-envelope.js';
 import { queryOf } from '../edge/validate.js';
 import { auditAccess } from '../edge/observe.js';
-import { base64Length } from '../upstream/upload-body.js';
+import { base64Length } from '../domain/content.js';
 import { CCFS_ENVELOPE_VERSION } from '../vendor/ccfs.js';
 import { uploadVdn } from './ivr-files.js';
 import type { RouteDeps } from './deps.js';

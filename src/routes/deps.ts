@@ -1,9 +1,7 @@
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Authenticator } from '../edge/authenticate.js';
 import type { TenantLimits } from '../edge/limits.js';
-import type { CcfsClient, ReadinessProbe } from '../upstream/ports.js';
-import type { CcfsNative } from '../upstream/ccfs-native.js';
-import type { AgentRecordings } from '../upstream/agent-recordings.js';
+import type { AgentRecordings, CcfsClient, CcfsNative, ReadinessProbe } from '../upstream/ports.js';
 
 /** What the routers need; built by the composition root, swapped by tests. */
 export interface RouteDeps {

@@ -6,7 +6,7 @@ import { SCOPES } from '../domain/principal.js';
 import { baseName, callDownloadName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
 import { requireAuth } from '../edge/authenticate.js';
-import { getPrincipal } from '../edge/context.js';
+import { getContext, getPrincipal } from '../edge/context.js';
 import { clientSignal, sendDownload } from '../edge/downloads.js';
 import { auditAccess } from '../edge/observe.js';
 import { methodNotAllowed } from '../edge/errors.js';
@@ -73,7 +73,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
         throw new GatewayError('PLAYBACK_EXPIRED', 'unknown or expired playback id');
       }
       const { grant } = opened;
-      res.locals.tenantId = grant.tenantId;
+      getContext(res).tenantId = grant.tenantId;
       auditAccess(res, 'playback.stream', grant.fileName);
       deps.limits.admit(grant.tenantId);
       deps.limits.openStream(grant.tenantId, res);

@@ -7,24 +7,11 @@ import type { Logger } from 'pino';
 import { CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
-import { AgentSession, type AgentSessionStatus } from './agent-session.js';
+import { AgentSession } from './agent-session.js';
 import type { CcgwCalls, FileAnswer } from './ccgateway.js';
 import type { Guard } from './guard.js';
-import type { UpstreamFile } from './ports.js';
+import type { AgentRecordings } from './ports.js';
 import { recordFileError } from './vendor-errors.js';
-
-export interface AgentRecordingQuery {
-  recordId: string;
-  fileType: 1 | 2;
-  locationId?: string;
-}
-
-export interface AgentRecordings {
-  download(tenantId: string, query: AgentRecordingQuery, signal: AbortSignal): Promise<UpstreamFile>;
-  status(): AgentSessionStatus[];
-  /** Stops every poll loop and signs every agent out. */
-  close(): Promise<void>;
-}
 
 export interface AgentTenant {
   agents: readonly AgentConfig[];

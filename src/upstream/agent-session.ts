@@ -10,8 +10,7 @@ import { CCGW_CODE_MEANINGS, CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../vend
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { CcgwCalls, SessionCredentials, SessionUpdate } from './ccgateway.js';
-
-export type SessionState = 'signed-out' | 'signing-in' | 'signed-in' | 'refused' | 'stopped';
+import type { AgentSessionStatus, SessionState } from './ports.js';
 
 /** Credentials of one sign-in; a rotation replaces the object, a renewal starts a new generation. */
 interface Held extends SessionCredentials {
@@ -24,15 +23,6 @@ export interface AgentSessionOptions {
   logger: Logger;
   now: () => number;
   onSignIn?: (tenant: string) => void;
-}
-
-export interface AgentSessionStatus {
-  tenant: string;
-  agentId: number;
-  state: SessionState;
-  signIns: number;
-  /** The vendor code of the last refusal or loss, never a credential. */
-  lastCode?: string;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind either way. */

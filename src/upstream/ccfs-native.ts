@@ -12,28 +12,13 @@ import { Agent as HttpsAgent } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { signedCcfsPost, type CcfsTenant } from './ccfs.js';
 import { signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
-
-export interface NativeCall {
-  tenantId: string;
-  /** A CC-FS operation path below the base path, e.g. `ivr/downloadFile`. */
-  operation: string;
-  query?: Record<string, string>;
-  /** The envelope as it is sent and signed. */
-  body: string;
-}
-
-export interface CcfsNative {
-  /** Resolves when the answer is complete or the client left; rejects only before any answer byte was sent. */
-  forward(call: NativeCall, req: Request, res: Response): Promise<void>;
-  close(): void;
-}
+import type { CcfsNative, NativeCall } from './ports.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 /** Vendor cookies are load-balancer stickiness for the gateway's own connection, never the caller's. */
@@ -46,7 +31,7 @@ interface Pending {
 }
 
 /** The stand-in request the proxy forwards: the gateway's own method, URL, headers and body. */
-function standIn(original: Request, url: string, headers: Record<string, string>, body: string): IncomingMessage {
+function standIn(original: IncomingMessage, url: string, headers: Record<string, string>, body: string): IncomingMessage {
   return Object.assign(Readable.from([Buffer.from(body, 'utf8')]), {
     method: 'POST', url, headers, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1,
     socket: original.socket, connection: original.socket,
@@ -55,7 +40,7 @@ function standIn(original: Request, url: string, headers: Record<string, string>
 
 export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMap<string, CcfsTenant>; now: () => number; logger: Logger }): CcfsNative {
   const pending = new WeakMap<IncomingMessage, Pending>();
-  const proxies = new Map<UpstreamEndpoint, { handler: RequestHandler; agent: HttpAgent }>();
+  const proxies = new Map<UpstreamEndpoint, { handler: RequestHandler<IncomingMessage, ServerResponse>; agent: HttpAgent }>();
 
   function passAnswer(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const p = pending.get(req);
@@ -82,12 +67,14 @@ export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMa
       // After the headers an upstream failure must look like one: the client's connection is cut.
       proxyRes.destroy();
       res.destroy();
-      (res as Response).locals.streamError = err;
+      // Read by the request logger: a cut answer is logged at error level.
+      const { locals } = res as ServerResponse & { locals?: Record<string, unknown> };
+      if (locals) locals.streamError = err;
       p.settle();
     });
   }
 
-  function proxyFor(ep: UpstreamEndpoint): RequestHandler {
+  function proxyFor(ep: UpstreamEndpoint): RequestHandler<IncomingMessage, ServerResponse> {
     let entry = proxies.get(ep);
     if (entry) return entry.handler;
     const cfg = ep.config;
@@ -125,7 +112,7 @@ export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMa
     return handler;
   }
 
-  async function forwardOnce(t: CcfsTenant, call: NativeCall, req: Request, res: Response): Promise<void> {
+  async function forwardOnce(t: CcfsTenant, call: NativeCall, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { url, headers } = await signedCcfsPost(t, call.operation, call.query, call.body, now());
     const fwd = standIn(req, url, headers, call.body);
     await new Promise<void>((resolve, reject) => {
@@ -146,7 +133,7 @@ export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMa
         fwd.emit('aborted');
         settle(new ClientGoneError());
       });
-      void proxyFor(t.endpoint)(fwd as unknown as Request, res, (err?: unknown) => settle(err ?? new Error('proxy declined the request')));
+      void proxyFor(t.endpoint)(fwd, res, (err?: unknown) => settle(err ?? new Error('proxy declined the request')));
     });
   }
 

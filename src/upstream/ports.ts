@@ -2,6 +2,7 @@
  * The narrow interfaces routes depend on. Routes never see credentials, pools or vendor URLs:
  * they name a tenant and what they want, and get a file stream or a result back.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 
 /** A vendor file answer whose first bytes were read to decide what it is. */
@@ -34,6 +35,47 @@ export interface CcfsClient {
   ivrDownloadFile(tenantId: string, query: { filePath: string; directory: boolean }, signal: AbortSignal): Promise<UpstreamFile>;
   /** Never retried: the vendor stores a new file on every call. */
   ivrUploadFile(tenantId: string, vdnId: number, file: FileSource, signal: AbortSignal): Promise<UploadedFile>;
+}
+
+/** Contract 3.7: a partner's checked envelope, forwarded as it is. */
+export interface NativeCall {
+  tenantId: string;
+  /** A CC-FS operation path below the base path, e.g. `ivr/downloadFile`. */
+  operation: string;
+  query?: Record<string, string>;
+  /** The envelope as it is sent and signed. */
+  body: string;
+}
+
+export interface CcfsNative {
+  /** Streams the vendor's answer into `res`; resolves when it is complete or the client left, rejects only before any byte was sent. */
+  forward(call: NativeCall, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): void;
+}
+
+/** Contract 3.8. */
+export interface AgentRecordingQuery {
+  recordId: string;
+  fileType: 1 | 2;
+  locationId?: string;
+}
+
+export type SessionState = 'signed-out' | 'signing-in' | 'signed-in' | 'refused' | 'stopped';
+
+export interface AgentSessionStatus {
+  tenant: string;
+  agentId: number;
+  state: SessionState;
+  signIns: number;
+  /** The vendor code of the last refusal or loss, never a credential. */
+  lastCode?: string;
+}
+
+export interface AgentRecordings {
+  download(tenantId: string, query: AgentRecordingQuery, signal: AbortSignal): Promise<UpstreamFile>;
+  status(): AgentSessionStatus[];
+  /** Stops every poll loop and signs every agent out. */
+  close(): Promise<void>;
 }
 
 /** One dependency as `/readyz` reports it. */

@@ -7,11 +7,10 @@
 import type { Readable } from 'node:stream';
 import { CCFS_ENVELOPE_VERSION } from '../vendor/ccfs.js';
 import type { FileSource } from './ports.js';
+import { base64Length } from '../domain/content.js';
 
 const PREFIX = `{"request":{"version":"${CCFS_ENVELOPE_VERSION}"},"msgBody":{"data":"`;
 const SUFFIX = '"}}';
-
-export const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
 
 /** Base64 of a byte stream, cut only at multiples of 3 bytes so the pieces join to the one-shot encoding. */
 export async function* base64Pieces(source: Readable): AsyncGenerator<string> {
