@@ -8,6 +8,7 @@ import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
 import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
+import { isTlsFailure } from './tls-failure.js';
 
 export interface GuardConfig {
   /** Extra attempts for a read that failed before answering (0: none). */
@@ -41,7 +42,7 @@ export interface Guard {
  * the caller's wait and the vendor's load) and never a vendor business code.
  */
 export function isTransient(err: unknown): boolean {
-  if (!(err instanceof GatewayError)) return false;
+  if (!(err instanceof GatewayError) || isTlsFailure(err.cause)) return false;
   if (err.code !== 'UPSTREAM_UNAVAILABLE' && err.code !== 'UPSTREAM_ERROR') return false;
   return !err.upstream || /^HTTP 5/.test(err.upstream.code);
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
 import type { Metrics } from '../ops/metrics.js';
 import { createGuard, isVendorFailure, type Guard } from './guard.js';
+import { isTlsFailure } from './tls-failure.js';
 
 export interface UpstreamEndpoint {
   service: UpstreamService;
@@ -73,7 +74,7 @@ export function toUpstreamError(err: unknown, service: UpstreamService, signal?:
   const name = service === 'ccfs' ? 'CC-FS' : 'CC-Gateway';
   if (UNREACHABLE.has(code)) return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} cannot be reached`, { cause: err, retryAfterSec: 5 });
   if (TIMEOUT.has(code)) return new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time`, { cause: err });
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+  if (isTlsFailure(err)) {
     return new GatewayError('UPSTREAM_ERROR', `TLS to ${name} failed`, { cause: err });
   }
   return new GatewayError('UPSTREAM_ERROR', `${name} connection failed`, { cause: err });

@@ -5,6 +5,7 @@
  * in the vendor's envelope and codes (cc-protocol 3). Faults are injected on demand.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +37,8 @@ export interface CcfsSimulatorOptions {
   uploadMaxBytes?: number;
   /** Largest request body accepted at all. */
   maxBodyBytes?: number;
+  /** Serve HTTPS with this key and certificate, as the vendor does (port 28443). */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface RecordedRequest {
@@ -86,10 +89,11 @@ export class CcfsSimulator {
   readonly uploads: UploadedFile[] = [];
   /** TCP connections accepted so far: shows whether clients keep theirs alive. */
   connections = 0;
-  readonly options: Required<Omit<CcfsSimulatorOptions, 'now'>> & { now: () => number };
+  readonly options: Required<Omit<CcfsSimulatorOptions, 'now' | 'tls'>> & { now: () => number };
   private readonly server: Server;
   private readonly tokens = new Map<string, { file: VendorPath; ak: string; expiresAt: number }>();
   private uploadSeq = 0;
+  private readonly scheme: 'http' | 'https';
 
   constructor(opts: CcfsSimulatorOptions) {
     this.options = {
@@ -102,7 +106,9 @@ export class CcfsSimulator {
       ...opts,
     };
     this.store = new FileStore(opts.root);
-    this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = opts.tls ? createTlsServer({ keepAliveTimeout: 60_000, ...opts.tls }, handler) : createServer({ keepAliveTimeout: 60_000 }, handler);
+    this.scheme = opts.tls ? 'https' : 'http';
     this.server.on('connection', () => { this.connections += 1; });
   }
 
@@ -113,7 +119,7 @@ export class CcfsSimulator {
 
   get url(): string {
     const a = this.server.address() as AddressInfo;
-    return `http://${a.address}:${a.port}`;
+    return `${this.scheme}://${a.address}:${a.port}`;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@
  * Answers are the vendor's `{message, retcode, result}` with HTTP 200; faults are injected on demand.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createReadStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +40,8 @@ export interface CcgwSimulatorOptions {
   /** Refuse Guid calls that lack the stickiness cookie set at sign-in, as a misrouted NSLB would. */
   requireStickyCookie?: boolean;
   now?: () => number;
+  /** Serve HTTPS with this key and certificate, as the vendor does (port 8043). */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface CcgwRecordedRequest {
@@ -78,7 +81,8 @@ export class CcgwSimulator {
   rotations = 0;
   private readonly sessions = new Map<number, Session>();
   private readonly server: Server;
-  private readonly opts: Required<Omit<CcgwSimulatorOptions, 'rotateEveryMs'>> & { rotateEveryMs: number | undefined };
+  private readonly opts: Required<Omit<CcgwSimulatorOptions, 'rotateEveryMs' | 'tls'>> & { rotateEveryMs: number | undefined };
+  private readonly scheme: 'http' | 'https';
   private readonly waiting = new Set<() => void>();
 
   constructor(opts: CcgwSimulatorOptions) {
@@ -86,7 +90,9 @@ export class CcgwSimulator {
       idleSignOutMs: 120_000, pollWaitMs: 10_000, oldGuidTtlMs: 120_000, poolMode: false, requireStickyCookie: false, now: Date.now,
       ...opts, rotateEveryMs: opts.rotateEveryMs,
     };
-    this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = opts.tls ? createTlsServer({ keepAliveTimeout: 60_000, ...opts.tls }, handler) : createServer({ keepAliveTimeout: 60_000 }, handler);
+    this.scheme = opts.tls ? 'https' : 'http';
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -96,7 +102,7 @@ export class CcgwSimulator {
 
   get url(): string {
     const a = this.server.address() as AddressInfo;
-    return `http://${a.address}:${a.port}`;
+    return `${this.scheme}://${a.address}:${a.port}`;
   }
 
   async close(): Promise<void> {
