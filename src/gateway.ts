@@ -186,6 +186,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       await agentRecordings.close();
       await transports.close();
       for (const g of credentialGuards) g.shutdown();
+      await deps.audit.close();
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
   };

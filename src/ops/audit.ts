@@ -22,15 +22,17 @@ export interface AuditRecord {
 
 export interface Audit {
   record(r: AuditRecord): void;
+  /** Flushes and closes a file destination. */
+  close(): Promise<void>;
 }
 
 /** `stdout`, `stderr`, `off`, or a file path (appended, created mode 0600). */
 export function createAudit(destination: string): Audit {
-  if (destination === 'off') return { record: () => undefined };
-  const dest = destination === 'stdout' ? pino.destination(1) : destination === 'stderr' ? pino.destination(2) : createWriteStream(destination, { flags: 'a', mode: 0o600 });
-  return createAuditOn(pino({ base: { channel: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' }, dest));
-}
-
-export function createAuditOn(logger: Logger): Audit {
-  return { record: (r) => logger.info(r, 'access') };
+  if (destination === 'off') return { record: () => undefined, close: async () => undefined };
+  const file = destination === 'stdout' || destination === 'stderr' ? undefined : createWriteStream(destination, { flags: 'a', mode: 0o600 });
+  const logger: Logger = pino({ base: { channel: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' }, file ?? pino.destination(destination === 'stdout' ? 1 : 2));
+  return {
+    record: (r) => logger.info(r, 'access'),
+    close: () => new Promise<void>((resolve) => (file ? file.end(resolve) : resolve())),
+  };
 }
