@@ -5,7 +5,7 @@
  * peak RSS from /proc. Work: a large download, a small JSON call (3.3 and its native form 3.7),
  * a small recording through the CC-Gateway (3.8) and 5 MiB uploads (3.6).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +28,9 @@ const CLK_TCK = 100;
 const AGENT_PASSWORD = 'bench-agent-password';
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
 
-function startChild(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; firstLine: string }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** `args` is everything after `node`: a TypeScript entry needs `--import tsx` in it. */
+function startChild(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; firstLine: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
@@ -71,7 +72,7 @@ async function drain(pool: Pool, opts: Parameters<Pool['request']>[0], expect = 
 const children: ChildProcess[] = [];
 
 async function main() {
-  const sim = await startChild(['bench/sim-server.ts'], { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(SIZE_MIB), BENCH_AGENT_PASSWORD: AGENT_PASSWORD });
+  const sim = await startChild(['--import', 'tsx', 'bench/sim-server.ts'], { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(SIZE_MIB), BENCH_AGENT_PASSWORD: AGENT_PASSWORD });
   const { url: simUrl, ccgwUrl } = JSON.parse(sim.firstLine) as { url: string; ccgwUrl: string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
   writeFileSync(join(dir, 'gateway.yaml'), [
@@ -84,9 +85,12 @@ async function main() {
     '    limits:', '      requestsPerSecond: 1000000', '      burst: 1000000', '      concurrentStreams: 1000',
     '    ccgateway:', '      agents:', '        - agentId: 1001', '          password: ${AGENT_PASSWORD}', '          phoneNumber: "60001"', '',
   ].join('\n'));
-  const gw = await startChild(['src/main.ts', '--config', join(dir, 'gateway.yaml')], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD },
+  // The gateway runs as production runs it: compiled (npm run build), without the tsx loader.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const gw = await startChild([
     // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
-    (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean));
+    ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js', '--config', join(dir, 'gateway.yaml'),
+  ], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD });
   const gwUrl = (JSON.parse(gw.firstLine) as { url: string }).url;
   const gwPid = gw.child.pid!;
   const token = mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'ivr-files:write', 'ccfs:native', 'agent-recordings:read'], expiresInSec: 7200 });
