@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { Agent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,7 +24,8 @@ import { seedCcfs } from '../../src/simulators/seed.js';
 const MIB = 1024 * 1024;
 
 test('close(): readiness 503 first, in-flight 200 MiB download completes intact, idle sockets and new connections refused, agents signed out', async () => {
-  const stack = await startStack({ configure: (raw) => { raw.server.drainDelayMs = 300; } });
+  // Long keep-alive and header timeouts: only the shutdown may close the idle socket below.
+  const stack = await startStack({ configure: (raw) => { Object.assign(raw.server, { drainDelayMs: 1000, keepAliveTimeoutMs: 60_000, headersTimeoutMs: 60_000 }); } });
   try {
     const big = 'Y:/53/0/20261125/1001/shutdown-200m.V3';
     const block = randomBytes(MIB);
@@ -33,22 +34,32 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
     await stack.ccfs.store.put(big, Readable.from((function* () { for (let i = 0; i < 200; i += 1) yield block; })()));
     assert.equal((await request(stack.url).get('/v1/agent-recordings').query({ recordId: SEED.acme.recording }).set('Authorization', `Bearer ${stack.token()}`)).status, 200);
 
-    const idle = connect(Number(new URL(stack.url).port), '127.0.0.1');
-    await new Promise((r) => idle.once('connect', r));
-    const idleClosed = new Promise<number>((resolve) => { const t0 = Date.now(); idle.once('close', () => resolve(Date.now() - t0)); });
-    idle.on('error', () => undefined);
+    // A keep-alive socket left idle after a request.
+    const agent = new Agent({ keepAlive: true });
+    let idleClosed = false;
+    await new Promise<void>((resolve, reject) => {
+      const r = httpGet(`${stack.url}/healthz`, { agent }, (res) => { res.resume(); res.on('end', resolve); });
+      r.on('socket', (socket) => socket.once('close', () => { idleClosed = true; }));
+      r.on('error', reject);
+    });
 
     const inFlight = download(`${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`, { authorization: `Bearer ${stack.token()}` });
     await sleep(100);
-    const closing = stack.gateway.close(60_000);
-    await sleep(50);
+    let closed = false;
+    const closing = stack.gateway.close(60_000).then(() => { closed = true; });
     const ready = await request(stack.url).get('/readyz');
     assert.equal(ready.status, 503, 'readiness turns 503 while the listener still accepts');
     assert.match(JSON.stringify(ready.body), /"shutdown","ok":false/);
-    assert.ok(await idleClosed < 2000, 'an idle keep-alive socket is closed');
+    assert.equal(idleClosed, false, 'not closed before the drain delay');
 
-    await sleep(400);
-    await assert.rejects(request(stack.url).get('/healthz'), /ECONNREFUSED/, 'new connections are refused once draining ends');
+    for (let i = 0; i < 200; i += 1) {
+      const refused = await request(stack.url).get('/healthz').then(() => false, (e: Error) => /ECONNREFUSED/.test(e.message));
+      if (refused) break;
+      assert.ok(i < 199, 'new connections are refused once the drain delay is over');
+      await sleep(50);
+    }
+    for (let i = 0; i < 100 && !idleClosed; i += 1) await sleep(20);
+    assert.equal(idleClosed, true, 'the idle keep-alive socket is closed when the listener closes');
 
     const result = await inFlight;
     assert.equal(result.status, 200);
@@ -56,7 +67,9 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
     assert.equal(result.bytes, 200 * MIB);
     assert.equal(result.sha256, hash.digest('hex'), 'the in-flight download completed intact');
     await closing;
+    assert.ok(closed);
     assert.deepEqual(stack.ccgw.signOuts, [AGENTS.acme.agentId], 'the agent was signed out');
+    agent.destroy();
   } finally {
     await stack.ccgw.close();
     await stack.ccfs.close();
