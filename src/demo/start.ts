@@ -91,6 +91,7 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
     `curl -fsS ${auth()} ${q(`${url}/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
     `curl -fsS ${q(`${url}/healthz`)}`,
     `curl -fsS ${q(`${url}/readyz`)}`,
+    `curl -fsS ${q(`${url}/metrics`)} ${out('metrics.txt')}`,
     `curl -fsS ${q(`${url}/openapi.json`)} ${out('openapi.json')}`,
   ];
 

@@ -17,7 +17,7 @@ before(async () => { demo = await startDemo({ port: 0, logger: captureLogger().l
 after(async () => { await demo.close(); });
 
 test('every route has a curl line, and each one succeeds in a shell', async () => {
-  for (const route of ['/v1/recordings?', '/v1/calls/', '/v1/recordings/playback\'', '/v1/recordings/playback/', '/v1/ivr-files?path', '/v1/ivr-files?dir', '/v1/ivr-files\'', '/v1/ccfs/downloadRecord', '/v1/agent-recordings?', '/healthz', '/readyz', '/openapi.json']) {
+  for (const route of ['/v1/recordings?', '/v1/calls/', '/v1/recordings/playback\'', '/v1/recordings/playback/', '/v1/ivr-files?path', '/v1/ivr-files?dir', '/v1/ivr-files\'', '/v1/ccfs/downloadRecord', '/v1/agent-recordings?', '/healthz', '/readyz', '/metrics', '/openapi.json']) {
     assert.ok(demo.curlLines.some((l) => l.includes(route)), route);
   }
   for (const line of demo.curlLines) {
@@ -32,6 +32,7 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
   assert.ok(readFileSync(join(outDir, 'uploaded.wav')).equals(readFileSync(join(outDir, 'demo-upload.wav'))), 'the upload reads back byte for byte');
   assert.ok(readFileSync(join(outDir, 'native-4411223.wav')).equals(wav), 'the native pass-through gives the same recording');
   assert.equal(demo.ccfs.uploads.length, 2, 'both upload lines reached the vendor');
+  assert.match(readFileSync(join(outDir, 'metrics.txt'), 'utf8'), /cc_file_gateway_http_requests_total\{route="\/v1\/recordings"/);
   assert.ok(readFileSync(join(outDir, 'agent-4411223.wav')).equals(wav), 'the CC-Gateway serves the same recording');
   assert.deepEqual(demo.ccgw.signIns, [{ agentId: 1001, forced: false }], 'one sign-in for both agent lines');
 });
