@@ -180,15 +180,14 @@ async function main() {
           // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
           const opts = t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
           if (!opts) continue;
-          const label = name;
           const cpu0 = cpuSeconds(gwPid);
           const r = await autocannon({ ...opts, connections: conn, duration: SMALL_SECONDS });
           const calls = r.requests.total;
           if (r.non2xx > 0 || r.errors > 0) throw new Error(`${t.name} ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-          put(`${label} c=${conn} req/s`, t.name, r.requests.average);
-          put(`${label} c=${conn} p50 ms`, t.name, r.latency.p50);
-          put(`${label} c=${conn} p99 ms`, t.name, r.latency.p99);
-          if (t.name === 'gateway') put(`gateway CPU µs per call: ${label} (c=${conn})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1e6) / calls);
+          put(`${name} c=${conn} req/s`, t.name, r.requests.average);
+          put(`${name} c=${conn} p50 ms`, t.name, r.latency.p50);
+          put(`${name} c=${conn} p99 ms`, t.name, r.latency.p99);
+          if (t.name === 'gateway') put(`gateway CPU µs per call: ${name} (c=${conn})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1e6) / calls);
           process.stderr.write('.');
         }
       }

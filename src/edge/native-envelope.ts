@@ -4,7 +4,8 @@
  * and format checks as 3.6, so the vendor never sees what the gateway can refuse itself.
  */
 import { CCFS_ENVELOPE_VERSION } from '../vendor/ccfs.js';
-import { GatewayError, invalidRequest } from '../errors/catalogue.js';
+import { invalidRequest } from '../errors/catalogue.js';
+import { invalidAudio, notWav, tooLarge } from './upload.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES } from '../domain/wav-header.js';
 import { allowedPath, optionalCcId, requireCallId, requireText } from './validate.js';
@@ -29,12 +30,12 @@ function checkUploadData(data: unknown, limit: number): void {
   const text = requireText(data, 'msgBody.data');
   if (text.length % 4 !== 0 || !BASE64.test(text)) throw invalidRequest('msgBody.data must be base64');
   const size = (text.length / 4) * 3 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
-  if (size > limit) throw new GatewayError('PAYLOAD_TOO_LARGE', `the file is larger than the tenant's limit of ${limit} bytes`);
+  if (size > limit) throw tooLarge(limit);
   const headChars = Math.min(text.length, 4 * Math.ceil((WAV_HEADER_MAX_BYTES + 64) / 3));
   const verdict = inspectWavHeader(Buffer.from(text.slice(0, headChars), 'base64'), headChars === text.length);
-  if (verdict.kind === 'not-wav') throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'msgBody.data is not a WAV file (RIFF/WAVE)');
+  if (verdict.kind === 'not-wav') throw notWav('msgBody.data');
   const problems = verdict.kind === 'header' ? [...verdict.problems, ...lengthProblems(verdict, size)] : ['the file ends before its data chunk'];
-  if (problems.length > 0) throw new GatewayError('INVALID_AUDIO', `the WAV is not 8 bit 8000 Hz mono A-law or mu-law: ${problems.join('; ')}`);
+  if (problems.length > 0) throw invalidAudio(problems);
 }
 
 /** Returns the msgBody to send: the partner's fields, with paths in the form that was checked. */

@@ -52,20 +52,16 @@ export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>,
       const session = pick(entry);
       const q: Record<string, string> = { recordId: query.recordId, filetype: String(query.fileType) };
       if (query.locationId !== undefined) q.locationId = query.locationId;
-      const attempt = async (): Promise<{ ans: FileAnswer; gone: boolean }> => {
+      const attempt = async (): Promise<FileAnswer> => {
         const creds = await session.credentials();
         const ans = await entry.guard.run('recordfile', () => entry.calls.recordFile(session.agentId, creds, q, signal), { retry: true, signal });
         session.adopt(creds, ans);
-        const gone = CCGW_SESSION_GONE_CODES.has(ans.retcode);
-        if (gone) session.invalidate(creds, ans.retcode);
-        return { ans, gone };
+        if (CCGW_SESSION_GONE_CODES.has(ans.retcode)) session.invalidate(creds, ans.retcode);
+        return ans;
       };
-      let { ans, gone } = await attempt();
-      let renewed = false;
-      if (gone) {
-        renewed = true;
-        ({ ans } = await attempt());
-      }
+      const first = await attempt();
+      const renewed = CCGW_SESSION_GONE_CODES.has(first.retcode);
+      const ans = renewed ? await attempt() : first;
       if (ans.file) return ans.file;
       throw recordFileError(ans.retcode, renewed);
     },

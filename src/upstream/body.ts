@@ -1,4 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
+import type { UpstreamFile } from './ports.js';
 
 /**
  * Reads whole chunks from a paused stream until at least `min` bytes arrived (or it ended),
@@ -54,4 +57,31 @@ export async function readSmall(stream: Readable, max: number): Promise<Buffer> 
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
+}
+
+/** A vendor answer to a download: a file, or a small JSON error (cc-protocol 3.6, 3.13, 5.8). */
+export interface SniffedAnswer {
+  /** The whole body when it is small and looks like JSON, for the caller to parse for a vendor error. */
+  json?: Buffer;
+  /** The vendor's Content-Type said JSON. */
+  declaredJson: boolean;
+  /** The answer as a file, in case it is one: the bytes already read come first. */
+  file: UpstreamFile;
+}
+
+/**
+ * Tells a file from a JSON error by the declared type and the first bytes, since some vendor
+ * errors travel as octet-stream. Reads only what it needs; throws what the body throws.
+ */
+export async function sniffAnswer(res: Dispatcher.ResponseData, maxJson: number): Promise<SniffedAnswer> {
+  const declaredJson = String(res.headers['content-type'] ?? '').toLowerCase().includes('json');
+  const lengthHeader = res.headers['content-length'];
+  const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+  const { head, ended } = await readAtLeast(res.body, MIN_SNIFF_BYTES, maxJson);
+  const looksJson = declaredJson || head.subarray(0, 16).toString('latin1').trimStart().startsWith('{');
+  if (looksJson && (contentLength === undefined || contentLength <= maxJson)) {
+    const whole = ended ? head : Buffer.concat([head, await readSmall(res.body, maxJson - head.length)]);
+    return { json: whole, declaredJson, file: { contentType: sniffContentType(whole), contentLength, head: whole, rest: res.body } };
+  }
+  return { declaredJson, file: { contentType: sniffContentType(head), contentLength, head, rest: res.body } };
 }

@@ -9,7 +9,6 @@
  */
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
@@ -80,7 +79,7 @@ export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMa
     const cfg = ep.config;
     const agentOptions = { keepAlive: true, maxSockets: cfg.connections, timeout: cfg.keepAliveTimeoutMs };
     const agent = ep.origin.startsWith('https:')
-      ? new HttpsAgent({ ...agentOptions, ...(cfg.caFile ? { ca: readFileSync(cfg.caFile) } : {}) })
+      ? new HttpsAgent({ ...agentOptions, ...(ep.ca ? { ca: ep.ca } : {}) })
       : new HttpAgent(agentOptions);
     const handler = createProxyMiddleware<IncomingMessage, ServerResponse>({
       target: ep.origin,

@@ -7,11 +7,10 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData, type UploadFileData } from '../vendor/ccfs.js';
-import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
 import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
 import { uploadFileBody, type StreamedBody } from './upload-body.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
-import { readAtLeast, readSmall } from './body.js';
+import { readSmall, sniffAnswer } from './body.js';
 import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
 import type { CcfsClient, UpstreamFile } from './ports.js';
 
@@ -101,20 +100,14 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
 
   async function fileAnswer(res: ResponseData, operation: string, signal: AbortSignal): Promise<UpstreamFile> {
     refuseNon200(res, operation);
-    const declared = String(res.headers['content-type'] ?? '').toLowerCase();
-    const lengthHeader = res.headers['content-length'];
-    const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     try {
-      const { head, ended } = await readAtLeast(res.body, MIN_SNIFF_BYTES, MAX_JSON_ANSWER);
-      const looksJson = declared.includes('json') || head.subarray(0, 16).toString('latin1').trimStart().startsWith('{');
-      if (looksJson && (contentLength === undefined || contentLength <= MAX_JSON_ANSWER)) {
-        const whole = ended ? head : Buffer.concat([head, await readSmall(res.body, MAX_JSON_ANSWER - head.length)]);
-        const result = resultOf(whole);
+      const answer = await sniffAnswer(res, MAX_JSON_ANSWER);
+      if (answer.json) {
+        const result = resultOf(answer.json);
         if (result) throw result.resultCode === '0' ? malformedAnswer('ccfs', operation) : ccfsResultError(result.resultCode, operation);
-        if (declared.includes('json')) throw malformedAnswer('ccfs', operation);
-        return { contentType: sniffContentType(whole), contentLength, head: whole, rest: res.body };
+        if (answer.declaredJson) throw malformedAnswer('ccfs', operation);
       }
-      return { contentType: sniffContentType(head), contentLength, head, rest: res.body };
+      return answer.file;
     } catch (err) {
       res.body.destroy();
       throw toUpstreamError(err, 'ccfs', signal);

@@ -9,8 +9,7 @@ import {
   type CcgwResult, type SignInBody,
 } from '../vendor/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
-import { MIN_SNIFF_BYTES, sniffContentType } from '../domain/content.js';
-import { readAtLeast, readSmall } from './body.js';
+import { readSmall, sniffAnswer } from './body.js';
 import { malformedAnswer, upstreamHttpStatus } from './vendor-errors.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import type { UpstreamFile } from './ports.js';
@@ -136,21 +135,15 @@ export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTi
     async recordFile(agentId, creds, query, signal) {
       const res = await call('recordfile', { method: 'GET', path: path(CCGW_PATHS.recordFile(agentId), query), headers: headersFor(creds), signal });
       const update = sessionUpdate(res.headers);
-      const declared = String(res.headers['content-type'] ?? '').toLowerCase();
-      const lengthHeader = res.headers['content-length'];
-      const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
       try {
-        // Failure is JSON (cc-protocol 3.13); a small body starting with `{` is checked too.
-        const { head, ended } = await readAtLeast(res.body, MIN_SNIFF_BYTES, MAX_JSON);
-        const looksJson = declared.includes('json') || head.subarray(0, 16).toString('latin1').trimStart().startsWith('{');
-        if (looksJson && (contentLength === undefined || contentLength <= MAX_JSON)) {
-          const whole = ended ? head : Buffer.concat([head, await readSmall(res.body, MAX_JSON - head.length)]);
-          const retcode = retcodeOf(whole);
+        // Failure is JSON (cc-protocol 3.13).
+        const answer = await sniffAnswer(res, MAX_JSON);
+        if (answer.json) {
+          const retcode = retcodeOf(answer.json);
           if (retcode !== undefined && retcode !== '0') return { retcode, ...update };
-          if (declared.includes('json')) throw malformedAnswer('ccgateway', 'recordfile');
-          return { retcode: '0', file: { contentType: sniffContentType(whole), contentLength, head: whole, rest: res.body }, ...update };
+          if (answer.declaredJson) throw malformedAnswer('ccgateway', 'recordfile');
         }
-        return { retcode: '0', file: { contentType: sniffContentType(head), contentLength, head, rest: res.body }, ...update };
+        return { retcode: '0', file: answer.file, ...update };
       } catch (err) {
         res.body.destroy();
         throw toUpstreamError(err, 'ccgateway', signal);

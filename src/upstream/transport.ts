@@ -20,6 +20,8 @@ export interface UpstreamEndpoint {
   host: string;
   origin: string;
   config: UpstreamConfig;
+  /** The trust anchor from `caFile`, read once. */
+  ca: Buffer | undefined;
   /** This endpoint's circuit breaker and retries. */
   guard: Guard;
 }
@@ -38,6 +40,7 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
       let ep = pools.get(key);
       if (!ep) {
         const url = new URL(cfg.baseUrl);
+        const ca = cfg.caFile ? readFileSync(cfg.caFile) : undefined;
         const pool = new Pool(url.origin, {
           connections: cfg.connections,
           pipelining: 1,
@@ -45,12 +48,12 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
           keepAliveMaxTimeout: cfg.keepAliveTimeoutMs,
           headersTimeout: cfg.headersTimeoutMs,
           bodyTimeout: cfg.idleTimeoutMs,
-          connect: { timeout: cfg.connectTimeoutMs, ...(cfg.caFile ? { ca: readFileSync(cfg.caFile) } : {}) },
+          connect: { timeout: cfg.connectTimeoutMs, ...(ca ? { ca } : {}) },
         });
         // Hosts are signed as ip:port even for default ports (cc-protocol 5.3).
         const host = cfg.signedHost ?? `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
         const guard = createGuard({ name: `${service}:${label}`, service, config: cfg, counts: isVendorFailure, logger, ...(metrics ? { metrics } : {}) });
-        ep = { service, label, pool, host, origin: url.origin, config: cfg, guard };
+        ep = { service, label, pool, host, origin: url.origin, config: cfg, ca, guard };
         pools.set(key, ep);
       }
       return ep;

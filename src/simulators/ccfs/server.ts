@@ -4,16 +4,15 @@
  * third-party path rule and mode 1 semantics, playVoice tokens live 30 minutes, and errors come
  * in the vendor's envelope and codes (cc-protocol 3). Faults are injected on demand.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import yazl from 'yazl';
 import {
   CCFS_BASE_PATH, CCFS_BINARY_CONTENT_TYPE, CCFS_CODES, CCFS_ENVELOPE_VERSION, CCFS_LIMITS, CCFS_PLAY_TOKEN_TTL_MS,
 } from '../../vendor/ccfs.js';
 import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
+import { SimHttpServer, type SimTls } from '../shared/http-server.js';
 import { verifyAuthV2 } from './verifier.js';
 import { FileStore, parseVendorPath, vdnOfPath, type VendorPath } from './store.js';
 
@@ -38,7 +37,7 @@ export interface CcfsSimulatorOptions {
   /** Largest request body accepted at all. */
   maxBodyBytes?: number;
   /** Serve HTTPS with this key and certificate, as the vendor does (port 28443). */
-  tls?: { key: Buffer; cert: Buffer };
+  tls?: SimTls;
 }
 
 export interface RecordedRequest {
@@ -90,10 +89,9 @@ export class CcfsSimulator {
   /** TCP connections accepted so far: shows whether clients keep theirs alive. */
   connections = 0;
   readonly options: Required<Omit<CcfsSimulatorOptions, 'now' | 'tls'>> & { now: () => number };
-  private readonly server: Server;
+  private readonly http: SimHttpServer;
   private readonly tokens = new Map<string, { file: VendorPath; ak: string; expiresAt: number }>();
   private uploadSeq = 0;
-  private readonly scheme: 'http' | 'https';
 
   constructor(opts: CcfsSimulatorOptions) {
     this.options = {
@@ -106,25 +104,20 @@ export class CcfsSimulator {
       ...opts,
     };
     this.store = new FileStore(opts.root);
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
-    this.server = opts.tls ? createTlsServer({ keepAliveTimeout: 60_000, ...opts.tls }, handler) : createServer({ keepAliveTimeout: 60_000 }, handler);
-    this.scheme = opts.tls ? 'https' : 'http';
-    this.server.on('connection', () => { this.connections += 1; });
+    this.http = new SimHttpServer((req, res) => void this.handle(req, res), opts.tls);
+    this.http.server.on('connection', () => { this.connections += 1; });
   }
 
-  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
-    return this.url;
+  listen(port?: number, host?: string): Promise<string> {
+    return this.http.listen(port, host);
   }
 
   get url(): string {
-    const a = this.server.address() as AddressInfo;
-    return `${this.scheme}://${a.address}:${a.port}`;
+    return this.http.url;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** Requests whose operation matches (all when no name is given). */

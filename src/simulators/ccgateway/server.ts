@@ -6,13 +6,12 @@
  * long-poll `agentevent`, and `recordfile` serving the files of the agent's VDN with `104-xxx`.
  * Answers are the vendor's `{message, retcode, result}` with HTTP 200; faults are injected on demand.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { CCGW_BASE_PATH, CCGW_CODES, CCGW_GUID_HEADER, CCGW_GUID_PREFIX } from '../../vendor/ccgateway.js';
 import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
+import { SimHttpServer, type SimTls } from '../shared/http-server.js';
 import { FileStore, parseVendorPath, vdnOfPath } from '../ccfs/store.js';
 
 export interface SimAgent {
@@ -41,7 +40,7 @@ export interface CcgwSimulatorOptions {
   requireStickyCookie?: boolean;
   now?: () => number;
   /** Serve HTTPS with this key and certificate, as the vendor does (port 8043). */
-  tls?: { key: Buffer; cert: Buffer };
+  tls?: SimTls;
 }
 
 export interface CcgwRecordedRequest {
@@ -80,9 +79,8 @@ export class CcgwSimulator {
   readonly issued: string[] = [];
   rotations = 0;
   private readonly sessions = new Map<number, Session>();
-  private readonly server: Server;
+  private readonly http: SimHttpServer;
   private readonly opts: Required<Omit<CcgwSimulatorOptions, 'rotateEveryMs' | 'tls'>> & { rotateEveryMs: number | undefined };
-  private readonly scheme: 'http' | 'https';
   private readonly waiting = new Set<() => void>();
 
   constructor(opts: CcgwSimulatorOptions) {
@@ -90,25 +88,20 @@ export class CcgwSimulator {
       idleSignOutMs: 120_000, pollWaitMs: 10_000, oldGuidTtlMs: 120_000, poolMode: false, requireStickyCookie: false, now: Date.now,
       ...opts, rotateEveryMs: opts.rotateEveryMs,
     };
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
-    this.server = opts.tls ? createTlsServer({ keepAliveTimeout: 60_000, ...opts.tls }, handler) : createServer({ keepAliveTimeout: 60_000 }, handler);
-    this.scheme = opts.tls ? 'https' : 'http';
+    this.http = new SimHttpServer((req, res) => void this.handle(req, res), opts.tls);
   }
 
-  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
-    return this.url;
+  listen(port?: number, host?: string): Promise<string> {
+    return this.http.listen(port, host);
   }
 
   get url(): string {
-    const a = this.server.address() as AddressInfo;
-    return `${this.scheme}://${a.address}:${a.port}`;
+    return this.http.url;
   }
 
   async close(): Promise<void> {
     for (const wake of this.waiting) wake();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http.close();
   }
 
   injectFault(spec: FaultSpec): void {
