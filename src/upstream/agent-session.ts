@@ -51,10 +51,6 @@ export class AgentSession {
     return this.agent.agentId;
   }
 
-  get state(): SessionState {
-    return this.stateNow;
-  }
-
   /** True while a refused sign-in is cooling down: pick another agent if there is one. */
   get coolingDown(): boolean {
     return this.refusal !== undefined && this.opts.now() < this.refusal.until;
@@ -68,7 +64,7 @@ export class AgentSession {
   credentials(): Promise<SessionCredentials> {
     if (this.stateNow === 'stopped') return Promise.reject(unavailable('the gateway is shutting down'));
     if (this.held) return Promise.resolve(this.held);
-    if (this.refusal && this.opts.now() < this.refusal.until) return Promise.reject(this.refusal.error);
+    if (this.coolingDown) return Promise.reject(this.refusal!.error);
     this.signingIn ??= this.signIn().finally(() => { this.signingIn = undefined; });
     return this.signingIn;
   }

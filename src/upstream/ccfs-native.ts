@@ -14,8 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
-import { signedCcfsPost, type CcfsTenant } from './ccfs.js';
-import { signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
+import { ccfsStatusError, signedCcfsPost, type CcfsTenant } from './ccfs.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import type { CcfsNative, NativeCall } from './ports.js';
 
@@ -52,8 +51,7 @@ export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMa
       // CC-FS answers business errors with 200; any other status is ours to explain (a 401 is
       // our signature) and a load balancer's error page is not passed on.
       proxyRes.resume();
-      if (status === 401) logger.error({ operation: p.operation, upstreamStatus: 401 }, 'CC-FS refused the auth-v2 signature: check the tenant AK/SK, signedHost and clock');
-      p.settle(status === 401 ? signatureRefused(p.operation) : upstreamHttpStatus('ccfs', p.operation, status));
+      p.settle(ccfsStatusError(status, p.operation, logger));
       return;
     }
     const named = String(proxyRes.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim());

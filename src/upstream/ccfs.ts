@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData, type UploadFileData } from '../vendor/ccfs.js';
 import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
 import { uploadFileBody, type StreamedBody } from './upload-body.js';
+import type { GatewayError } from '../errors/catalogue.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import { readSmall, sniffAnswer } from './body.js';
 import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
@@ -51,6 +52,16 @@ export async function signedCcfsPost(t: CcfsTenant, operation: string, query: Re
   return { url, headers: { ...headers, authorization: signer.finish() } };
 }
 
+/**
+ * The error for a CC-FS answer that is not HTTP 200 (business errors travel with 200). A 401 is
+ * our own signature refused, an operator's problem: it is logged at error level too.
+ */
+export function ccfsStatusError(status: number, operation: string, logger: Logger): GatewayError {
+  if (status !== 401) return upstreamHttpStatus('ccfs', operation, status);
+  logger.error({ operation, upstreamStatus: 401 }, 'CC-FS refused the auth-v2 signature: check the tenant AK/SK, signedHost and clock');
+  return signatureRefused(operation);
+}
+
 export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): CcfsClient {
   const tenant = (id: string): CcfsTenant => {
     const t = tenants.get(id);
@@ -81,11 +92,7 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   function refuseNon200(res: ResponseData, operation: string): void {
     if (res.statusCode === 200) return;
     res.body.dump().catch(() => undefined);
-    if (res.statusCode === 401) {
-      logger.error({ operation, upstreamStatus: 401 }, 'CC-FS refused the auth-v2 signature: check the tenant AK/SK, signedHost and clock');
-      throw signatureRefused(operation);
-    }
-    throw upstreamHttpStatus('ccfs', operation, res.statusCode);
+    throw ccfsStatusError(res.statusCode, operation, logger);
   }
 
   function resultOf(buf: Buffer): CcfsResult | undefined {

@@ -18,10 +18,11 @@ export interface DownloadResult {
   error?: Error;
 }
 
-/** A plain client that hashes as it reads, so no test holds a large body in memory. */
-export function download(url: string, headers: Record<string, string> = {}, opts: { abortAfterBytes?: number } = {}): Promise<DownloadResult> {
+/** A plain client that hashes as it reads, so no test holds a large body in memory; a GET unless `body` is given (then a POST). */
+export function download(url: string, headers: Record<string, string> = {}, opts: { abortAfterBytes?: number; body?: string } = {}): Promise<DownloadResult> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers, agent: false }, (res) => {
+    const method = opts.body === undefined ? 'GET' : 'POST';
+    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
       const hash = createHash('sha256');
       let bytes = 0;
       let settled = false;
@@ -43,6 +44,6 @@ export function download(url: string, headers: Record<string, string> = {}, opts
       res.on('aborted', () => finish(new Error('aborted')));
     });
     req.on('error', (e) => reject(e));
-    req.end();
+    req.end(opts.body);
   });
 }

@@ -6,10 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { binaryBody } from '../helpers/download.js';
+import { binaryBody, download } from '../helpers/download.js';
 import { SEED } from '../../src/simulators/seed.js';
 import { demoRecording, wavFromEncoded } from '../../src/simulators/shared/audio.js';
 
@@ -154,34 +153,19 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
     assert.equal(stack.ccfs.requests.length, seen, 'the vendor saw none of them');
   });
 
-  /** A POST that reads the answer as it streams; `abortAfterBytes` leaves early. */
-  const post = (op: string, body: unknown, abortAfterBytes?: number) => new Promise<{ status: number; bytes: number; length: number; error?: string }>((resolve) => {
-    const text = JSON.stringify(body);
-    const r = httpRequest(`${stack.url}/v1/ccfs/${op}`, {
-      method: 'POST', agent: false,
-      headers: { authorization: `Bearer ${stack.token()}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
-    }, (resp) => {
-      let bytes = 0;
-      const done = (error?: string) => resolve({ status: resp.statusCode ?? 0, bytes, length: Number(resp.headers['content-length']), ...(error ? { error } : {}) });
-      resp.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (abortAfterBytes !== undefined && bytes >= abortAfterBytes) {
-          r.destroy();
-          done('left');
-        }
-      });
-      resp.on('error', (e: Error) => done(e.message));
-      resp.on('end', () => done(resp.complete ? undefined : 'incomplete'));
+  /** A POST read as it streams, through the shared download client; `abortAfterBytes` leaves early. */
+  const post = async (op: string, body: unknown, abortAfterBytes?: number) => {
+    const res = await download(`${stack.url}/v1/ccfs/${op}`, { authorization: `Bearer ${stack.token()}`, 'content-type': 'application/json' }, {
+      body: JSON.stringify(body), ...(abortAfterBytes !== undefined ? { abortAfterBytes } : {}),
     });
-    r.on('error', (e: Error) => resolve({ status: 0, bytes: 0, length: 0, error: e.message }));
-    r.end(text);
-  });
+    return { ...res, length: Number(res.headers['content-length']) };
+  };
 
   it('aborts the vendor request when the client goes away', async () => {
     const big = 'Y:/53/0/20261125/1001/big-native.V3';
     await stack.ccfs.store.put(big, Buffer.alloc(64 * 1024 * 1024, 1));
     const res = await post('downloadRecord', envelope({ fileName: big }), 64 * 1024);
-    assert.equal(res.error, 'left');
+    assert.equal(res.error?.message, 'aborted by the test', 'the client left');
     const rec = stack.ccfs.seen('downloadRecord').at(-1)!;
     for (let i = 0; i < 100 && !rec.aborted; i += 1) await sleep(20);
     assert.equal(rec.aborted, true, 'the simulator saw its answer cut short');
