@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import autocannon from 'autocannon';
 import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
-import { mintToken } from '../src/tools/mint.js';
+import { mintToken } from '../src/demo/mint.js';
 import { SEED } from '../src/simulators/seed.js';
 import { wavFromEncoded } from '../src/simulators/shared/audio.js';
 

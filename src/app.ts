@@ -1,19 +1,21 @@
 /**
- * createApp(deps): the HTTP application, never listening. Order: request id, logging, metrics
- * and audit, URL length, CORS, security headers, routers, not-found, the one error handler.
+ * createApp(deps): the HTTP application, never listening. The outer ring first (request scope,
+ * logging, metrics and audit, URL length, CORS, security headers), then the routers, not-found,
+ * and the one error handler.
  */
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { requestContext } from './edge/context.js';
+import { requestScope } from './edge/request-scope.js';
 import { createHttpLogger } from './edge/logging.js';
 import { errorHandler, notFound } from './edge/errors.js';
-import { opsRouter } from './routes/ops.js';
 import { observe } from './edge/observe.js';
 import { corsPolicy } from './edge/cors.js';
 import { invalidRequest } from './errors/catalogue.js';
 import type { Metrics } from './ops/metrics.js';
+import { metricsHandler } from './ops/metrics-handler.js';
 import type { Audit } from './ops/audit.js';
+import { opsRouter } from './routes/ops.js';
 import { recordingsRouter } from './routes/recordings.js';
 import { ivrFilesRouter } from './routes/ivr-files.js';
 import { ccfsNativeRouter } from './routes/ccfs-native.js';
@@ -37,7 +39,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
-  app.use(requestContext);
+  app.use(requestScope);
   app.use(createHttpLogger(deps.logger));
   app.use(observe(deps));
   app.use((req, _res, next) => next(req.originalUrl.length > deps.maxUrlBytes ? invalidRequest(`the URL is longer than ${deps.maxUrlBytes} bytes`) : undefined));
@@ -46,6 +48,7 @@ export function createApp(deps: AppDeps): Express {
   // cookies, guard everything else, so cross-origin embedding leaks nothing.
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, hsts: false }));
   app.use(opsRouter(deps));
+  if (deps.metricsRoute) app.get('/metrics', metricsHandler(deps.metrics));
   app.use(recordingsRouter(deps));
   app.use(ivrFilesRouter(deps));
   app.use(ccfsNativeRouter(deps));

@@ -99,8 +99,8 @@ function readReferencedFiles(cfg: GatewayConfig): string[] {
     ['upstreams.ccfs.caFile', cfg.upstreams.ccfs.caFile],
     ['upstreams.ccgateway.caFile', cfg.upstreams.ccgateway?.caFile],
     ...cfg.tenants.flatMap((t, i): Array<[string, string | undefined]> => [
-      [`tenants[${i}].upstreams.ccfs.caFile`, t.upstreams?.ccfs?.caFile],
-      [`tenants[${i}].upstreams.ccgateway.caFile`, t.upstreams?.ccgateway?.caFile],
+      [`tenants[${i}].upstreams.ccfs.caFile`, t.upstreams.ccfs.caFile === cfg.upstreams.ccfs.caFile ? undefined : t.upstreams.ccfs.caFile],
+      [`tenants[${i}].upstreams.ccgateway.caFile`, t.upstreams.ccgateway?.caFile === cfg.upstreams.ccgateway?.caFile ? undefined : t.upstreams.ccgateway?.caFile],
     ]),
   ];
   for (const [key, file] of caFiles) {

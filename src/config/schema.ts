@@ -78,21 +78,28 @@ const ccgatewaySchema = z.strictObject({
   signInRetryAfterMs: ms(15_000),
 });
 
-/** Defaults for a tenant that names its own CC-Gateway when there is no global one. */
-export const ccgatewayDefaults = (baseUrl: string) => ccgatewaySchema.parse({ baseUrl });
-const upstreamOverrideSchema = z.strictObject({
-  baseUrl: httpUrl.optional(),
-  signedHost: upstreamFields.signedHost,
-  caFile: upstreamFields.caFile,
-  connectTimeoutMs: z.number().int().positive().optional(),
-  headersTimeoutMs: z.number().int().positive().optional(),
-  idleTimeoutMs: z.number().int().positive().optional(),
-  connections: z.number().int().min(1).max(4096).optional(),
-  keepAliveTimeoutMs: z.number().int().positive().optional(),
-  retries: z.number().int().min(0).max(5).optional(),
-  retryBaseMs: z.number().int().min(1).max(10_000).optional(),
-  breaker: upstreamFields.breaker.optional(),
-});
+/**
+ * A tenant's override: the same fields with the same bounds, every one optional and without its
+ * default, derived from the global schema so that no bound is copied by hand (and none is lost).
+ */
+function overrideOf(schema: z.ZodObject): z.ZodObject {
+  const shape = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => {
+    let inner = field as z.ZodType;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+    return [key, (inner instanceof z.ZodObject ? overrideOf(inner) : inner).optional()];
+  }));
+  return z.strictObject(shape);
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type UpstreamOverride = DeepPartial<z.output<typeof ccgatewaySchema>>;
+const upstreamOverrideSchema = overrideOf(ccgatewaySchema) as unknown as z.ZodType<UpstreamOverride>;
+const ccfsOverrideSchema = overrideOf(upstreamSchema) as unknown as z.ZodType<DeepPartial<z.output<typeof upstreamSchema>>>;
+
+function mergeUpstream<C extends z.output<typeof upstreamSchema>>(base: C, override: UpstreamOverride | undefined): C {
+  const defined = Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined));
+  return { ...base, ...defined, breaker: { ...base.breaker, ...override?.breaker } };
+}
 
 const ruleString = z.string().min(1).max(4096).refine(
   (rule) => rule.split(';').map((p) => p.trim()).filter(Boolean).every((p) => p.startsWith('/')),
@@ -135,7 +142,7 @@ const tenantSchema = z.strictObject({
   pathRules: pathRulesSchema.prefault({}),
   ccgateway: z.strictObject({ agents: z.array(agentSchema).min(1) }).optional(),
   limits: limitsSchema.prefault({}),
-  upstreams: z.strictObject({ ccfs: upstreamOverrideSchema.optional(), ccgateway: upstreamOverrideSchema.optional() }).optional(),
+  upstreams: z.strictObject({ ccfs: ccfsOverrideSchema.optional(), ccgateway: upstreamOverrideSchema.optional() }).optional(),
 });
 
 const issuerSchema = z.strictObject({
@@ -248,13 +255,29 @@ export const configSchema = z.strictObject({
     if (families.size > 1) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'algorithms'], message: 'algorithms of one issuer must share one key family (RSA: RS*/PS*, EC: ES*, or HMAC: HS*)' });
     }
-  });
-});
+  });}).transform((cfg) => ({
+  ...cfg,
+  // Each tenant's endpoints, resolved once here: the global settings with the tenant's override on top.
+  tenants: cfg.tenants.map(({ upstreams, ...t }) => {
+    const ccgwBase = cfg.upstreams.ccgateway ?? (upstreams?.ccgateway?.baseUrl ? ccgatewaySchema.parse({ baseUrl: upstreams.ccgateway.baseUrl }) : undefined);
+    const label = (overridden: unknown) => (overridden ? `tenant:${t.id}` : 'default');
+    return {
+      ...t,
+      upstreams: {
+        ccfs: { ...mergeUpstream(cfg.upstreams.ccfs, upstreams?.ccfs), label: label(upstreams?.ccfs) },
+        ccgateway: ccgwBase && t.ccgateway ? { ...mergeUpstream(ccgwBase, upstreams?.ccgateway), label: label(upstreams?.ccgateway) } : undefined,
+      },
+    };
+  }),
+}));
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type TenantConfig = GatewayConfig['tenants'][number];
 export type IssuerConfig = GatewayConfig['auth']['issuers'][number];
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
 export type CcgatewayConfig = z.output<typeof ccgatewaySchema>;
+/** One tenant's endpoint as resolved: `label` names it in metrics and readiness without an address. */
+export type ResolvedUpstream = TenantConfig['upstreams']['ccfs'];
+export type ResolvedCcgateway = NonNullable<TenantConfig['upstreams']['ccgateway']>;
 export type AgentConfig = NonNullable<TenantConfig['ccgateway']>['agents'][number];
 export type PathRuleName = keyof typeof DEFAULT_PATH_RULES;

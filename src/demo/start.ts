@@ -13,7 +13,7 @@ import { CcfsSimulator } from '../simulators/ccfs/server.js';
 import { CcgwSimulator } from '../simulators/ccgateway/server.js';
 import { seedCcfs, SEED } from '../simulators/seed.js';
 import { demoRecording } from '../simulators/shared/audio.js';
-import { ALL_SCOPES, mintToken } from '../tools/mint.js';
+import { ALL_SCOPES, mintToken } from './mint.js';
 import { DEMO_CONFIG, demoEnv } from './env.js';
 
 export interface Demo {

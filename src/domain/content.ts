@@ -1,4 +1,5 @@
 /** Contract section 3: download headers derived from the bytes and the file name. */
+import formatDisposition from 'content-disposition';
 
 export const MIN_SNIFF_BYTES = 12;
 
@@ -16,13 +17,11 @@ export function baseName(path: string): string {
 }
 
 /**
- * `attachment` with a quoted ASCII name, plus RFC 5987 `filename*` when the name is not plain
- * ASCII; quotes, backslashes and control characters never reach the header.
+ * `attachment` with a quoted name and, when the name is not plain ASCII, RFC 5987 `filename*`
+ * (the `content-disposition` package, which keeps quotes and control characters out).
  */
 export function contentDisposition(fileName: string): string {
-  const safe = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_') || 'download';
-  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return safe === fileName ? `attachment; filename="${safe}"` : `attachment; filename="${safe}"; filename*=UTF-8''${encoded}`;
+  return formatDisposition(fileName || 'download', { type: 'attachment' });
 }
 
 /** For a download by call: a zip is named after the call, a single recording after the call too. */

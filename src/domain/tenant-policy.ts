@@ -2,6 +2,7 @@
  * A tenant as the routes see it: its VDNs, its compiled path rules, its limits. Built once from
  * configuration; no secrets here (credentials stay in the upstream layer).
  */
+import { invalidRequest, pathForbidden } from '../errors/catalogue.js';
 import { decidePath, expandRule, type PathKind } from './path-rules.js';
 
 export type RuleName = 'recordings' | 'ivrDownload' | 'ivrUpload' | 'agentRecordings' | 'agentMessageRecordings';
@@ -31,4 +32,16 @@ export function compileTenantPolicy(t: TenantPolicyInput): TenantPolicy {
 
 export function checkTenantPath(tenant: TenantPolicy, rule: RuleName, path: string, kind: PathKind = 'file') {
   return decidePath(path, tenant.prefixes[rule], kind);
+}
+
+/** Contract 3.6: `vdnId` may be left out only when the tenant has exactly one VDN. */
+export function uploadVdn(tenant: TenantPolicy, given: string | undefined): number {
+  if (given === undefined) {
+    if (tenant.vdnIds.length === 1) return tenant.vdnIds[0]!;
+    throw invalidRequest('vdnId is required: the tenant has several VDNs');
+  }
+  if (!/^[0-9]{1,9}$/.test(given)) throw invalidRequest('vdnId must be a number');
+  const vdnId = Number(given);
+  if (!tenant.vdnIds.includes(vdnId)) throw pathForbidden(`VDN ${vdnId} is not one of the tenant's`);
+  return vdnId;
 }

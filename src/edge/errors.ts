@@ -1,16 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { PROBLEM_CONTENT_TYPE, toHttpProblem } from '../errors/to-http.js';
-import { getContext } from './context.js';
+import { recordError, recordStreamError, scopeOf } from '../http/scope.js';
 
 /** The one error middleware: every thrown value becomes the contract's problem+json. */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   if (err instanceof ClientGoneError) {
-    res.locals.streamError = err;
+    recordStreamError(res, err);
     if (!res.destroyed) res.destroy();
     return;
   }
-  const problem = toHttpProblem(err, getContext(res)?.requestId ?? 'unknown');
+  const problem = toHttpProblem(err, scopeOf(res)?.requestId ?? 'unknown');
+  recordError(res, problem.error);
+  // pino-http's documented input: the request line then carries the error, not a generic one.
   (res as Response & { err?: unknown }).err = problem.error;
   if (res.headersSent) {
     // Too late for an error body: cut the connection so the client sees an incomplete answer.
@@ -24,12 +26,4 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
 
 export function notFound(_req: Request, _res: Response, next: NextFunction): void {
   next(new GatewayError('NOT_FOUND', 'no such route'));
-}
-
-/** For a known path asked with a method it does not serve. */
-export function methodNotAllowed(allow: string) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    res.setHeader('Allow', allow);
-    next(new GatewayError('METHOD_NOT_ALLOWED', `this route accepts ${allow} only`));
-  };
 }

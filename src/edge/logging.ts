@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type Options } from 'pino-http';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { ClientGoneError } from '../errors/catalogue.js';
-import type { RequestContext } from './context.js';
+import { scopeOf } from '../http/scope.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
@@ -31,12 +31,12 @@ export function safeUrl(url: string): string {
   return url.replace(/(\/v1\/recordings\/playback\/)[^/?#]+/, '$1[redacted]');
 }
 
-const ctxOf = (res: ServerResponse): RequestContext | undefined => (res as unknown as { locals?: { ctx?: RequestContext } }).locals?.ctx;
+const scopeOfRaw = (res: ServerResponse) => scopeOf(res as ServerResponse & { locals?: Record<string, unknown> });
 
 export function createHttpLogger(logger: Logger) {
   const options: Options = {
     logger,
-    genReqId: (_req, res) => ctxOf(res)?.requestId ?? 'unknown',
+    genReqId: (_req, res) => scopeOfRaw(res)?.requestId ?? 'unknown',
     customAttributeKeys: { reqId: 'requestId' },
     quietReqLogger: true,
     wrapSerializers: false,
@@ -53,13 +53,13 @@ export function createHttpLogger(logger: Logger) {
     // Called at the start (nothing known yet: no child logger is made) and at the end of a request.
     // The route is Express' matched template, never the raw path.
     customProps: (req, res) => {
-      const principal = ctxOf(res)?.principal;
+      const principal = scopeOfRaw(res)?.principal;
       const route = (req as IncomingMessage & { route?: { path?: string } }).route?.path;
       if (!principal && !route) return undefined as unknown as object;
       return principal ? { tenant: principal.tenantId, sub: principal.subject, route } : { route };
     },
     customLogLevel: (_req, res, err) => {
-      const streamError = (res as unknown as { locals?: { streamError?: unknown } }).locals?.streamError;
+      const streamError = scopeOfRaw(res)?.streamError;
       if (streamError instanceof ClientGoneError) return 'info';
       if (res.statusCode >= 500 || (err && !(err instanceof ClientGoneError)) || streamError) return 'error';
       return 'info';

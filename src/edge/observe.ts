@@ -1,27 +1,17 @@
 /**
  * One place that watches every answer end: request metrics by route template, bytes streamed,
- * and the audit line of a route that accessed a recording or file (`auditAccess`). Bytes are
- * counted as the answer is written, so a cut transfer records what was actually sent.
+ * and the audit line of a route that accessed a recording or file (the scope's `audit`). Bytes
+ * are counted as the answer is written, so a cut transfer records what was actually sent.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Metrics } from '../ops/metrics.js';
 import type { Audit } from '../ops/audit.js';
-import { getContext } from './context.js';
-
-/** Marks this request as an access (or an attempt, if refused) to a recording or file, for the audit trail; called again it updates the target. */
-export function auditAccess(res: Response, operation: string, target: string): void {
-  getContext(res).audit = { operation, target: target.slice(0, 512) };
-}
-
-/** Upload bytes received, for the bytes metric. */
-export function countReceived(res: Response, bytes: number): void {
-  getContext(res).bytesReceived += bytes;
-}
+import { scopeOf } from '../http/scope.js';
 
 export function observe({ metrics, audit }: { metrics: Metrics; audit: Audit }) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
-    const ctx = getContext(res);
+    const ctx = scopeOf(res)!;
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     const count = (chunk: unknown, encoding: unknown) => {
@@ -32,15 +22,14 @@ export function observe({ metrics, audit }: { metrics: Metrics; audit: Audit }) 
     res.end = ((chunk?: unknown, ...rest: unknown[]) => { if (typeof chunk !== 'function') count(chunk, rest[0]); return end(chunk, ...rest); }) as Response['end'];
 
     res.once('close', () => {
-      const tenant = ctx.principal?.tenantId ?? ctx.tenantId;
+      const tenant = ctx.tenant?.id ?? ctx.principal?.tenantId;
       const route = req.route?.path as string | undefined ?? 'unmatched';
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const status = res.writableFinished ? res.statusCode : 0;
       metrics.httpRequests.inc({ route, method: req.method, status: String(status), tenant: tenant ?? 'none' });
       metrics.httpDuration.observe({ route, method: req.method }, durationMs / 1000);
       // The vendor's own flow control; the gateway's limits count themselves.
-      const err = (res as Response & { err?: { code?: string; upstream?: unknown } }).err;
-      if (err?.code === 'RATE_LIMITED' && err.upstream) metrics.rateLimited.inc({ tenant: tenant ?? 'none', reason: 'vendor' });
+      if (ctx.error?.code === 'RATE_LIMITED' && ctx.error.upstream) metrics.rateLimited.inc({ tenant: tenant ?? 'none', reason: 'vendor' });
       if (ctx.bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant: tenant ?? 'none' }, ctx.bytesSent);
       if (ctx.bytesReceived > 0) metrics.bytes.inc({ direction: 'upload', tenant: tenant ?? 'none' }, ctx.bytesReceived);
       if (ctx.audit) {

@@ -3,12 +3,11 @@ import { Router } from 'express';
 import { invalidRequest } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
-import { requireAuth } from '../edge/authenticate.js';
-import { getPrincipal } from '../edge/context.js';
-import { clientSignal, sendDownload } from '../edge/downloads.js';
-import { methodNotAllowed } from '../edge/errors.js';
-import { allowedPath, queryOf } from '../edge/validate.js';
-import { auditAccess } from '../edge/observe.js';
+import { requireAuth } from '../http/authenticate.js';
+import { clientSignal, sendDownload } from '../http/downloads.js';
+import { methodNotAllowed } from '../http/method-not-allowed.js';
+import { auditAccess, tenantOf } from '../http/scope.js';
+import { allowedPath, queryOf } from '../http/validate.js';
 import type { RouteDeps } from './deps.js';
 
 const LOCATION_ID = /^[0-9]{1,10}$/;
@@ -17,7 +16,7 @@ export function agentRecordingsRouter(deps: RouteDeps): Router {
   const router = Router();
   router.route('/v1/agent-recordings')
     .get(requireAuth(deps, SCOPES.agentRecordingsRead), async (req, res) => {
-      const tenant = deps.tenants.get(getPrincipal(res).tenantId)!;
+      const tenant = tenantOf(res);
       const q = queryOf(req, ['recordId', 'fileType', 'locationId'] as const);
       auditAccess(res, 'agent-recording.download', q.recordId ?? '');
       if (q.fileType !== undefined && q.fileType !== '1' && q.fileType !== '2') throw invalidRequest('fileType must be 1 (agent call recording) or 2 (voice message)');

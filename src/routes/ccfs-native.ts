@@ -1,16 +1,16 @@
 /** Contract 3.7: the native CC-FS envelope for partners, checked, signed and forwarded. */
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { GatewayError } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
-import { requireAuth } from '../edge/authenticate.js';
-import { getPrincipal } from '../edge/context.js';
-import { methodNotAllowed } from '../edge/errors.js';
-import { isNativeOperation, nativeMsgBody, type NativeOperation } from '../edge/native-envelope.js';
-import { queryOf } from '../edge/validate.js';
-import { auditAccess } from '../edge/observe.js';
 import { base64Length } from '../domain/content.js';
-import { CCFS_ENVELOPE_VERSION } from '../vendor/ccfs.js';
-import { uploadVdn } from './ivr-files.js';
+import { uploadVdn } from '../domain/tenant-policy.js';
+import { requireAuth } from '../http/authenticate.js';
+import { createJsonReader } from '../http/body.js';
+import { clientSignal, relayAnswer } from '../http/downloads.js';
+import { methodNotAllowed } from '../http/method-not-allowed.js';
+import { isNativeOperation, nativeMsgBody, type NativeOperation } from '../http/native-envelope.js';
+import { auditAccess, tenantOf } from '../http/scope.js';
+import { queryOf } from '../http/validate.js';
 import type { RouteDeps } from './deps.js';
 
 /** Room for the envelope around an upload's base64 text. */
@@ -24,20 +24,12 @@ function operationOf(req: Request): NativeOperation {
 
 export function ccfsNativeRouter(deps: RouteDeps): Router {
   const router = Router();
-  const parsers = new Map<number, RequestHandler>();
-  const readJson = (req: Request, res: Response, limit: number) => {
-    let parser = parsers.get(limit);
-    if (!parser) {
-      parser = express.json({ limit, strict: true, inflate: false, type: 'application/json' });
-      parsers.set(limit, parser);
-    }
-    return new Promise<void>((resolve, reject) => void parser(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-  };
+  const readJson = createJsonReader();
 
   router.route('/v1/ccfs/*operation')
     .post(requireAuth(deps, SCOPES.ccfsNative), async (req, res) => {
       const operation = operationOf(req);
-      const tenant = deps.tenants.get(getPrincipal(res).tenantId)!;
+      const tenant = tenantOf(res);
       const upload = operation === 'ivr/uploadFile';
       const q = queryOf(req, upload ? ['vdnId'] as const : [] as const);
       const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
@@ -47,9 +39,8 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       auditAccess(res, `native.${operation}`, String(given.fileName ?? given.filePath ?? given.callId ?? (query ? `vdn:${query.vdnId}` : '')));
       const msgBody = nativeMsgBody(tenant, operation, req.body);
       if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);
-      // Re-serialised once, from checked fields only: what is signed is what was checked.
-      const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
-      await deps.ccfsNative.forward({ tenantId: tenant.id, operation, ...(query ? { query } : {}), body }, req, res);
+      const answer = await deps.ccfsNative.forward({ tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody }, clientSignal(res));
+      await relayAnswer(res, answer);
     })
     .all((req, res, next) => {
       operationOf(req);

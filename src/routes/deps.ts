@@ -1,9 +1,14 @@
 import type { TenantPolicy } from '../domain/tenant-policy.js';
-import type { Authenticator } from '../edge/authenticate.js';
-import type { TenantLimits } from '../edge/limits.js';
-import type { AgentRecordings, CcfsClient, CcfsNative, ReadinessProbe } from '../upstream/ports.js';
+import type { Authenticator } from '../http/authenticate.js';
+import type { TenantLimits } from '../http/limits.js';
+import type { AgentRecordings, CcfsClient, CcfsNative } from '../upstream/ports.js';
 
-/** What the routers need; built by the composition root, swapped by tests. */
+/** What `/readyz` answers: whether the instance should take traffic, and why. */
+export interface ReadinessProbe {
+  check(): Promise<{ ready: boolean; dependencies: ReadonlyArray<{ name: string; ok: boolean; detail?: string; critical?: boolean }> }>;
+}
+
+/** What the routers need; built by the composition root, swapped for fakes by tests. */
 export interface RouteDeps {
   authenticator: Authenticator;
   limits: TenantLimits;

@@ -1,34 +1,20 @@
 /** Contract 3.5 and 3.6: IVR and third-party files, read by path or folder, and uploaded as WAV. */
-import { Router, type Response } from 'express';
-import { GatewayError, invalidRequest, pathForbidden } from '../errors/catalogue.js';
+import { Router } from 'express';
+import { GatewayError, invalidRequest } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
-import { checkTenantPath, type TenantPolicy } from '../domain/tenant-policy.js';
-import { requireAuth } from '../edge/authenticate.js';
-import { getPrincipal } from '../edge/context.js';
-import { clientSignal, sendDownload } from '../edge/downloads.js';
-import { methodNotAllowed } from '../edge/errors.js';
-import { checkUploadHeaders, receiveWav } from '../edge/upload.js';
-import { auditAccess, countReceived } from '../edge/observe.js';
-import { allowedPath, queryOf } from '../edge/validate.js';
+import { checkTenantPath, uploadVdn } from '../domain/tenant-policy.js';
+import { requireAuth } from '../http/authenticate.js';
+import { clientSignal, sendDownload } from '../http/downloads.js';
+import { methodNotAllowed } from '../http/method-not-allowed.js';
+import { checkUploadHeaders, receiveWav } from '../http/upload.js';
+import { auditAccess, countReceived, tenantOf } from '../http/scope.js';
+import { allowedPath, queryOf } from '../http/validate.js';
 import type { UploadedFile } from '../upstream/ports.js';
 import type { RouteDeps } from './deps.js';
 
-/** Contract 3.6: `vdnId` may be left out only when the tenant has exactly one VDN. */
-export function uploadVdn(tenant: TenantPolicy, given: string | undefined): number {
-  if (given === undefined) {
-    if (tenant.vdnIds.length === 1) return tenant.vdnIds[0]!;
-    throw invalidRequest('vdnId is required: the tenant has several VDNs');
-  }
-  if (!/^[0-9]{1,9}$/.test(given)) throw invalidRequest('vdnId must be a number');
-  const vdnId = Number(given);
-  if (!tenant.vdnIds.includes(vdnId)) throw pathForbidden(`VDN ${vdnId} is not one of the tenant's`);
-  return vdnId;
-}
-
 export function ivrFilesRouter(deps: RouteDeps): Router {
   const router = Router();
-  const tenantOf = (res: Response) => deps.tenants.get(getPrincipal(res).tenantId)!;
   router.route('/v1/ivr-files')
     .get(requireAuth(deps, SCOPES.ivrFilesRead), async (req, res) => {
       const tenant = tenantOf(res);
@@ -53,7 +39,7 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       const limit = tenant.limits.uploadMaxBytes;
       const declaredLength = checkUploadHeaders(req, limit);
       deps.limits.openStream(tenant.id, res);
-      const file = await receiveWav(req, { limit, declaredLength, spoolDir: deps.spoolDir });
+      const file = await receiveWav(req, res, { limit, declaredLength, spoolDir: deps.spoolDir });
       countReceived(res, file.size);
       let stored: UploadedFile;
       try {

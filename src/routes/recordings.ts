@@ -1,16 +1,15 @@
 /** Contract 3.1-3.4: call recordings by file name, by call, and browser playback. */
-import express, { Router, type Response } from 'express';
-import { CCFS_PLAY_TOKEN_TTL_MS } from '../vendor/ccfs.js';
+import { Router } from 'express';
 import { GatewayError } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
 import { baseName, callDownloadName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
-import { requireAuth } from '../edge/authenticate.js';
-import { getContext, getPrincipal } from '../edge/context.js';
-import { clientSignal, sendDownload } from '../edge/downloads.js';
-import { auditAccess } from '../edge/observe.js';
-import { methodNotAllowed } from '../edge/errors.js';
-import { allowedPath, jsonBodyOf, optionalCcId, queryOf, requireCallId } from '../edge/validate.js';
+import { requireAuth } from '../http/authenticate.js';
+import { createJsonReader } from '../http/body.js';
+import { clientSignal, sendDownload } from '../http/downloads.js';
+import { methodNotAllowed } from '../http/method-not-allowed.js';
+import { auditAccess, setCaller, tenantOf } from '../http/scope.js';
+import { allowedPath, jsonBodyOf, optionalCcId, queryOf, requireCallId } from '../http/validate.js';
 import type { RouteDeps } from './deps.js';
 
 /** Playback ids expire this long before the vendor token, so a started stream is never refused. */
@@ -19,7 +18,7 @@ const PLAYBACK_SAFETY_MS = 60_000;
 export function recordingsRouter(deps: RouteDeps): Router {
   const router = Router();
   const auth = requireAuth(deps, SCOPES.recordingsRead);
-  const tenantOf = (res: Response) => deps.tenants.get(getPrincipal(res).tenantId)!;
+  const readJson = createJsonReader();
 
   router.route('/v1/recordings')
     .get(auth, async (req, res) => {
@@ -48,17 +47,16 @@ export function recordingsRouter(deps: RouteDeps): Router {
     .all(methodNotAllowed('GET'));
 
   router.route('/v1/recordings/playback')
-    .post(auth, express.json({ limit: deps.jsonBodyMaxBytes, strict: true }), async (req, res) => {
+    .post(auth, async (req, res) => {
       const tenant = tenantOf(res);
       queryOf(req, [] as const);
+      await readJson(req, res, deps.jsonBodyMaxBytes);
       const body = jsonBodyOf(req, ['fileName'] as const);
       auditAccess(res, 'playback.create', String(body.fileName ?? ''));
       const fileName = allowedPath(tenant, 'recordings', body.fileName, 'fileName');
-      // Taken before the vendor call: the vendor's 30 minutes start no earlier than this.
-      const requestedAt = deps.now();
-      const { token } = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
-      const expiresAtMs = requestedAt + CCFS_PLAY_TOKEN_TTL_MS - PLAYBACK_SAFETY_MS;
-      const id = sealPlaybackId(deps.playbackKey, { tenantId: tenant.id, vendorToken: token, fileName, expiresAtMs });
+      const vendor = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
+      const expiresAtMs = vendor.expiresAtMs - PLAYBACK_SAFETY_MS;
+      const id = sealPlaybackId(deps.playbackKey, { tenantId: tenant.id, vendorToken: vendor.token, fileName, expiresAtMs });
       const url = `/v1/recordings/playback/${id}`;
       res.status(201).setHeader('Location', url).setHeader('Cache-Control', 'no-store').json({ url, expiresAt: new Date(expiresAtMs).toISOString() });
     })
@@ -69,11 +67,10 @@ export function recordingsRouter(deps: RouteDeps): Router {
       // The playback id is a credential: the audit names the file, never the id.
       auditAccess(res, 'playback.stream', '');
       const opened = openPlaybackId(deps.playbackKey, req.params.playbackId ?? '', deps.now());
-      if (!opened.ok || !deps.tenants.has(opened.grant.tenantId)) {
-        throw new GatewayError('PLAYBACK_EXPIRED', 'unknown or expired playback id');
-      }
+      const tenant = opened.ok ? deps.tenants.get(opened.grant.tenantId) : undefined;
+      if (!opened.ok || !tenant) throw new GatewayError('PLAYBACK_EXPIRED', 'unknown or expired playback id');
       const { grant } = opened;
-      getContext(res).tenantId = grant.tenantId;
+      setCaller(res, undefined, tenant);
       auditAccess(res, 'playback.stream', grant.fileName);
       deps.limits.admit(grant.tenantId);
       deps.limits.openStream(grant.tenantId, res);

@@ -4,7 +4,7 @@
  * (cc-protocol 5.9); `104-xxx` codes map onto the contract's errors.
  */
 import type { Logger } from 'pino';
-import { CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
+import { CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { AgentSession } from './agent-session.js';

@@ -4,12 +4,13 @@
  * shutdown. Concurrent callers share one sign-in (single flight) and wait for a renewal rather
  * than fail. The Guid, password and cookies live only here and in the calls that carry them.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { CCGW_CODE_MEANINGS, CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
+import { CCGW_CODE_MEANINGS, CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { CcgwCalls, SessionCredentials, SessionUpdate } from './ccgateway.js';
+import { updateJar } from './cookie-jar.js';
+import { sleep as realSleep, type Sleep } from './sleep.js';
 import type { AgentSessionStatus, SessionState } from './ports.js';
 
 /** Credentials of one sign-in; a rotation replaces the object, a renewal starts a new generation. */
@@ -23,10 +24,10 @@ export interface AgentSessionOptions {
   logger: Logger;
   now: () => number;
   onSignIn?: (tenant: string) => void;
+  /** Pauses between polls and after failed polls. */
+  sleep?: Sleep;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind either way. */
-const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 const unavailable = (detail: string, code?: string, retryAfterMs?: number) => new GatewayError('UPSTREAM_UNAVAILABLE', detail, {
   ...(code ? { upstream: { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' } } : {}),
@@ -75,8 +76,7 @@ export class AgentSession {
     if (!held || (used as Held).generation !== held.generation) return;
     const guidChanged = update.newGuid !== undefined && update.newGuid !== held.guid;
     if (!guidChanged && update.cookies.length === 0) return;
-    const cookies = new Map(held.cookies);
-    for (const [k, v] of update.cookies) cookies.set(k, v);
+    const cookies = updateJar(held.cookies, update.cookies, this.opts.now());
     this.held = { guid: guidChanged ? update.newGuid! : held.guid, cookies, generation: held.generation };
     if (guidChanged) this.opts.logger.debug({ tenant: this.tenantId, agentId: this.agent.agentId }, 'agent Guid rotated');
   }
@@ -145,11 +145,11 @@ export class AgentSession {
       if (ans.retcode !== CCGW_CODES.success) throw this.refuse(ans.retcode, 'CC-Gateway refused the agent sign-in');
       if (!ans.newGuid) throw this.refuse('no Set-GUID', 'CC-Gateway signed the agent in without a Set-GUID header');
       if ((this.stateNow as SessionState) === 'stopped') {
-        await this.signOut({ guid: ans.newGuid, cookies: new Map(ans.cookies) });
+        await this.signOut({ guid: ans.newGuid, cookies: updateJar(new Map(), ans.cookies, this.opts.now()) });
         throw unavailable('the gateway is shutting down');
       }
       this.generation += 1;
-      this.held = { guid: ans.newGuid, cookies: new Map(ans.cookies), generation: this.generation };
+      this.held = { guid: ans.newGuid, cookies: updateJar(new Map(), ans.cookies, this.opts.now()), generation: this.generation };
       this.refusal = undefined;
       this.signIns += 1;
       this.opts.onSignIn?.(this.tenantId);
@@ -171,6 +171,7 @@ export class AgentSession {
   }
 
   private async pollLoop(signal: AbortSignal): Promise<void> {
+    const sleep = this.opts.sleep ?? realSleep;
     let failures = 0;
     while (!signal.aborted) {
       const creds = this.held;

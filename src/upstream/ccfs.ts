@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData, type UploadFileData } from '../vendor/ccfs.js';
+import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_PLAY_TOKEN_TTL_MS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData, type UploadFileData } from '../protocol/ccfs.js';
 import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
 import { uploadFileBody, type StreamedBody } from './upload-body.js';
 import type { GatewayError } from '../errors/catalogue.js';
@@ -142,10 +142,12 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     },
 
     async requestPlayVoice(tenantId, fileName, signal) {
+      // Taken before the vendor call: the vendor's 30 minutes start no earlier than this.
+      const requestedAt = now();
       const data = await read(tenantId, 'requestPlayVoice', signal, async () =>
         jsonAnswer<PlayVoiceTokenData | null>(await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, envelope({ fileName }), signal), 'requestPlayVoice', signal));
       if (!data || typeof data.token !== 'string' || data.token === '' || data.token.length > 512) throw malformedAnswer('ccfs', 'requestPlayVoice');
-      return { token: data.token };
+      return { token: data.token, expiresAtMs: requestedAt + CCFS_PLAY_TOKEN_TTL_MS };
     },
 
     playVoice(tenantId, token, signal) {

@@ -7,9 +7,10 @@ import type { Dispatcher } from 'undici';
 import {
   CCGW_BASE_PATH, CCGW_GUID_HEADER, CCGW_GUID_PREFIX, CCGW_PATHS, CCGW_REQUEST_CONTENT_TYPE, CCGW_SET_GUID_HEADER,
   type CcgwResult, type SignInBody,
-} from '../vendor/ccgateway.js';
+} from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { readSmall, sniffAnswer } from './body.js';
+import { cookieHeader, cookiesFromSetCookie, type CookieJar, type StoredCookie } from './cookie-jar.js';
 import { malformedAnswer, upstreamHttpStatus } from './vendor-errors.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import type { UpstreamFile } from './ports.js';
@@ -17,15 +18,16 @@ import type { UpstreamFile } from './ports.js';
 /** What a session holds and every call after sign-in carries. */
 export interface SessionCredentials {
   guid: string;
-  /** `name=value` pairs for the Cookie header (the NSLB's stickiness). */
-  cookies: ReadonlyMap<string, string>;
+  /** The NSLB's stickiness cookies. */
+  cookies: CookieJar;
 }
 
 /** What any answer may change in the session, whatever its retcode. */
 export interface SessionUpdate {
   /** A Guid announced by `Set-GUID`, `JSESSIONID=` stripped. */
   newGuid: string | undefined;
-  cookies: Array<[string, string]>;
+  /** What the answer's Set-Cookie lines said; a cookie already over removes it. */
+  cookies: Array<[string, StoredCookie]>;
 }
 
 export type JsonAnswer = SessionUpdate & { retcode: string };
@@ -33,16 +35,11 @@ export type FileAnswer = SessionUpdate & ({ retcode: '0'; file: UpstreamFile } |
 
 const MAX_JSON = 64 * 1024;
 
-function sessionUpdate(headers: Dispatcher.ResponseData['headers']): SessionUpdate {
+function sessionUpdate(headers: Dispatcher.ResponseData['headers'], receivedAtMs: number): SessionUpdate {
   const raw = headers[CCGW_SET_GUID_HEADER];
   const value = (Array.isArray(raw) ? raw.at(-1) : raw)?.trim();
   const newGuid = value ? (value.startsWith(CCGW_GUID_PREFIX) ? value.slice(CCGW_GUID_PREFIX.length) : value) : undefined;
-  const setCookie = headers['set-cookie'];
-  const cookies = ([] as string[]).concat(setCookie ?? []).flatMap((line): Array<[string, string]> => {
-    const pair = line.split(';')[0]!;
-    const eq = pair.indexOf('=');
-    return eq > 0 ? [[pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()]] : [];
-  });
+  const cookies = cookiesFromSetCookie(([] as string[]).concat(headers['set-cookie'] ?? []), receivedAtMs);
   return { newGuid: newGuid && /^[\x21-\x7e]{1,256}$/.test(newGuid) ? newGuid : undefined, cookies };
 }
 
@@ -67,12 +64,13 @@ export interface CcgwCallTimeouts {
   signInTimeoutMs: number;
 }
 
-export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTimeouts): CcgwCalls {
+export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTimeouts, now: () => number): CcgwCalls {
   const headersFor = (creds?: SessionCredentials): Record<string, string> => {
     const h: Record<string, string> = { host: endpoint.host, 'content-type': CCGW_REQUEST_CONTENT_TYPE };
     if (creds) {
       h[CCGW_GUID_HEADER] = creds.guid;
-      if (creds.cookies.size > 0) h.cookie = [...creds.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const cookie = cookieHeader(creds.cookies, now());
+      if (cookie) h.cookie = cookie;
     }
     return h;
   };
@@ -101,7 +99,7 @@ export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTi
     }
     const retcode = retcodeOf(buf);
     if (retcode === undefined) throw malformedAnswer('ccgateway', operation);
-    return { retcode, ...sessionUpdate(res.headers) };
+    return { retcode, ...sessionUpdate(res.headers, now()) };
   }
 
   const path = (p: string, query?: Record<string, string>) => `${CCGW_BASE_PATH}${p}${query ? `?${new URLSearchParams(query).toString()}` : ''}`;
@@ -134,7 +132,7 @@ export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTi
 
     async recordFile(agentId, creds, query, signal) {
       const res = await call('recordfile', { method: 'GET', path: path(CCGW_PATHS.recordFile(agentId), query), headers: headersFor(creds), signal });
-      const update = sessionUpdate(res.headers);
+      const update = sessionUpdate(res.headers, now());
       try {
         // Failure is JSON (cc-protocol 3.13).
         const answer = await sniffAnswer(res, MAX_JSON);

@@ -3,12 +3,12 @@
  * upstream endpoint, and per tenant credentials where those are what fails; bounded retries with
  * jitter for reads whose failure came before any byte reached the client; and the upstream metrics.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
 import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
 import { isTlsFailure } from './tls-failure.js';
+import { sleep as realSleep, type Sleep } from './sleep.js';
 
 export interface GuardConfig {
   /** Extra attempts for a read that failed before answering (0: none). */
@@ -63,8 +63,6 @@ function outcomeOf(err: unknown): UpstreamOutcome {
   return 'error';
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind either way. */
-const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
 export interface GuardDeps {
   name: string;
@@ -76,9 +74,12 @@ export interface GuardDeps {
   metrics?: Metrics;
   /** False for a guard wrapped around another that already counts the calls. */
   countCalls?: boolean;
+  /** The pause between retries, and the jitter's source; tests pass their own. */
+  sleep?: Sleep;
+  random?: () => number;
 }
 
-export function createGuard({ name, service, config, counts, logger, metrics, countCalls = true }: GuardDeps): Guard {
+export function createGuard({ name, service, config, counts, logger, metrics, countCalls = true, sleep = realSleep, random = Math.random }: GuardDeps): Guard {
   const breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
     name,
     timeout: false,
@@ -128,7 +129,7 @@ export function createGuard({ name, service, config, counts, logger, metrics, co
           const open = err instanceof GatewayError && (err.cause as { code?: string } | undefined)?.code === 'EOPENBREAKER';
           if (i >= tries || open || !isTransient(err) || opts.signal?.aborted) throw err;
           logger.debug({ upstream: name, operation, attempt: i }, 'retrying a read after a transient failure');
-          await sleep(config.retryBaseMs * 2 ** (i - 1) * (0.5 + Math.random() / 2), opts.signal);
+          await sleep(config.retryBaseMs * 2 ** (i - 1) * (0.5 + random() / 2), opts.signal);
         }
       }
     },

@@ -3,7 +3,7 @@
  * does not become load on the vendor. Unauthenticated HTTP calls would fill the vendor's logs.
  */
 import { connect } from 'node:net';
-import type { DependencyStatus, ReadinessProbe } from './ports.js';
+import type { DependencyStatus } from '../ops/readiness.js';
 import type { UpstreamEndpoint } from './transport.js';
 
 function reachable(origin: string, timeoutMs: number): Promise<string | undefined> {
@@ -21,12 +21,9 @@ function reachable(origin: string, timeoutMs: number): Promise<string | undefine
   });
 }
 
-export interface ExtraCheck {
-  (): DependencyStatus[] | Promise<DependencyStatus[]>;
-}
-
-export function createReadinessProbe(endpoints: () => UpstreamEndpoint[], extra: ExtraCheck[] = [], cacheMs = 2000): ReadinessProbe {
-  // Only the TCP connects are cached; the extra checks read local state and are always fresh.
+/** One status per distinct vendor origin; the connects are shared by every probe within `cacheMs`. */
+export function createEndpointProbe(endpoints: () => UpstreamEndpoint[], opts: { now: () => number; cacheMs?: number }): () => Promise<DependencyStatus[]> {
+  const cacheMs = opts.cacheMs ?? 2000;
   let cached: { at: number; value: Promise<DependencyStatus[]> } | undefined;
   const connectChecks = () => {
     const seen = new Set<string>();
@@ -35,12 +32,9 @@ export function createReadinessProbe(endpoints: () => UpstreamEndpoint[], extra:
       return { name: `${ep.service}:${ep.label}`, ok: err === undefined, ...(err ? { detail: err } : {}) };
     }));
   };
-  return {
-    async check() {
-      const now = Date.now();
-      if (!cached || now - cached.at > cacheMs) cached = { at: now, value: connectChecks() };
-      const more = await Promise.all(extra.map((fn) => fn()));
-      return [{ name: 'config', ok: true }, ...(await cached.value), ...more.flat()];
-    },
+  return () => {
+    const now = opts.now();
+    if (!cached || now - cached.at > cacheMs) cached = { at: now, value: connectChecks() };
+    return cached.value;
   };
 }

@@ -2,7 +2,6 @@
  * The narrow interfaces routes depend on. Routes never see credentials, pools or vendor URLs:
  * they name a tenant and what they want, and get a file stream or a result back.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 
 /** A vendor file answer whose first bytes were read to decide what it is. */
@@ -30,27 +29,35 @@ export interface UploadedFile {
 
 export interface CcfsClient {
   downloadRecord(tenantId: string, query: { fileName?: string; callId?: string; ccId?: string }, signal: AbortSignal): Promise<UpstreamFile>;
-  requestPlayVoice(tenantId: string, fileName: string, signal: AbortSignal): Promise<{ token: string }>;
+  /** A vendor playback token, and when the vendor will stop honouring it. */
+  requestPlayVoice(tenantId: string, fileName: string, signal: AbortSignal): Promise<{ token: string; expiresAtMs: number }>;
   playVoice(tenantId: string, token: string, signal: AbortSignal): Promise<UpstreamFile>;
   ivrDownloadFile(tenantId: string, query: { filePath: string; directory: boolean }, signal: AbortSignal): Promise<UpstreamFile>;
   /** Never retried: the vendor stores a new file on every call. */
   ivrUploadFile(tenantId: string, vdnId: number, file: FileSource, signal: AbortSignal): Promise<UploadedFile>;
 }
 
-/** Contract 3.7: a partner's checked envelope, forwarded as it is. */
+/** Contract 3.7: a partner's checked call, forwarded in the vendor's envelope. */
 export interface NativeCall {
   tenantId: string;
   /** A CC-FS operation path below the base path, e.g. `ivr/downloadFile`. */
   operation: string;
   query?: Record<string, string>;
-  /** The envelope as it is sent and signed. */
-  body: string;
+  /** The checked `msgBody` fields, as they are sent and signed. */
+  msgBody: Record<string, unknown>;
+}
+
+/** The vendor's HTTP 200 answer to a pass-through call, still streaming. */
+export interface NativeAnswer {
+  /** End-to-end headers only: no hop-by-hop header, no cookie. */
+  headers: Record<string, string | string[]>;
+  /** Destroying it aborts the vendor request. */
+  body: Readable;
 }
 
 export interface CcfsNative {
-  /** Streams the vendor's answer into `res`; resolves when it is complete or the client left, rejects only before any byte was sent. */
-  forward(call: NativeCall, req: IncomingMessage, res: ServerResponse): Promise<void>;
-  close(): void;
+  /** Resolves once the vendor's headers arrived; rejects (with a gateway error) before that. */
+  forward(call: NativeCall, signal: AbortSignal): Promise<NativeAnswer>;
 }
 
 /** Contract 3.8. */
@@ -76,17 +83,4 @@ export interface AgentRecordings {
   status(): AgentSessionStatus[];
   /** Stops every poll loop and signs every agent out. */
   close(): Promise<void>;
-}
-
-/** One dependency as `/readyz` reports it. */
-export interface DependencyStatus {
-  name: string;
-  ok: boolean;
-  detail?: string;
-  /** False: reported, but a failure does not make the whole gateway unready (one tenant's agent). */
-  critical?: boolean;
-}
-
-export interface ReadinessProbe {
-  check(): Promise<DependencyStatus[]>;
 }

@@ -1,10 +1,12 @@
 /**
- * One undici pool per distinct vendor endpoint, with the timeouts of the config, and the one
- * place where socket and undici errors become gateway errors (with their cause kept).
+ * The one outbound HTTP stack: an undici pool per distinct vendor endpoint, built here and only
+ * here from the endpoint's resolved settings (pool size, keep-alive, per-phase timeouts, TLS
+ * trust), with its circuit breaker; and the one place where socket and undici errors become
+ * gateway errors (with their cause kept). Every vendor call, the pass-through included, uses it.
  */
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import type { UpstreamConfig } from '../config/schema.js';
+import type { ResolvedUpstream } from '../config/schema.js';
 import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -19,15 +21,14 @@ export interface UpstreamEndpoint {
   /** The Host header value sent (and, for CC-FS, signed). */
   host: string;
   origin: string;
-  config: UpstreamConfig;
-  /** The trust anchor from `caFile`, read once. */
-  ca: Buffer | undefined;
+  config: ResolvedUpstream;
   /** This endpoint's circuit breaker and retries. */
   guard: Guard;
 }
 
 export interface Transports {
-  endpoint(service: UpstreamService, cfg: UpstreamConfig, label: string): UpstreamEndpoint;
+  /** The endpoint for these settings; two tenants with the same settings share one. */
+  endpoint(service: UpstreamService, cfg: ResolvedUpstream): UpstreamEndpoint;
   all(): UpstreamEndpoint[];
   close(): Promise<void>;
 }
@@ -35,8 +36,9 @@ export interface Transports {
 export function createTransports({ logger, metrics }: { logger: Logger; metrics?: Metrics }): Transports {
   const pools = new Map<string, UpstreamEndpoint>();
   return {
-    endpoint(service, cfg, label) {
-      const key = JSON.stringify([service, cfg]);
+    endpoint(service, cfg) {
+      const { label, ...settings } = cfg;
+      const key = JSON.stringify([service, settings]);
       let ep = pools.get(key);
       if (!ep) {
         const url = new URL(cfg.baseUrl);
@@ -53,7 +55,7 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
         // Hosts are signed as ip:port even for default ports (cc-protocol 5.3).
         const host = cfg.signedHost ?? `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
         const guard = createGuard({ name: `${service}:${label}`, service, config: cfg, counts: isVendorFailure, logger, ...(metrics ? { metrics } : {}) });
-        ep = { service, label, pool, host, origin: url.origin, config: cfg, ca, guard };
+        ep = { service, label, pool, host, origin: url.origin, config: cfg, guard };
         pools.set(key, ep);
       }
       return ep;

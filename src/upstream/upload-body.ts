@@ -5,7 +5,7 @@
  * without ever being held whole.
  */
 import type { Readable } from 'node:stream';
-import { CCFS_ENVELOPE_VERSION } from '../vendor/ccfs.js';
+import { CCFS_ENVELOPE_VERSION } from '../protocol/ccfs.js';
 import type { FileSource } from './ports.js';
 import { base64Length } from '../domain/content.js';
 

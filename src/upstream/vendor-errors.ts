@@ -1,6 +1,6 @@
 /** Vendor answers turned into the contract's errors, for both services; the vendor code is always kept. */
-import { CCFS_CODE_MEANINGS } from '../vendor/ccfs.js';
-import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../vendor/ccgateway.js';
+import { CCFS_CODE_MEANINGS } from '../protocol/ccfs.js';
+import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import { GatewayError } from '../errors/catalogue.js';
 
 /** Seconds a caller should wait after the vendor's flow control refused a call. */

@@ -11,7 +11,7 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import { CcfsSimulator, type CcfsSimulatorOptions } from '../../src/simulators/ccfs/server.js';
 import { CcgwSimulator, type CcgwSimulatorOptions, type SimAgent } from '../../src/simulators/ccgateway/server.js';
 import { seedCcfs } from '../../src/simulators/seed.js';
-import { ALL_SCOPES, mintToken } from '../../src/tools/mint.js';
+import { ALL_SCOPES, mintToken } from '../../src/demo/mint.js';
 import { captureLogger } from './logs.js';
 
 export const ISSUER = 'https://idp.test.internal';

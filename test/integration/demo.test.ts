@@ -38,7 +38,7 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
 });
 
 test('npm run token mints a token the demo gateway accepts', async () => {
-  const token = (await run(process.execPath, ['--import', 'tsx', 'src/tools/mint-token.ts', '--tenant', 'globex', '--scope', 'recordings:read'])).stdout.trim();
+  const token = (await run(process.execPath, ['--import', 'tsx', 'src/demo/token-cli.ts', '--tenant', 'globex', '--scope', 'recordings:read'])).stdout.trim();
   const out = (await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${token}`, `${demo.url}/v1/recordings?fileName=${encodeURIComponent('Y:/54/0/20261125/2001/5500001.V3')}`])).stdout;
   assert.equal(out, '200');
 });

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import yazl from 'yazl';
 import {
   CCFS_BASE_PATH, CCFS_BINARY_CONTENT_TYPE, CCFS_CODES, CCFS_ENVELOPE_VERSION, CCFS_LIMITS, CCFS_PLAY_TOKEN_TTL_MS,
-} from '../../vendor/ccfs.js';
+} from '../../protocol/ccfs.js';
 import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
 import { SimHttpServer, type SimTls } from '../shared/http-server.js';
 import { verifyAuthV2 } from './verifier.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseConfigText } from '../config/load.js';
-import { DEMO_CONFIG, demoEnv } from '../demo/env.js';
+import { DEMO_CONFIG, demoEnv } from './env.js';
 import { ALL_SCOPES, mintToken } from './mint.js';
 
 const { values } = parseArgs({

@@ -11,7 +11,8 @@ import type { TenantLimits } from './limits.js';
 import type { GatewayConfig, IssuerConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { scopesFromClaims, type Principal, type Scope } from '../domain/principal.js';
-import { getContext } from './context.js';
+import type { TenantPolicy } from '../domain/tenant-policy.js';
+import { setCaller } from './scope.js';
 
 const REALM = 'Bearer realm="cc-file-gateway"';
 
@@ -118,10 +119,13 @@ export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: Read
 }
 
 /** Express middleware: authenticates, takes a token from the tenant's rate budget, then checks one scope. */
-export function requireAuth(deps: { authenticator: Authenticator; limits: TenantLimits }, scope: Scope) {
+export function requireAuth(deps: { authenticator: Authenticator; limits: TenantLimits; tenants: ReadonlyMap<string, TenantPolicy> }, scope: Scope) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const principal = await deps.authenticator.authenticate(req.headers.authorization);
-    getContext(res).principal = principal;
+    const tenant = deps.tenants.get(principal.tenantId);
+    // The authenticator admits only configured tenants: a miss here is a wiring bug.
+    if (!tenant) throw new Error(`authenticated tenant ${principal.tenantId} has no policy`);
+    setCaller(res, principal, tenant);
     deps.limits.admit(principal.tenantId);
     if (!principal.scopes.has(scope)) {
       throw new GatewayError('INSUFFICIENT_SCOPE', `the token lacks the scope ${scope}`, {

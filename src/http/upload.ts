@@ -8,7 +8,8 @@ import { rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { continueIfExpected } from './body.js';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
 
@@ -44,7 +45,7 @@ export function checkUploadHeaders(req: Request, limit: number): number | undefi
  * Reads the body into `spoolDir`, refusing it (and reading no further) as soon as it is over
  * `limit`, is not a WAV, or has a header in the wrong format. Resolves once the file is on disk.
  */
-export async function receiveWav(req: Request, opts: { limit: number; declaredLength: number | undefined; spoolDir: string }): Promise<SpooledFile> {
+export async function receiveWav(req: Request, res: Response, opts: { limit: number; declaredLength: number | undefined; spoolDir: string }): Promise<SpooledFile> {
   const path = join(opts.spoolDir, `cc-file-gateway-upload-${randomUUID()}.wav`);
   const dispose = () => rm(path, { force: true });
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
@@ -104,7 +105,7 @@ export async function receiveWav(req: Request, opts: { limit: number; declaredLe
       const onClose = () => stop(new ClientGoneError());
       out.once('error', (err) => stop(err));
       req.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose);
-      if (req.headers.expect?.toLowerCase() === '100-continue') req.res?.writeContinue();
+      continueIfExpected(req, res);
     });
   } catch (err) {
     await dispose();

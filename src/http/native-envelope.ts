@@ -3,12 +3,14 @@
  * forwarded. Paths get the same rules as the gateway's own routes, and an upload the same size
  * and format checks as 3.6, so the vendor never sees what the gateway can refuse itself.
  */
-import { CCFS_ENVELOPE_VERSION } from '../vendor/ccfs.js';
 import { invalidRequest } from '../errors/catalogue.js';
 import { invalidAudio, notWav, tooLarge } from './upload.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES } from '../domain/wav-header.js';
 import { allowedPath, optionalCcId, requireCallId, requireText } from './validate.js';
+
+/** The envelope version partners send (contract 3.7; the vendor's own, cc-protocol 3.1). */
+export const NATIVE_ENVELOPE_VERSION = '2.0';
 
 export const NATIVE_OPERATIONS = ['downloadRecord', 'requestPlayVoice', 'ivr/downloadFile', 'ivr/uploadFile'] as const;
 export type NativeOperation = (typeof NATIVE_OPERATIONS)[number];
@@ -45,7 +47,7 @@ export function nativeMsgBody(tenant: TenantPolicy, operation: NativeOperation, 
   const { request, msgBody } = envelope;
   if (!isObject(request)) throw invalidRequest('request must be an object');
   onlyKeys(request, ['version'], 'request');
-  if (request.version !== CCFS_ENVELOPE_VERSION) throw invalidRequest(`request.version must be "${CCFS_ENVELOPE_VERSION}"`);
+  if (request.version !== NATIVE_ENVELOPE_VERSION) throw invalidRequest(`request.version must be "${NATIVE_ENVELOPE_VERSION}"`);
   if (!isObject(msgBody)) throw invalidRequest('msgBody must be an object');
   const out: Fields = {};
   switch (operation) {

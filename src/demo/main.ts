@@ -1,6 +1,6 @@
 /** `npm run demo`: the gateway and its simulators on loopback, ready tokens and curl lines. */
-import { createLogger } from './edge/logging.js';
-import { startDemo } from './demo/start.js';
+import { createLogger } from '../edge/logging.js';
+import { startDemo } from './start.js';
 
 const port = Number(process.env.DEMO_PORT ?? 8080);
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');

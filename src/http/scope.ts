@@ -1,0 +1,79 @@
+/**
+ * The one typed request scope, created by the outer ring for every request and filled on the way
+ * in (the caller, the tenant, what is accessed) and on the way out (the error, a failure after the
+ * headers, the bytes). It is the only thing kept on `res.locals`, and this module the only writer.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import type { GatewayError } from '../errors/catalogue.js';
+import type { Principal } from '../domain/principal.js';
+import type { TenantPolicy } from '../domain/tenant-policy.js';
+
+export interface RequestScope {
+  requestId: string;
+  /** The verified caller; absent on routes without a token. */
+  principal?: Principal;
+  /** The tenant the request acts for: the caller's, or a playback URL's. */
+  tenant?: TenantPolicy;
+  /** Set by a route that accesses a recording or file: the audit trail records it, refused or not. */
+  audit?: { operation: string; target: string };
+  /** Body bytes written to the client, and upload bytes received. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** The error the answer was made from. */
+  error?: GatewayError;
+  /** What cut an answer after its headers were sent (the connection was destroyed). */
+  streamError?: unknown;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Contract section 5: the caller's X-Request-Id when it is well-formed, else a new one. */
+export function openScope(given: string | string[] | undefined, res: Response): RequestScope {
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  const scope: RequestScope = { requestId, bytesSent: 0, bytesReceived: 0 };
+  res.locals.scope = scope;
+  return scope;
+}
+
+/** The scope of a response of this app; undefined only for a response the app never saw. */
+export function scopeOf(res: { locals?: Record<string, unknown> }): RequestScope | undefined {
+  return res.locals?.scope as RequestScope | undefined;
+}
+
+function requireScope(res: Response): RequestScope {
+  const scope = scopeOf(res);
+  if (!scope) throw new Error('request scope missing: the outer ring did not run');
+  return scope;
+}
+
+/** The tenant of an authenticated route (or a playback URL, once opened). */
+export function tenantOf(res: Response): TenantPolicy {
+  const tenant = requireScope(res).tenant;
+  if (!tenant) throw new Error('route reached without a tenant');
+  return tenant;
+}
+
+export function setCaller(res: Response, principal: Principal | undefined, tenant: TenantPolicy): void {
+  const scope = requireScope(res);
+  if (principal) scope.principal = principal;
+  scope.tenant = tenant;
+}
+
+/** Marks this request as an access (or an attempt, if refused) to a recording or file; called again it updates the target. */
+export function auditAccess(res: Response, operation: string, target: string): void {
+  requireScope(res).audit = { operation, target: target.slice(0, 512) };
+}
+
+/** Upload bytes received, for the bytes metric. */
+export function countReceived(res: Response, bytes: number): void {
+  requireScope(res).bytesReceived += bytes;
+}
+
+export function recordError(res: Response, error: GatewayError): void {
+  requireScope(res).error = error;
+}
+
+export function recordStreamError(res: Response, err: unknown): void {
+  requireScope(res).streamError = err;
+}

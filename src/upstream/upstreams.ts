@@ -1,0 +1,66 @@
+/**
+ * Everything behind the upstream ports, built from the resolved config: one endpoint (pool,
+ * breaker) per distinct vendor endpoint, a credentials breaker per tenant chained in front of
+ * its CC-FS endpoint's, the CC-FS client and pass-through, and the agent sessions.
+ */
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/schema.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { DependencyStatus } from '../ops/readiness.js';
+import { createAgentRecordings, type AgentTenant } from './agent-recordings.js';
+import { createCcfsClient, type CcfsTenant, type Guarded } from './ccfs.js';
+import { createCcfsNative } from './ccfs-native.js';
+import { createCcgwCalls } from './ccgateway.js';
+import { createGuard, isCredentialFailure, type BreakerState, type Guard } from './guard.js';
+import { createEndpointProbe } from './health.js';
+import type { AgentRecordings, CcfsClient, CcfsNative } from './ports.js';
+import { createTransports } from './transport.js';
+
+export interface Upstreams {
+  ccfs: CcfsClient;
+  ccfsNative: CcfsNative;
+  agentRecordings: AgentRecordings;
+  /** Every breaker; an endpoint's is critical, a tenant's credentials breaker is not. */
+  breakers(): Array<{ name: string; state: BreakerState; critical: boolean }>;
+  /** A TCP connect to each vendor endpoint, cached briefly. */
+  probeEndpoints(): Promise<DependencyStatus[]>;
+  /** Signs the agents out, then closes the pools and breakers. */
+  close(): Promise<void>;
+}
+
+export function createUpstreams(config: GatewayConfig, deps: { logger: Logger; metrics: Metrics; now: () => number }): Upstreams {
+  const { logger, metrics, now } = deps;
+  const transports = createTransports({ logger, metrics });
+  const credentialGuards: Guard[] = [];
+  const ccfsTenants = new Map<string, CcfsTenant>(config.tenants.map((t) => {
+    const cfg = t.upstreams.ccfs;
+    const endpoint = transports.endpoint('ccfs', cfg);
+    // A refused signature is the tenant's credentials failing, not the vendor: its own breaker.
+    const credentials = createGuard({ name: `ccfs-credentials:${t.id}`, service: 'ccfs', config: cfg, counts: isCredentialFailure, logger, metrics, countCalls: false });
+    credentialGuards.push(credentials);
+    const guarded: Guarded = (operation, attempt, o) => credentials.run(operation, () => endpoint.guard.run(operation, attempt, o), o?.signal ? { signal: o.signal } : {});
+    return [t.id, { ak: t.ccfs.ak, sk: t.ccfs.sk, endpoint, guarded }];
+  }));
+  const agentTenants = new Map<string, AgentTenant>(config.tenants.flatMap((t) => {
+    const cfg = t.upstreams.ccgateway;
+    if (!t.ccgateway || !cfg) return [];
+    const endpoint = transports.endpoint('ccgateway', cfg);
+    return [[t.id, { agents: t.ccgateway.agents, calls: createCcgwCalls(endpoint, cfg, now), guard: endpoint.guard, pollIntervalMs: cfg.pollIntervalMs, signInRetryAfterMs: cfg.signInRetryAfterMs }]];
+  }));
+  const agentRecordings = createAgentRecordings(agentTenants, { logger, now, onSignIn: (tenant) => metrics.agentSignIns.inc({ tenant }) });
+  return {
+    ccfs: createCcfsClient({ tenants: ccfsTenants, now, logger }),
+    ccfsNative: createCcfsNative({ tenants: ccfsTenants, now, logger }),
+    agentRecordings,
+    breakers: () => [
+      ...transports.all().map((ep) => ({ name: ep.guard.name, state: ep.guard.state(), critical: true })),
+      ...credentialGuards.map((g) => ({ name: g.name, state: g.state(), critical: false })),
+    ],
+    probeEndpoints: createEndpointProbe(() => transports.all(), { now }),
+    async close() {
+      await agentRecordings.close();
+      await transports.close();
+      for (const g of credentialGuards) g.shutdown();
+    },
+  };
+}
