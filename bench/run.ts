@@ -30,7 +30,10 @@ const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
 
 /** `args` is everything after `node`: a TypeScript entry needs `--import tsx` in it. */
 function startChild(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; firstLine: string }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
@@ -47,10 +50,20 @@ const cpuSeconds = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 };
-const peakRssMiB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-const resetPeak = (pid: number) => { try { writeFileSync(`/proc/${pid}/clear_refs`, '5'); } catch { /* not permitted: peak since start */ } };
+const peakRssMiB = (pid: number) =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const resetPeak = (pid: number) => {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    /* not permitted: peak since start */
+  }
+};
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 interface Target {
   name: 'direct' | 'gateway';
@@ -72,39 +85,116 @@ async function drain(pool: Pool, opts: Parameters<Pool['request']>[0], expect = 
 const children: ChildProcess[] = [];
 
 async function main() {
-  const sim = await startChild(['--import', 'tsx', 'bench/sim-server.ts'], { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(SIZE_MIB), BENCH_AGENT_PASSWORD: AGENT_PASSWORD });
+  const sim = await startChild(['--import', 'tsx', 'bench/sim-server.ts'], {
+    BENCH_AK: AK,
+    BENCH_SK: SK,
+    BENCH_SIZE_MIB: String(SIZE_MIB),
+    BENCH_AGENT_PASSWORD: AGENT_PASSWORD,
+  });
   const { url: simUrl, ccgwUrl } = JSON.parse(sim.firstLine) as { url: string; ccgwUrl: string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
-  writeFileSync(join(dir, 'gateway.yaml'), [
-    'server:', '  host: 127.0.0.1', '  port: 0', '  drainDelayMs: 0', '  playbackSecret: ${PB}',
-    'logging:', '  level: info', 'audit:', `  destination: ${join(dir, 'audit.jsonl')}`,
-    'auth:', '  issuers:', '    - issuer: https://bench', '      audience: gw', '      algorithms: [HS256]', '      secret: ${JWT}',
-    'upstreams:', '  ccfs:', `    baseUrl: ${simUrl}`, '    connections: 64', '  ccgateway:', `    baseUrl: ${ccgwUrl}`,
-    // Limits far above the load: the limiter runs on every call, but refuses none.
-    'tenants:', '  - id: acme', '    vdnIds: [53]', '    ccId: "1"', '    ccfs:', '      ak: ${AK}', '      sk: ${SK}',
-    '    limits:', '      requestsPerSecond: 1000000', '      burst: 1000000', '      concurrentStreams: 1000',
-    '    ccgateway:', '      agents:', '        - agentId: 1001', '          password: ${AGENT_PASSWORD}', '          phoneNumber: "60001"', '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'gateway.yaml'),
+    [
+      'server:',
+      '  host: 127.0.0.1',
+      '  port: 0',
+      '  drainDelayMs: 0',
+      '  playbackSecret: ${PB}',
+      'logging:',
+      '  level: info',
+      'audit:',
+      `  destination: ${join(dir, 'audit.jsonl')}`,
+      'auth:',
+      '  issuers:',
+      '    - issuer: https://bench',
+      '      audience: gw',
+      '      algorithms: [HS256]',
+      '      secret: ${JWT}',
+      'upstreams:',
+      '  ccfs:',
+      `    baseUrl: ${simUrl}`,
+      '    connections: 64',
+      '  ccgateway:',
+      `    baseUrl: ${ccgwUrl}`,
+      // Limits far above the load: the limiter runs on every call, but refuses none.
+      'tenants:',
+      '  - id: acme',
+      '    vdnIds: [53]',
+      '    ccId: "1"',
+      '    ccfs:',
+      '      ak: ${AK}',
+      '      sk: ${SK}',
+      '    limits:',
+      '      requestsPerSecond: 1000000',
+      '      burst: 1000000',
+      '      concurrentStreams: 1000',
+      '    ccgateway:',
+      '      agents:',
+      '        - agentId: 1001',
+      '          password: ${AGENT_PASSWORD}',
+      '          phoneNumber: "60001"',
+      '',
+    ].join('\n'),
+  );
   // The gateway runs as production runs it: compiled (npm run build), without the tsx loader.
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  const gw = await startChild([
-    // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
-    ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js', '--config', join(dir, 'gateway.yaml'),
-  ], { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+  const gw = await startChild(
+    [
+      // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
+      ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      'dist/main.js',
+      '--config',
+      join(dir, 'gateway.yaml'),
+    ],
+    { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD },
+  );
   const gwUrl = (JSON.parse(gw.firstLine) as { url: string }).url;
   const gwPid = gw.child.pid!;
-  const token = mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'ivr-files:write', 'ccfs:native', 'agent-recordings:read'], expiresInSec: 7200 });
+  const token = mintToken({
+    secret: JWT_SECRET,
+    issuer: 'https://bench',
+    audience: 'gw',
+    tenant: 'acme',
+    scopes: ['recordings:read', 'ivr-files:write', 'ccfs:native', 'agent-recordings:read'],
+    expiresInSec: 7200,
+  });
   const simHost = new URL(simUrl).host;
 
   const signed = (op: string, msgBody: object, query?: Record<string, string>) => {
     const body = JSON.stringify({ request: { version: '2.0' }, msgBody });
     const path = `/CCFS/resource/ccfs/${op}`;
-    const headers = { host: simHost, 'content-type': 'application/json;charset=UTF-8', 'content-length': String(Buffer.byteLength(body)) };
-    const auth = authorization({ ak: AK, timestamp: formatTimestamp(Date.now()), method: 'POST', path, ...(query ? { query } : {}), headers, body }, SK);
-    return { path: query ? `${path}?${new URLSearchParams(query).toString()}` : path, body, headers: { ...headers, authorization: auth } };
+    const headers = {
+      host: simHost,
+      'content-type': 'application/json;charset=UTF-8',
+      'content-length': String(Buffer.byteLength(body)),
+    };
+    const auth = authorization(
+      {
+        ak: AK,
+        timestamp: formatTimestamp(Date.now()),
+        method: 'POST',
+        path,
+        ...(query ? { query } : {}),
+        headers,
+        body,
+      },
+      SK,
+    );
+    return {
+      path: query ? `${path}?${new URLSearchParams(query).toString()}` : path,
+      body,
+      headers: { ...headers, authorization: auth },
+    };
   };
   // The direct client's own agent session: what the gateway does for its callers.
-  const signIn = await fetch(`${ccgwUrl}/agentgateway/resource/onlineagent/1002`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: AGENT_PASSWORD, phonenum: '60002' }) });
+  const signIn = await fetch(`${ccgwUrl}/agentgateway/resource/onlineagent/1002`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ password: AGENT_PASSWORD, phonenum: '60002' }),
+  });
   const directGuid = signIn.headers.get('set-guid')!.replace(/^JSESSIONID=/, '');
   const directCookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
   const wav = wavFromEncoded(Buffer.alloc(5 * 1024 * 1024 - 44, 0xd5));
@@ -113,33 +203,75 @@ async function main() {
   const directPool = new Pool(simUrl, { connections: 64 });
   const gwPool = new Pool(gwUrl, { connections: 64 });
   // autocannon sets Host and Content-Length itself, to the same values that were signed.
-  const directSmall = () => { const s = signed('requestPlayVoice', playBody); const { host: _h, 'content-length': _l, ...rest } = s.headers; return { url: simUrl + s.path, method: 'POST' as const, headers: rest, body: s.body }; };
+  const directSmall = () => {
+    const s = signed('requestPlayVoice', playBody);
+    const { host: _h, 'content-length': _l, ...rest } = s.headers;
+    return { url: simUrl + s.path, method: 'POST' as const, headers: rest, body: s.body };
+  };
   const gwHeaders = { authorization: `Bearer ${token}` };
   const targets: Target[] = [
     {
-      name: 'direct', pool: directPool,
-      download: () => { const s = signed('downloadRecord', { fileName: BIG }); return drain(directPool, { method: 'POST', ...s }); },
+      name: 'direct',
+      pool: directPool,
+      download: () => {
+        const s = signed('downloadRecord', { fileName: BIG });
+        return drain(directPool, { method: 'POST', ...s });
+      },
       // The direct client encodes the file itself, as a partner without the gateway would.
-      upload: () => { const s = signed('ivr/uploadFile', { data: wav.toString('base64') }, { vdnId: '53' }); return drain(directPool, { method: 'POST', ...s }).then(() => wav.length); },
+      upload: () => {
+        const s = signed('ivr/uploadFile', { data: wav.toString('base64') }, { vdnId: '53' });
+        return drain(directPool, { method: 'POST', ...s }).then(() => wav.length);
+      },
       small: {
         'playback request (3.3)': directSmall(),
-        'agent recording, 3 s WAV (3.8)': { url: `${ccgwUrl}/agentgateway/resource/recordfile/1002?recordId=${encodeURIComponent(SEED.acme.recording)}`, headers: { guid: directGuid, cookie: directCookie } },
+        'agent recording, 3 s WAV (3.8)': {
+          url: `${ccgwUrl}/agentgateway/resource/recordfile/1002?recordId=${encodeURIComponent(SEED.acme.recording)}`,
+          headers: { guid: directGuid, cookie: directCookie },
+        },
       },
     },
     {
-      name: 'gateway', pool: gwPool,
-      download: () => drain(gwPool, { method: 'GET', path: `/v1/recordings?fileName=${encodeURIComponent(BIG)}`, headers: gwHeaders }),
-      upload: () => drain(gwPool, { method: 'POST', path: '/v1/ivr-files', headers: { ...gwHeaders, 'content-type': 'audio/wav' }, body: wav }, 201).then(() => wav.length),
+      name: 'gateway',
+      pool: gwPool,
+      download: () =>
+        drain(gwPool, {
+          method: 'GET',
+          path: `/v1/recordings?fileName=${encodeURIComponent(BIG)}`,
+          headers: gwHeaders,
+        }),
+      upload: () =>
+        drain(
+          gwPool,
+          { method: 'POST', path: '/v1/ivr-files', headers: { ...gwHeaders, 'content-type': 'audio/wav' }, body: wav },
+          201,
+        ).then(() => wav.length),
       small: {
-        'playback request (3.3)': { url: `${gwUrl}/v1/recordings/playback`, method: 'POST', headers: { ...gwHeaders, 'content-type': 'application/json' }, body: JSON.stringify(playBody) },
-        'native playback request (3.7)': { url: `${gwUrl}/v1/ccfs/requestPlayVoice`, method: 'POST', headers: { ...gwHeaders, 'content-type': 'application/json' }, body: native },
-        'agent recording, 3 s WAV (3.8)': { url: `${gwUrl}/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`, headers: gwHeaders },
+        'playback request (3.3)': {
+          url: `${gwUrl}/v1/recordings/playback`,
+          method: 'POST',
+          headers: { ...gwHeaders, 'content-type': 'application/json' },
+          body: JSON.stringify(playBody),
+        },
+        'native playback request (3.7)': {
+          url: `${gwUrl}/v1/ccfs/requestPlayVoice`,
+          method: 'POST',
+          headers: { ...gwHeaders, 'content-type': 'application/json' },
+          body: native,
+        },
+        'agent recording, 3 s WAV (3.8)': {
+          url: `${gwUrl}/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`,
+          headers: gwHeaders,
+        },
       },
     },
   ];
 
   const results: Record<string, Record<string, number[]>> = {};
-  const put = (metric: string, who: string, v: number) => { ((results[metric] ??= {})[who] ??= []).push(v); };
+  const put = (metric: string, who: string, v: number) => {
+    const byWho = results[metric] ?? {};
+    results[metric] = byWho;
+    byWho[who] = [...(byWho[who] ?? []), v];
+  };
 
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? [...targets].reverse() : targets;
@@ -163,8 +295,12 @@ async function main() {
         if (t.name === 'gateway' && conc === 4) resetPeak(gwPid);
         const cpu0 = cpuSeconds(gwPid);
         const t0 = process.hrtime.bigint();
-        let bytes = 0;
-        await Promise.all(Array.from({ length: conc }, async () => { for (let i = 0; i < UPLOADS / conc; i++) bytes += await t.upload(); }));
+        let _bytes = 0;
+        await Promise.all(
+          Array.from({ length: conc }, async () => {
+            for (let i = 0; i < UPLOADS / conc; i++) _bytes += await t.upload();
+          }),
+        );
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
         put(`upload 5 MiB c=${conc} uploads/s`, t.name, UPLOADS / secs);
         if (t.name === 'gateway') {
@@ -178,16 +314,19 @@ async function main() {
       for (const conn of [1, 32]) {
         for (const t of order) {
           // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
-          const opts = t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
+          const opts =
+            t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
           if (!opts) continue;
           const cpu0 = cpuSeconds(gwPid);
           const r = await autocannon({ ...opts, connections: conn, duration: SMALL_SECONDS });
           const calls = r.requests.total;
-          if (r.non2xx > 0 || r.errors > 0) throw new Error(`${t.name} ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+          if (r.non2xx > 0 || r.errors > 0)
+            throw new Error(`${t.name} ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
           put(`${name} c=${conn} req/s`, t.name, r.requests.average);
           put(`${name} c=${conn} p50 ms`, t.name, r.latency.p50);
           put(`${name} c=${conn} p99 ms`, t.name, r.latency.p99);
-          if (t.name === 'gateway') put(`gateway CPU µs per call: ${name} (c=${conn})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1e6) / calls);
+          if (t.name === 'gateway')
+            put(`gateway CPU µs per call: ${name} (c=${conn})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1e6) / calls);
           process.stderr.write('.');
         }
       }
@@ -195,16 +334,26 @@ async function main() {
   }
   process.stderr.write('\n');
 
-  const fmt = (xs: number[] | undefined) => xs ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]` : '';
+  const fmt = (xs: number[] | undefined) =>
+    xs ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]` : '';
   const rows = Object.entries(results).map(([metric, by]) => {
     const d = by.direct ? median(by.direct) : undefined;
     const g = by.gateway ? median(by.gateway) : undefined;
-    return { metric, direct: fmt(by.direct), gateway: fmt(by.gateway), ratio: d !== undefined && g !== undefined ? (g / d).toFixed(2) : '' };
+    return {
+      metric,
+      direct: fmt(by.direct),
+      gateway: fmt(by.gateway),
+      ratio: d !== undefined && g !== undefined ? (g / d).toFixed(2) : '',
+    };
   });
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  const out = [`cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}`, '',
-    `| metric | direct: median [range] | gateway: median [range] | gateway/direct |`, '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.metric} | ${r.direct} | ${r.gateway} | ${r.ratio} |`)].join('\n');
+  const out = [
+    `cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}`,
+    '',
+    `| metric | direct: median [range] | gateway: median [range] | gateway/direct |`,
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.metric} | ${r.direct} | ${r.gateway} | ${r.ratio} |`),
+  ].join('\n');
   process.stdout.write(`${out}\n`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.md', `${out}\n`);

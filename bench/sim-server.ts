@@ -9,16 +9,29 @@ import { CcgwSimulator } from '../src/simulators/ccgateway/server.js';
 import { seedCcfs } from '../src/simulators/seed.js';
 
 const [ak, sk, sizeMiB] = [process.env.BENCH_AK!, process.env.BENCH_SK!, Number(process.env.BENCH_SIZE_MIB ?? 200)];
-const sim = new CcfsSimulator({ root: mkdtempSync(join(tmpdir(), 'bench-ccfs-')), accounts: [{ ak, sk, vdnIds: [53] }] });
+const sim = new CcfsSimulator({
+  root: mkdtempSync(join(tmpdir(), 'bench-ccfs-')),
+  accounts: [{ ak, sk, vdnIds: [53] }],
+});
 const url = await sim.listen(0, '127.0.0.1');
 await seedCcfs(sim);
 const block = randomBytes(1024 * 1024);
 block.write('RIFF\0\0\0\0WAVE', 0, 'latin1');
-await sim.store.put('Y:/53/0/20261125/1001/bench.V3', Readable.from((function* () { for (let i = 0; i < sizeMiB; i++) yield block; })()));
+await sim.store.put(
+  'Y:/53/0/20261125/1001/bench.V3',
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < sizeMiB; i++) yield block;
+    })(),
+  ),
+);
 // Agent 1001 is the gateway's, 1002 the direct client's: one session per agent.
 const ccgw = new CcgwSimulator({
   store: sim.store,
-  agents: [{ agentId: 1001, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 }, { agentId: 1002, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 }],
+  agents: [
+    { agentId: 1001, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 },
+    { agentId: 1002, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 },
+  ],
   idleSignOutMs: 3_600_000,
 });
 const ccgwUrl = await ccgw.listen(0, '127.0.0.1');

@@ -42,7 +42,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestScope);
   app.use(createHttpLogger(deps.logger));
   app.use(observe(deps));
-  app.use((req, _res, next) => next(req.originalUrl.length > deps.maxUrlBytes ? invalidRequest(`the URL is longer than ${deps.maxUrlBytes} bytes`) : undefined));
+  app.use((req, _res, next) =>
+    next(
+      req.originalUrl.length > deps.maxUrlBytes
+        ? invalidRequest(`the URL is longer than ${deps.maxUrlBytes} bytes`)
+        : undefined,
+    ),
+  );
   app.use(corsPolicy(deps.corsOrigins));
   // Playback URLs are embedded by web apps of other origins (<audio src>); bearer tokens, not
   // cookies, guard everything else, so cross-origin embedding leaks nothing.

@@ -70,14 +70,16 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     spoolDir: config.server.spoolDir ?? tmpdir(),
   };
   const api = createGatewayServer(createApp(deps), config.server);
-  const metricsServer = config.metrics.enabled && config.metrics.port !== undefined ? createServer(metricsHandler(metrics)) : undefined;
+  const metricsServer =
+    config.metrics.enabled && config.metrics.port !== undefined ? createServer(metricsHandler(metrics)) : undefined;
 
   return {
     deps,
     server: api.server,
     metricsServer,
     async listen(port = config.server.port, host = config.server.host) {
-      if (metricsServer) await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.metrics.host, resolve));
+      if (metricsServer)
+        await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.metrics.host, resolve));
       return api.listen(port, host);
     },
     async close(graceMs = config.server.shutdownGraceMs) {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { createLogger } from './edge/logging.js';
 import { createGateway } from './gateway.js';
+import type { GatewayConfig } from './config/schema.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -14,7 +15,7 @@ async function main(): Promise<number> {
     process.stderr.write('usage: cc-file-gateway --config <file.yaml> [--check-config] (or set GATEWAY_CONFIG)\n');
     return 2;
   }
-  let config;
+  let config: GatewayConfig;
   try {
     config = loadConfigFile(file);
   } catch (err) {
@@ -25,7 +26,9 @@ async function main(): Promise<number> {
     throw err;
   }
   if (values['check-config']) {
-    process.stdout.write(`${file}: configuration is valid (${config.tenants.length} tenants, ${config.auth.issuers.length} issuers)\n`);
+    process.stdout.write(
+      `${file}: configuration is valid (${config.tenants.length} tenants, ${config.auth.issuers.length} issuers)\n`,
+    );
     return 0;
   }
   const logger = createLogger(config.logging.level);
@@ -39,10 +42,13 @@ async function main(): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal, graceMs: config.server.shutdownGraceMs }, 'shutting down');
-      gateway.close().then(() => resolve(0), (err) => {
-        logger.error({ err }, 'shutdown failed');
-        resolve(1);
-      });
+      gateway.close().then(
+        () => resolve(0),
+        (err) => {
+          logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
@@ -54,9 +60,12 @@ process.on('unhandledRejection', (err) => {
   process.exitCode = 1;
 });
 
-main().then((code) => {
-  process.exitCode = code;
-}, (err) => {
-  process.stderr.write(`fatal: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`fatal: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -19,14 +19,17 @@ export interface GatewayServer {
 }
 
 export function createGatewayServer(app: RequestListener, cfg: GatewayConfig['server']): GatewayServer {
-  const server = createServer({
-    maxHeaderSize: cfg.maxHeaderBytes,
-    headersTimeout: cfg.headersTimeoutMs,
-    requestTimeout: cfg.requestTimeoutMs,
-    keepAliveTimeout: cfg.keepAliveTimeoutMs,
-    // Node checks the two timeouts above only this often (30 s by default): a slowloris would outlive them.
-    connectionsCheckingInterval: Math.min(1000, Math.ceil(cfg.headersTimeoutMs / 2)),
-  }, app);
+  const server = createServer(
+    {
+      maxHeaderSize: cfg.maxHeaderBytes,
+      headersTimeout: cfg.headersTimeoutMs,
+      requestTimeout: cfg.requestTimeoutMs,
+      keepAliveTimeout: cfg.keepAliveTimeoutMs,
+      // Node checks the two timeouts above only this often (30 s by default): a slowloris would outlive them.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(cfg.headersTimeoutMs / 2)),
+    },
+    app,
+  );
   // Node would answer `100 Continue` at once; the route that reads a body sends it after its checks.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
 
@@ -64,7 +67,9 @@ export function createGatewayServer(app: RequestListener, cfg: GatewayConfig['se
       server.closeIdleConnections();
       if (inFlight > 0) {
         await Promise.race([
-          new Promise<void>((resolve) => { drained = resolve; }),
+          new Promise<void>((resolve) => {
+            drained = resolve;
+          }),
           new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
         ]);
       }

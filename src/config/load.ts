@@ -16,7 +16,10 @@ export class ConfigError extends Error {
 type Path = ReadonlyArray<string | number>;
 
 export function formatPath(path: Path): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg),
+    '',
+  );
 }
 
 const REF = /^\$\{(?:(file):(.+)|([A-Za-z_][A-Za-z0-9_]*))\}$/;
@@ -66,7 +69,12 @@ export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv): Resolut
 function inlineSecrets(raw: unknown, referenced: Set<string>): string[] {
   const issues: string[] = [];
   const walk = (node: unknown, path: Path): void => {
-    if (Array.isArray(node)) return node.forEach((v, i) => walk(v, [...path, i]));
+    if (Array.isArray(node)) {
+      node.forEach((v, i) => {
+        walk(v, [...path, i]);
+      });
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     for (const [k, v] of Object.entries(node)) {
       const key = formatPath([...path, k]);
@@ -88,20 +96,40 @@ function readReferencedFiles(cfg: GatewayConfig): string[] {
     try {
       iss.publicKeyPem = readFileSync(iss.publicKeyFile, 'utf8');
       const key = createPublicKey(iss.publicKeyPem);
-      const family = key.asymmetricKeyType === 'ec' ? 'ES' : key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss' ? 'R' : '?';
-      const ok = iss.algorithms.every((a) => (family === 'ES' ? a.startsWith('ES') : family === 'R' ? a.startsWith('RS') || a.startsWith('PS') : false));
-      if (!ok) issues.push(`auth.issuers[${i}].algorithms: do not match the ${key.asymmetricKeyType} key in ${iss.publicKeyFile}`);
+      const family =
+        key.asymmetricKeyType === 'ec'
+          ? 'ES'
+          : key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss'
+            ? 'R'
+            : '?';
+      const ok = iss.algorithms.every((a) =>
+        family === 'ES' ? a.startsWith('ES') : family === 'R' ? a.startsWith('RS') || a.startsWith('PS') : false,
+      );
+      if (!ok)
+        issues.push(
+          `auth.issuers[${i}].algorithms: do not match the ${key.asymmetricKeyType} key in ${iss.publicKeyFile}`,
+        );
     } catch (err) {
-      issues.push(`auth.issuers[${i}].publicKeyFile: cannot load a public key from ${iss.publicKeyFile} (${(err as Error).message})`);
+      issues.push(
+        `auth.issuers[${i}].publicKeyFile: cannot load a public key from ${iss.publicKeyFile} (${(err as Error).message})`,
+      );
     }
   });
   const caFiles: Array<[string, string | undefined]> = [
     ['upstreams.ccfs.caFile', cfg.upstreams.ccfs.caFile],
     ['upstreams.ccgateway.caFile', cfg.upstreams.ccgateway?.caFile],
-    ...cfg.tenants.flatMap((t, i): Array<[string, string | undefined]> => [
-      [`tenants[${i}].upstreams.ccfs.caFile`, t.upstreams.ccfs.caFile === cfg.upstreams.ccfs.caFile ? undefined : t.upstreams.ccfs.caFile],
-      [`tenants[${i}].upstreams.ccgateway.caFile`, t.upstreams.ccgateway?.caFile === cfg.upstreams.ccgateway?.caFile ? undefined : t.upstreams.ccgateway?.caFile],
-    ]),
+    ...cfg.tenants.flatMap(
+      (t, i): Array<[string, string | undefined]> => [
+        [
+          `tenants[${i}].upstreams.ccfs.caFile`,
+          t.upstreams.ccfs.caFile === cfg.upstreams.ccfs.caFile ? undefined : t.upstreams.ccfs.caFile,
+        ],
+        [
+          `tenants[${i}].upstreams.ccgateway.caFile`,
+          t.upstreams.ccgateway?.caFile === cfg.upstreams.ccgateway?.caFile ? undefined : t.upstreams.ccgateway?.caFile,
+        ],
+      ],
+    ),
   ];
   for (const [key, file] of caFiles) {
     if (!file) continue;

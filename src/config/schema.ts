@@ -14,7 +14,18 @@ export const DEFAULT_PATH_RULES = {
 } as const;
 
 export const JWT_ALGORITHMS = [
-  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
 ] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
@@ -24,7 +35,12 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(['ak', 'sk', 'secret', '
 const httpUrl = z.string().refine((s) => {
   try {
     const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && (u.pathname === '/' || u.pathname === '') && !u.search && !u.username;
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') &&
+      (u.pathname === '/' || u.pathname === '') &&
+      !u.search &&
+      !u.username
+    );
   } catch {
     return false;
   }
@@ -39,13 +55,22 @@ const anyHttpUrl = z.string().refine((s) => {
   }
 }, 'must be an http(s) URL');
 
-const ms = (def: number) => z.number().int().positive().max(24 * 3600 * 1000).default(def);
+const ms = (def: number) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600 * 1000)
+    .default(def);
 
 /** Everything that shapes one vendor connection pool; a tenant may override any of it. */
 const upstreamFields = {
   baseUrl: httpUrl,
   /** The Host value sent and signed, when it must differ from the baseUrl's host:port. */
-  signedHost: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/, 'must be host[:port]').optional(),
+  signedHost: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/, 'must be host[:port]')
+    .optional(),
   caFile: z.string().min(1).optional(),
   connectTimeoutMs: ms(3000),
   headersTimeoutMs: ms(15000),
@@ -57,12 +82,14 @@ const upstreamFields = {
   /** Extra attempts for a read that failed before any byte reached the client (uploads: never). */
   retries: z.number().int().min(0).max(5).default(2),
   retryBaseMs: z.number().int().min(1).max(10_000).default(100),
-  breaker: z.strictObject({
-    errorThresholdPercentage: z.number().min(1).max(100).default(50),
-    volumeThreshold: z.number().int().min(1).default(10),
-    resetTimeoutMs: ms(10_000),
-    rollingWindowMs: ms(10_000),
-  }).prefault({}),
+  breaker: z
+    .strictObject({
+      errorThresholdPercentage: z.number().min(1).max(100).default(50),
+      volumeThreshold: z.number().int().min(1).default(10),
+      resetTimeoutMs: ms(10_000),
+      rollingWindowMs: ms(10_000),
+    })
+    .prefault({}),
 };
 const upstreamSchema = z.strictObject(upstreamFields);
 /** CC-Gateway adds the agent session loop (cc-protocol 2.3). */
@@ -83,28 +110,42 @@ const ccgatewaySchema = z.strictObject({
  * default, derived from the global schema so that no bound is copied by hand (and none is lost).
  */
 function overrideOf(schema: z.ZodObject): z.ZodObject {
-  const shape = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => {
-    let inner = field as z.ZodType;
-    while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
-    return [key, (inner instanceof z.ZodObject ? overrideOf(inner) : inner).optional()];
-  }));
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([key, field]) => {
+      let inner = field as z.ZodType;
+      while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault || inner instanceof z.ZodOptional)
+        inner = inner.unwrap() as z.ZodType;
+      return [key, (inner instanceof z.ZodObject ? overrideOf(inner) : inner).optional()];
+    }),
+  );
   return z.strictObject(shape);
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 type UpstreamOverride = DeepPartial<z.output<typeof ccgatewaySchema>>;
 const upstreamOverrideSchema = overrideOf(ccgatewaySchema) as unknown as z.ZodType<UpstreamOverride>;
-const ccfsOverrideSchema = overrideOf(upstreamSchema) as unknown as z.ZodType<DeepPartial<z.output<typeof upstreamSchema>>>;
+const ccfsOverrideSchema = overrideOf(upstreamSchema) as unknown as z.ZodType<
+  DeepPartial<z.output<typeof upstreamSchema>>
+>;
 
 function mergeUpstream<C extends z.output<typeof upstreamSchema>>(base: C, override: UpstreamOverride | undefined): C {
   const defined = Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined));
   return { ...base, ...defined, breaker: { ...base.breaker, ...override?.breaker } };
 }
 
-const ruleString = z.string().min(1).max(4096).refine(
-  (rule) => rule.split(';').map((p) => p.trim()).filter(Boolean).every((p) => p.startsWith('/')),
-  'each `;`-separated prefix must start with "/"',
-);
+const ruleString = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine(
+    (rule) =>
+      rule
+        .split(';')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .every((p) => p.startsWith('/')),
+    'each `;`-separated prefix must start with "/"',
+  );
 
 const pathRulesSchema = z.strictObject({
   recordings: ruleString.default(DEFAULT_PATH_RULES.recordings),
@@ -115,7 +156,9 @@ const pathRulesSchema = z.strictObject({
 });
 
 const agentSchema = z.strictObject({
-  agentId: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(101).max(999999)),
+  agentId: z
+    .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
+    .pipe(z.number().int().min(101).max(999999)),
   password: z.string().min(1).max(32),
   phoneNumber: z.string().regex(/^[0-9*#+]{1,24}$/, 'must be 1 to 24 digits'),
   allowForceLogin: z.boolean().default(false),
@@ -125,24 +168,36 @@ const agentSchema = z.strictObject({
 });
 
 const limitsSchema = z.strictObject({
-  uploadMaxBytes: z.number().int().min(44).max(512 * 1024 * 1024).default(5 * 1024 * 1024),
+  uploadMaxBytes: z
+    .number()
+    .int()
+    .min(44)
+    .max(512 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
   requestsPerSecond: z.number().positive().default(50),
   burst: z.number().int().positive().default(100),
   concurrentStreams: z.number().int().positive().default(20),
 });
 
-const vdnId = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1).max(999999));
+const vdnId = z
+  .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
+  .pipe(z.number().int().min(1).max(999999));
 
 const tenantSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 characters of [A-Za-z0-9_.-]'),
   vdnIds: z.array(vdnId).min(1),
   /** Default `ccId` sent to CC-FS when the caller gives none. */
-  ccId: z.string().regex(/^[0-9]{1,10}$/).optional(),
+  ccId: z
+    .string()
+    .regex(/^[0-9]{1,10}$/)
+    .optional(),
   ccfs: z.strictObject({ ak: z.string().min(1).max(256), sk: z.string().min(1).max(1024) }),
   pathRules: pathRulesSchema.prefault({}),
   ccgateway: z.strictObject({ agents: z.array(agentSchema).min(1) }).optional(),
   limits: limitsSchema.prefault({}),
-  upstreams: z.strictObject({ ccfs: ccfsOverrideSchema.optional(), ccgateway: upstreamOverrideSchema.optional() }).optional(),
+  upstreams: z
+    .strictObject({ ccfs: ccfsOverrideSchema.optional(), ccgateway: upstreamOverrideSchema.optional() })
+    .optional(),
 });
 
 const issuerSchema = z.strictObject({
@@ -167,7 +222,13 @@ const serverSchema = z.strictObject({
   shutdownGraceMs: ms(30000),
   /** On shutdown, /readyz answers 503 this long before the listener closes, so load balancers look elsewhere first. */
   drainDelayMs: z.number().int().min(0).max(600_000).default(5000),
-  cors: z.strictObject({ allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin: scheme://host[:port]')).default([]) }).prefault({}),
+  cors: z
+    .strictObject({
+      allowedOrigins: z
+        .array(z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin: scheme://host[:port]'))
+        .default([]),
+    })
+    .prefault({}),
   /** Time allowed to receive a request's headers (slowloris guard). */
   headersTimeoutMs: ms(10000),
   /** Time allowed to receive a whole request, body included. */
@@ -179,97 +240,158 @@ const serverSchema = z.strictObject({
   /** Where uploads are spooled while they are checked and encoded (default: the OS temp dir). */
   spoolDir: z.string().min(1).optional(),
   /** Largest JSON request body. */
-  jsonBodyMaxBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  jsonBodyMaxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
   /** Longest request URL (path and query); longer is 400 before any other work. */
   maxUrlBytes: z.number().int().min(256).max(65536).default(8192),
 });
 
-export const configSchema = z.strictObject({
-  server: serverSchema,
-  logging: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
-  /** One JSON line per access to a recording or file: `stdout`, `stderr`, `off` or a file path. */
-  audit: z.strictObject({ destination: z.string().min(1).default('stderr') }).prefault({}),
-  /** Prometheus text at GET /metrics; with `port`, on a listener of its own instead of the API's. */
-  metrics: z.strictObject({
-    enabled: z.boolean().default(true),
-    port: z.number().int().min(0).max(65535).optional(),
-    host: z.string().default('127.0.0.1'),
-  }).prefault({}),
-  auth: z.strictObject({
-    tenantClaim: z.string().min(1).default('tenant'),
-    clockToleranceSec: z.number().int().min(0).max(600).default(30),
-    /** Tokens longer than this are refused before any parsing. */
-    maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
-    issuers: z.array(issuerSchema).min(1),
-  }),
-  upstreams: z.strictObject({ ccfs: upstreamSchema, ccgateway: ccgatewaySchema.optional() }),
-  tenants: z.array(tenantSchema).min(1),
-}).superRefine((cfg, ctx) => {
-  const seenTenants = new Map<string, number>();
-  const vdnOwner = new Map<number, string>();
-  cfg.tenants.forEach((t, i) => {
-    if (seenTenants.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}"` });
-    seenTenants.set(t.id, i);
-    t.vdnIds.forEach((v, j) => {
-      const owner = vdnOwner.get(v);
-      if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'vdnIds', j], message: `VDN ${v} is already owned by tenant "${owner}"` });
-      else vdnOwner.set(v, t.id);
+export const configSchema = z
+  .strictObject({
+    server: serverSchema,
+    logging: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .prefault({}),
+    /** One JSON line per access to a recording or file: `stdout`, `stderr`, `off` or a file path. */
+    audit: z.strictObject({ destination: z.string().min(1).default('stderr') }).prefault({}),
+    /** Prometheus text at GET /metrics; with `port`, on a listener of its own instead of the API's. */
+    metrics: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        port: z.number().int().min(0).max(65535).optional(),
+        host: z.string().default('127.0.0.1'),
+      })
+      .prefault({}),
+    auth: z.strictObject({
+      tenantClaim: z.string().min(1).default('tenant'),
+      clockToleranceSec: z.number().int().min(0).max(600).default(30),
+      /** Tokens longer than this are refused before any parsing. */
+      maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
+      issuers: z.array(issuerSchema).min(1),
+    }),
+    upstreams: z.strictObject({ ccfs: upstreamSchema, ccgateway: ccgatewaySchema.optional() }),
+    tenants: z.array(tenantSchema).min(1),
+  })
+  .superRefine((cfg, ctx) => {
+    const seenTenants = new Map<string, number>();
+    const vdnOwner = new Map<number, string>();
+    cfg.tenants.forEach((t, i) => {
+      if (seenTenants.has(t.id))
+        ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}"` });
+      seenTenants.set(t.id, i);
+      t.vdnIds.forEach((v, j) => {
+        const owner = vdnOwner.get(v);
+        if (owner !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', i, 'vdnIds', j],
+            message: `VDN ${v} is already owned by tenant "${owner}"`,
+          });
+        else vdnOwner.set(v, t.id);
+      });
+      if (t.ccgateway && !cfg.upstreams.ccgateway && !t.upstreams?.ccgateway?.baseUrl) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'ccgateway'],
+          message: 'agents are configured but no CC-Gateway baseUrl (upstreams.ccgateway or the tenant override)',
+        });
+      }
+      const agentIds = new Set<number>();
+      t.ccgateway?.agents.forEach((a, j) => {
+        if (agentIds.has(a.agentId))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', i, 'ccgateway', 'agents', j, 'agentId'],
+            message: `duplicate agent ${a.agentId}`,
+          });
+        agentIds.add(a.agentId);
+      });
     });
-    if (t.ccgateway && !cfg.upstreams.ccgateway && !t.upstreams?.ccgateway?.baseUrl) {
-      ctx.addIssue({ code: 'custom', path: ['tenants', i, 'ccgateway'], message: 'agents are configured but no CC-Gateway baseUrl (upstreams.ccgateway or the tenant override)' });
-    }
-    const agentIds = new Set<number>();
-    t.ccgateway?.agents.forEach((a, j) => {
-      if (agentIds.has(a.agentId)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'ccgateway', 'agents', j, 'agentId'], message: `duplicate agent ${a.agentId}` });
-      agentIds.add(a.agentId);
+    // One session per agent on a CC-Gateway: two tenants signing the same agent in would evict each other.
+    const agentOwner = new Map<string, string>();
+    cfg.tenants.forEach((t, i) => {
+      const base = t.upstreams?.ccgateway?.baseUrl ?? cfg.upstreams.ccgateway?.baseUrl;
+      t.ccgateway?.agents.forEach((a, j) => {
+        const key = `${base} ${a.agentId}`;
+        const owner = agentOwner.get(key);
+        if (owner !== undefined && owner !== t.id)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', i, 'ccgateway', 'agents', j, 'agentId'],
+            message: `agent ${a.agentId} on this CC-Gateway is already used by tenant "${owner}"`,
+          });
+        agentOwner.set(key, t.id);
+      });
     });
-  });
-  // One session per agent on a CC-Gateway: two tenants signing the same agent in would evict each other.
-  const agentOwner = new Map<string, string>();
-  cfg.tenants.forEach((t, i) => {
-    const base = t.upstreams?.ccgateway?.baseUrl ?? cfg.upstreams.ccgateway?.baseUrl;
-    t.ccgateway?.agents.forEach((a, j) => {
-      const key = `${base} ${a.agentId}`;
-      const owner = agentOwner.get(key);
-      if (owner !== undefined && owner !== t.id) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'ccgateway', 'agents', j, 'agentId'], message: `agent ${a.agentId} on this CC-Gateway is already used by tenant "${owner}"` });
-      agentOwner.set(key, t.id);
+    const seenIssuers = new Set<string>();
+    cfg.auth.issuers.forEach((iss, i) => {
+      if (seenIssuers.has(iss.issuer))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'issuers', i, 'issuer'],
+          message: `duplicate issuer "${iss.issuer}"`,
+        });
+      seenIssuers.add(iss.issuer);
+      const sources = [iss.jwksUri, iss.secret, iss.publicKeyFile ?? iss.publicKeyPem].filter((s) => s !== undefined);
+      if (sources.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'issuers', i],
+          message: 'exactly one key source is required: jwksUri, secret or publicKeyFile',
+        });
+        return;
+      }
+      const hmac = iss.algorithms.filter((a) => a.startsWith('HS'));
+      if (iss.secret !== undefined && hmac.length !== iss.algorithms.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'issuers', i, 'algorithms'],
+          message: 'a shared secret may only be used with HS256/HS384/HS512',
+        });
+      }
+      if (iss.secret === undefined && hmac.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'issuers', i, 'algorithms'],
+          message: 'HS* algorithms need a shared secret; a public key or JWKS may only be used with RS*, PS* or ES*',
+        });
+      }
+      const families = new Set(
+        iss.algorithms.map((a) => (a.startsWith('ES') ? 'EC' : a.startsWith('HS') ? 'HMAC' : 'RSA')),
+      );
+      if (families.size > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'issuers', i, 'algorithms'],
+          message: 'algorithms of one issuer must share one key family (RSA: RS*/PS*, EC: ES*, or HMAC: HS*)',
+        });
+      }
     });
-  });
-  const seenIssuers = new Set<string>();
-  cfg.auth.issuers.forEach((iss, i) => {
-    if (seenIssuers.has(iss.issuer)) ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'issuer'], message: `duplicate issuer "${iss.issuer}"` });
-    seenIssuers.add(iss.issuer);
-    const sources = [iss.jwksUri, iss.secret, iss.publicKeyFile ?? iss.publicKeyPem].filter((s) => s !== undefined);
-    if (sources.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i], message: 'exactly one key source is required: jwksUri, secret or publicKeyFile' });
-      return;
-    }
-    const hmac = iss.algorithms.filter((a) => a.startsWith('HS'));
-    if (iss.secret !== undefined && hmac.length !== iss.algorithms.length) {
-      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'algorithms'], message: 'a shared secret may only be used with HS256/HS384/HS512' });
-    }
-    if (iss.secret === undefined && hmac.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'algorithms'], message: 'HS* algorithms need a shared secret; a public key or JWKS may only be used with RS*, PS* or ES*' });
-    }
-    const families = new Set(iss.algorithms.map((a) => (a.startsWith('ES') ? 'EC' : a.startsWith('HS') ? 'HMAC' : 'RSA')));
-    if (families.size > 1) {
-      ctx.addIssue({ code: 'custom', path: ['auth', 'issuers', i, 'algorithms'], message: 'algorithms of one issuer must share one key family (RSA: RS*/PS*, EC: ES*, or HMAC: HS*)' });
-    }
-  });}).transform((cfg) => ({
-  ...cfg,
-  // Each tenant's endpoints, resolved once here: the global settings with the tenant's override on top.
-  tenants: cfg.tenants.map(({ upstreams, ...t }) => {
-    const ccgwBase = cfg.upstreams.ccgateway ?? (upstreams?.ccgateway?.baseUrl ? ccgatewaySchema.parse({ baseUrl: upstreams.ccgateway.baseUrl }) : undefined);
-    const label = (overridden: unknown) => (overridden ? `tenant:${t.id}` : 'default');
-    return {
-      ...t,
-      upstreams: {
-        ccfs: { ...mergeUpstream(cfg.upstreams.ccfs, upstreams?.ccfs), label: label(upstreams?.ccfs) },
-        ccgateway: ccgwBase && t.ccgateway ? { ...mergeUpstream(ccgwBase, upstreams?.ccgateway), label: label(upstreams?.ccgateway) } : undefined,
-      },
-    };
-  }),
-}));
+  })
+  .transform((cfg) => ({
+    ...cfg,
+    // Each tenant's endpoints, resolved once here: the global settings with the tenant's override on top.
+    tenants: cfg.tenants.map(({ upstreams, ...t }) => {
+      const ccgwBase =
+        cfg.upstreams.ccgateway ??
+        (upstreams?.ccgateway?.baseUrl ? ccgatewaySchema.parse({ baseUrl: upstreams.ccgateway.baseUrl }) : undefined);
+      const label = (overridden: unknown) => (overridden ? `tenant:${t.id}` : 'default');
+      return {
+        ...t,
+        upstreams: {
+          ccfs: { ...mergeUpstream(cfg.upstreams.ccfs, upstreams?.ccfs), label: label(upstreams?.ccfs) },
+          ccgateway:
+            ccgwBase && t.ccgateway
+              ? { ...mergeUpstream(ccgwBase, upstreams?.ccgateway), label: label(upstreams?.ccgateway) }
+              : undefined,
+        },
+      };
+    }),
+  }));
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type TenantConfig = GatewayConfig['tenants'][number];

@@ -20,7 +20,10 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
-  demo.close().then(() => process.exit(0), () => process.exit(1));
+  demo.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

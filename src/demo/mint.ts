@@ -22,4 +22,10 @@ export function mintToken(o: MintOptions): string {
   });
 }
 
-export const ALL_SCOPES = ['recordings:read', 'ivr-files:read', 'ivr-files:write', 'agent-recordings:read', 'ccfs:native'] as const;
+export const ALL_SCOPES = [
+  'recordings:read',
+  'ivr-files:read',
+  'ivr-files:write',
+  'agent-recordings:read',
+  'ccfs:native',
+] as const;

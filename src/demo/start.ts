@@ -29,7 +29,12 @@ export interface Demo {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export async function startDemo(opts: { port: number; logger: Logger; outDir?: string; audit?: string }): Promise<Demo> {
+export async function startDemo(opts: {
+  port: number;
+  logger: Logger;
+  outDir?: string;
+  audit?: string;
+}): Promise<Demo> {
   const root = mkdtempSync(join(tmpdir(), 'cc-demo-ccfs-'));
   const env = demoEnv();
   const ccfs = new CcfsSimulator({
@@ -53,21 +58,44 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
   });
   const ccgwUrl = await ccgw.listen(0, '127.0.0.1');
 
-  const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), { ...env, DEMO_CCFS_URL: ccfsUrl, DEMO_CCGW_URL: ccgwUrl });
-  const config = { ...parsed, server: { ...parsed.server, port: opts.port }, audit: { destination: opts.audit ?? parsed.audit.destination } };
+  const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), {
+    ...env,
+    DEMO_CCFS_URL: ccfsUrl,
+    DEMO_CCGW_URL: ccgwUrl,
+  });
+  const config = {
+    ...parsed,
+    server: { ...parsed.server, port: opts.port },
+    audit: { destination: opts.audit ?? parsed.audit.destination },
+  };
   const gateway = createGateway(config, { logger: opts.logger });
   const url = await gateway.listen(opts.port, '127.0.0.1');
 
   const issuer = config.auth.issuers[0]!;
-  const tokens = Object.fromEntries(config.tenants.map((t) => [t.id, mintToken({
-    secret: issuer.secret!, issuer: issuer.issuer, audience: String(issuer.audience), tenant: t.id, scopes: ALL_SCOPES, subject: `demo-user@${t.id}`, expiresInSec: 12 * 3600,
-  })]));
+  const tokens = Object.fromEntries(
+    config.tenants.map((t) => [
+      t.id,
+      mintToken({
+        secret: issuer.secret!,
+        issuer: issuer.issuer,
+        audience: String(issuer.audience),
+        tenant: t.id,
+        scopes: ALL_SCOPES,
+        subject: `demo-user@${t.id}`,
+        expiresInSec: 12 * 3600,
+      }),
+    ]),
+  );
   const auth = (tenant = 'acme') => `-H ${q(`Authorization: Bearer ${tokens[tenant]}`)}`;
   const out = (name: string) => `-o ${q(join(opts.outDir ?? '.', name))}`;
   const enc = encodeURIComponent;
 
   // One playback made now, so that its line needs no token (it is valid for 29 minutes).
-  const pb = await fetch(`${url}/v1/recordings/playback`, { method: 'POST', headers: { authorization: `Bearer ${tokens.acme}`, 'content-type': 'application/json' }, body: JSON.stringify({ fileName: SEED.acme.recording }) });
+  const pb = await fetch(`${url}/v1/recordings/playback`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens.acme}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ fileName: SEED.acme.recording }),
+  });
   const playback = (await pb.json()) as { url: string };
 
   // A file made by the demo, for the upload line: 2 s of A-law tones, the vendor's format.
@@ -96,7 +124,12 @@ export async function startDemo(opts: { port: number; logger: Logger; outDir?: s
   ];
 
   return {
-    url, gateway, ccfs, ccgw, tokens, curlLines,
+    url,
+    gateway,
+    ccfs,
+    ccgw,
+    tokens,
+    curlLines,
     async close() {
       await gateway.close(2000);
       await ccgw.close();

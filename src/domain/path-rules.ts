@@ -52,7 +52,8 @@ export function normalizePath(input: string): NormalizedPath | Rejection {
     if (seg === '') return reject('path holds an empty segment');
     if (seg === '.' || seg === '..') return reject('path holds a dot segment');
     // Windows drops trailing dots and spaces from names, so "..." or ".. " could mean "..".
-    if (/[. ]$/.test(seg) || /^ /.test(seg)) return reject('path segment begins with a space or ends with a dot or space');
+    if (/[. ]$/.test(seg) || /^ /.test(seg))
+      return reject('path segment begins with a space or ends with a dot or space');
     // Windows opens the device, not a file, for these names, whatever the folder or extension.
     if (/^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i.test(seg)) return reject('path segment is a Windows device name');
     // `;` separates prefixes in the vendor's own rule notation, and Java servers read it as a path parameter.

@@ -22,7 +22,9 @@ export function derivePlaybackKey(secret: string): Buffer {
 export function sealPlaybackId(key: Buffer, grant: PlaybackGrant): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const plain = Buffer.from(JSON.stringify([VERSION, grant.tenantId, grant.vendorToken, grant.fileName, grant.expiresAtMs]));
+  const plain = Buffer.from(
+    JSON.stringify([VERSION, grant.tenantId, grant.vendorToken, grant.fileName, grant.expiresAtMs]),
+  );
   const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
   return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
 }

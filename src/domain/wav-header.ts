@@ -30,7 +30,8 @@ function fmtProblems(b: Buffer, at: number, size: number): string[] {
   const byteRate = b.readUInt32LE(at + 8);
   const blockAlign = b.readUInt16LE(at + 12);
   const bits = b.readUInt16LE(at + 14);
-  if (tag !== WAV_FORMAT_TAGS.alaw && tag !== WAV_FORMAT_TAGS.mulaw) problems.push(want('format tag', tag, '6 A-law or 7 mu-law'));
+  if (tag !== WAV_FORMAT_TAGS.alaw && tag !== WAV_FORMAT_TAGS.mulaw)
+    problems.push(want('format tag', tag, '6 A-law or 7 mu-law'));
   if (channels !== 1) problems.push(want('channels', channels, '1'));
   if (sampleRate !== 8000) problems.push(want('sample rate', sampleRate, '8000'));
   if (byteRate !== 8000) problems.push(want('byte rate', byteRate, '8000'));
@@ -43,7 +44,8 @@ function fmtProblems(b: Buffer, at: number, size: number): string[] {
 export function inspectWavHeader(b: Buffer, ended: boolean): WavVerdict {
   const needMore = (why: string): WavVerdict =>
     ended ? { kind: 'header', dataOffset: b.length, dataSize: 0, riffSize: 0, problems: [why] } : { kind: 'need-more' };
-  const magicSoFar = (text: string, at: number) => b.toString('latin1', at, Math.min(b.length, at + 4)) === text.slice(0, Math.max(0, Math.min(4, b.length - at)));
+  const magicSoFar = (text: string, at: number) =>
+    b.toString('latin1', at, Math.min(b.length, at + 4)) === text.slice(0, Math.max(0, Math.min(4, b.length - at)));
   if (!magicSoFar('RIFF', 0) || !magicSoFar('WAVE', 8)) return { kind: 'not-wav' };
   if (b.length < 12) return ended ? { kind: 'not-wav' } : { kind: 'need-more' };
   const riffSize = b.readUInt32LE(4);
@@ -51,16 +53,29 @@ export function inspectWavHeader(b: Buffer, ended: boolean): WavVerdict {
   let at = 12;
   for (;;) {
     if (at > WAV_HEADER_MAX_BYTES) {
-      return { kind: 'header', dataOffset: at, dataSize: 0, riffSize, problems: [...(problems ?? []), `no data chunk within the first ${WAV_HEADER_MAX_BYTES} bytes`] };
+      return {
+        kind: 'header',
+        dataOffset: at,
+        dataSize: 0,
+        riffSize,
+        problems: [...(problems ?? []), `no data chunk within the first ${WAV_HEADER_MAX_BYTES} bytes`],
+      };
     }
     if (at + 8 > b.length) return needMore('the file ends before its data chunk');
     const id = b.toString('latin1', at, at + 4);
     const size = b.readUInt32LE(at + 4);
     if (id === 'data') {
-      return { kind: 'header', dataOffset: at + 8, dataSize: size, riffSize, problems: problems ?? ['no fmt chunk before the data chunk'] };
+      return {
+        kind: 'header',
+        dataOffset: at + 8,
+        dataSize: size,
+        riffSize,
+        problems: problems ?? ['no fmt chunk before the data chunk'],
+      };
     }
     if (id === 'fmt ') {
-      if (problems) return { kind: 'header', dataOffset: at, dataSize: 0, riffSize, problems: ['more than one fmt chunk'] };
+      if (problems)
+        return { kind: 'header', dataOffset: at, dataSize: 0, riffSize, problems: ['more than one fmt chunk'] };
       if (at + 8 + Math.min(size, 16) > b.length) return needMore('the file ends inside its fmt chunk');
       problems = fmtProblems(b, at + 8, size);
     }

@@ -10,10 +10,31 @@ import { ClientGoneError } from '../errors/catalogue.js';
 import { scopeOf } from '../http/scope.js';
 
 export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
-  'headers.authorization', 'headers.guid', 'headers.cookie', 'headers["set-cookie"]', 'headers["set-guid"]',
-  '*.authorization', '*.Authorization', '*.ak', '*.sk', '*.password', '*.secret', '*.guid', '*.token', '*.cookie',
-  'ak', 'sk', 'password', 'secret', 'guid', 'token', 'cookie', 'authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.guid',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'headers["set-guid"]',
+  '*.authorization',
+  '*.Authorization',
+  '*.ak',
+  '*.sk',
+  '*.password',
+  '*.secret',
+  '*.guid',
+  '*.token',
+  '*.cookie',
+  'ak',
+  'sk',
+  'password',
+  'secret',
+  'guid',
+  'token',
+  'cookie',
+  'authorization',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

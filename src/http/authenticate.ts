@@ -16,9 +16,13 @@ import { setCaller } from './scope.js';
 
 const REALM = 'Bearer realm="cc-file-gateway"';
 
-const missingToken = () => new GatewayError('UNAUTHENTICATED', 'a Bearer token is required', { headers: { 'www-authenticate': REALM } });
+const missingToken = () =>
+  new GatewayError('UNAUTHENTICATED', 'a Bearer token is required', { headers: { 'www-authenticate': REALM } });
 const invalidToken = (detail: string, cause?: unknown) =>
-  new GatewayError('UNAUTHENTICATED', detail, { cause, headers: { 'www-authenticate': `${REALM}, error="invalid_token"` } });
+  new GatewayError('UNAUTHENTICATED', detail, {
+    cause,
+    headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
+  });
 
 type KeyResolver = ((kid: string | undefined) => Promise<KeyObject>) & {
   /** For a JWKS issuer: whether the last fetch reached the endpoint (undefined before the first). */
@@ -76,10 +80,15 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: ReadonlySet<string>): Authenticator {
-  const issuers = new Map<string, IssuerEntry>(auth.issuers.map((c) => [c.issuer, { config: c, resolveKey: createKeyResolver(c) }]));
+  const issuers = new Map<string, IssuerEntry>(
+    auth.issuers.map((c) => [c.issuer, { config: c, resolveKey: createKeyResolver(c) }]),
+  );
 
   return {
-    jwksStatus: () => [...issuers.values()].filter((e) => e.resolveKey.reachable).map((e) => ({ issuer: e.config.issuer, reachable: e.resolveKey.reachable!() })),
+    jwksStatus: () =>
+      [...issuers.values()]
+        .filter((e) => e.resolveKey.reachable)
+        .map((e) => ({ issuer: e.config.issuer, reachable: e.resolveKey.reachable!() })),
     async authenticate(header) {
       if (header === undefined || header === '') throw missingToken();
       const m = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i.exec(header);
@@ -93,7 +102,8 @@ export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: Read
       const entry = typeof iss === 'string' ? issuers.get(iss) : undefined;
       if (!entry) throw invalidToken('token issuer is not trusted');
       const { config } = entry;
-      if (!(config.algorithms as string[]).includes(decoded.header.alg)) throw invalidToken('token algorithm is not allowed for its issuer');
+      if (!(config.algorithms as string[]).includes(decoded.header.alg))
+        throw invalidToken('token algorithm is not allowed for its issuer');
 
       const key = await entry.resolveKey(decoded.header.kid);
       let claims: JwtPayload;
@@ -106,20 +116,36 @@ export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: Read
         }) as JwtPayload;
       } catch (err) {
         const name = (err as Error).name;
-        throw invalidToken(name === 'TokenExpiredError' ? 'token has expired' : name === 'NotBeforeError' ? 'token is not valid yet' : `token is invalid: ${(err as Error).message}`, err);
+        throw invalidToken(
+          name === 'TokenExpiredError'
+            ? 'token has expired'
+            : name === 'NotBeforeError'
+              ? 'token is not valid yet'
+              : `token is invalid: ${(err as Error).message}`,
+          err,
+        );
       }
       if (typeof claims.exp !== 'number') throw invalidToken('token has no exp claim');
-      if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + auth.clockToleranceSec) throw invalidToken('token was issued in the future');
+      if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + auth.clockToleranceSec)
+        throw invalidToken('token was issued in the future');
       const tenant = (claims as Record<string, unknown>)[auth.tenantClaim];
       if (typeof tenant !== 'string' || !tenantIds.has(tenant)) throw invalidToken('token names no configured tenant');
       if (typeof claims.sub !== 'string' || claims.sub === '') throw invalidToken('token has no sub claim');
-      return { tenantId: tenant, subject: claims.sub.slice(0, 256), issuer: config.issuer, scopes: scopesFromClaims(claims) };
+      return {
+        tenantId: tenant,
+        subject: claims.sub.slice(0, 256),
+        issuer: config.issuer,
+        scopes: scopesFromClaims(claims),
+      };
     },
   };
 }
 
 /** Express middleware: authenticates, takes a token from the tenant's rate budget, then checks one scope. */
-export function requireAuth(deps: { authenticator: Authenticator; limits: TenantLimits; tenants: ReadonlyMap<string, TenantPolicy> }, scope: Scope) {
+export function requireAuth(
+  deps: { authenticator: Authenticator; limits: TenantLimits; tenants: ReadonlyMap<string, TenantPolicy> },
+  scope: Scope,
+) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const principal = await deps.authenticator.authenticate(req.headers.authorization);
     const tenant = deps.tenants.get(principal.tenantId);

@@ -22,6 +22,8 @@ export function createJsonReader(): (req: Request, res: Response, limit: number)
       parsers.set(limit, parser);
     }
     continueIfExpected(req, res);
-    return new Promise<void>((resolve, reject) => void parser(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+    return new Promise<void>(
+      (resolve, reject) => void parser(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
+    );
   };
 }

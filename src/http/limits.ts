@@ -16,7 +16,11 @@ export interface TenantLimits {
   openStream(tenantId: string, res: Response): void;
 }
 
-export function createTenantLimits(tenants: ReadonlyMap<string, TenantPolicy>, now: () => number, metrics?: Metrics): TenantLimits {
+export function createTenantLimits(
+  tenants: ReadonlyMap<string, TenantPolicy>,
+  now: () => number,
+  metrics?: Metrics,
+): TenantLimits {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const streams = new Map<string, number>();
   return {
@@ -29,7 +33,9 @@ export function createTenantLimits(tenants: ReadonlyMap<string, TenantPolicy>, n
       buckets.set(tenantId, b);
       if (b.tokens < 1) {
         metrics?.rateLimited.inc({ tenant: tenantId, reason: 'rate' });
-        throw new GatewayError('RATE_LIMITED', `the tenant is over its limit of ${rate} requests per second`, { retryAfterSec: (1 - b.tokens) / rate });
+        throw new GatewayError('RATE_LIMITED', `the tenant is over its limit of ${rate} requests per second`, {
+          retryAfterSec: (1 - b.tokens) / rate,
+        });
       }
       b.tokens -= 1;
     },
@@ -38,7 +44,9 @@ export function createTenantLimits(tenants: ReadonlyMap<string, TenantPolicy>, n
       const open = streams.get(tenantId) ?? 0;
       if (open >= cap) {
         metrics?.rateLimited.inc({ tenant: tenantId, reason: 'concurrency' });
-        throw new GatewayError('RATE_LIMITED', `the tenant already has ${cap} downloads or uploads in progress`, { retryAfterSec: 1 });
+        throw new GatewayError('RATE_LIMITED', `the tenant already has ${cap} downloads or uploads in progress`, {
+          retryAfterSec: 1,
+        });
       }
       streams.set(tenantId, open + 1);
       metrics?.activeStreams.inc({ tenant: tenantId });

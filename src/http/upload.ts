@@ -24,16 +24,21 @@ export interface SpooledFile {
 }
 
 /** The refusals of contract 3.6, shared with the native upload of 3.7. */
-export const tooLarge = (limit: number) => new GatewayError('PAYLOAD_TOO_LARGE', `the file is larger than the tenant's limit of ${limit} bytes`);
-export const notWav = (what = 'the body') => new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${what} is not a WAV file (RIFF/WAVE)`);
-export const invalidAudio = (problems: string[]) => new GatewayError('INVALID_AUDIO', `the WAV is not 8 bit 8000 Hz mono A-law or mu-law: ${problems.join('; ')}`);
+export const tooLarge = (limit: number) =>
+  new GatewayError('PAYLOAD_TOO_LARGE', `the file is larger than the tenant's limit of ${limit} bytes`);
+export const notWav = (what = 'the body') =>
+  new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${what} is not a WAV file (RIFF/WAVE)`);
+export const invalidAudio = (problems: string[]) =>
+  new GatewayError('INVALID_AUDIO', `the WAV is not 8 bit 8000 Hz mono A-law or mu-law: ${problems.join('; ')}`);
 
 /** Everything that can be refused from the headers alone, before a byte of the body is read. */
 export function checkUploadHeaders(req: Request, limit: number): number | undefined {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!WAV_CONTENT_TYPES.includes(type)) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${WAV_CONTENT_TYPES.join(', ')}`);
+  if (!WAV_CONTENT_TYPES.includes(type))
+    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${WAV_CONTENT_TYPES.join(', ')}`);
   const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'compressed uploads are not accepted');
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity')
+    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'compressed uploads are not accepted');
   const declared = req.headers['content-length'];
   if (declared === undefined) return undefined;
   const length = Number(declared);
@@ -45,7 +50,11 @@ export function checkUploadHeaders(req: Request, limit: number): number | undefi
  * Reads the body into `spoolDir`, refusing it (and reading no further) as soon as it is over
  * `limit`, is not a WAV, or has a header in the wrong format. Resolves once the file is on disk.
  */
-export async function receiveWav(req: Request, res: Response, opts: { limit: number; declaredLength: number | undefined; spoolDir: string }): Promise<SpooledFile> {
+export async function receiveWav(
+  req: Request,
+  res: Response,
+  opts: { limit: number; declaredLength: number | undefined; spoolDir: string },
+): Promise<SpooledFile> {
   const path = join(opts.spoolDir, `cc-file-gateway-upload-${randomUUID()}.wav`);
   const dispose = () => rm(path, { force: true });
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });

@@ -11,7 +11,8 @@ import { checkTenantPath, type RuleName, type TenantPolicy } from '../domain/ten
 export function queryOf<K extends string>(req: Request, allowed: readonly K[]): Partial<Record<K, string>> {
   const out: Partial<Record<K, string>> = {};
   for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) {
-    if (!(allowed as readonly string[]).includes(name)) throw invalidRequest(`unknown query parameter "${name.slice(0, 64)}"`);
+    if (!(allowed as readonly string[]).includes(name))
+      throw invalidRequest(`unknown query parameter "${name.slice(0, 64)}"`);
     if (typeof value !== 'string') throw invalidRequest(`query parameter "${name}" must be given once`);
     out[name as K] = value;
   }
@@ -44,7 +45,13 @@ export function requireCallId(value: string | undefined): string {
  * Contract section 2: missing or empty is 400; anything the rule does not admit is 403 (over-long
  * input included: normalisation refuses it as a path that cannot be in any rule).
  */
-export function allowedPath(tenant: TenantPolicy, rule: RuleName, value: unknown, name: string, kind: PathKind = 'file'): string {
+export function allowedPath(
+  tenant: TenantPolicy,
+  rule: RuleName,
+  value: unknown,
+  name: string,
+  kind: PathKind = 'file',
+): string {
   const d = checkTenantPath(tenant, rule, requireText(value, name), kind);
   if (!d.allowed) throw pathForbidden(`${name} is outside the tenant's ${rule} rule (${d.reason})`);
   return d.path;
@@ -54,7 +61,9 @@ export function allowedPath(tenant: TenantPolicy, rule: RuleName, value: unknown
 export function jsonBodyOf<K extends string>(req: Request, allowed: readonly K[]): Partial<Record<K, unknown>> {
   const body: unknown = req.body;
   if (!req.is('application/json')) throw invalidRequest('the body must be application/json');
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('the body must be a JSON object');
-  for (const key of Object.keys(body)) if (!(allowed as readonly string[]).includes(key)) throw invalidRequest(`unknown body field "${key.slice(0, 64)}"`);
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw invalidRequest('the body must be a JSON object');
+  for (const key of Object.keys(body))
+    if (!(allowed as readonly string[]).includes(key)) throw invalidRequest(`unknown body field "${key.slice(0, 64)}"`);
   return body as Partial<Record<K, unknown>>;
 }

@@ -29,8 +29,14 @@ export interface Audit {
 /** `stdout`, `stderr`, `off`, or a file path (appended, created mode 0600). */
 export function createAudit(destination: string): Audit {
   if (destination === 'off') return { record: () => undefined, close: async () => undefined };
-  const file = destination === 'stdout' || destination === 'stderr' ? undefined : createWriteStream(destination, { flags: 'a', mode: 0o600 });
-  const logger: Logger = pino({ base: { channel: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' }, file ?? pino.destination(destination === 'stdout' ? 1 : 2));
+  const file =
+    destination === 'stdout' || destination === 'stderr'
+      ? undefined
+      : createWriteStream(destination, { flags: 'a', mode: 0o600 });
+  const logger: Logger = pino(
+    { base: { channel: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' },
+    file ?? pino.destination(destination === 'stdout' ? 1 : 2),
+  );
   return {
     record: (r) => logger.info(r, 'access'),
     close: () => new Promise<void>((resolve) => (file ? file.end(resolve) : resolve())),

@@ -5,7 +5,14 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type UpstreamOutcome = 'ok' | 'vendor_error' | 'timeout' | 'unavailable' | 'error' | 'circuit_open' | 'client_gone';
+export type UpstreamOutcome =
+  | 'ok'
+  | 'vendor_error'
+  | 'timeout'
+  | 'unavailable'
+  | 'error'
+  | 'circuit_open'
+  | 'client_gone';
 
 export interface Metrics {
   registry: Registry;
@@ -34,31 +41,85 @@ export function createMetrics(): Metrics & { observe(sources: MetricSources): vo
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
   const m = {
     registry,
-    httpRequests: new Counter({ name: `${PREFIX}http_requests_total`, help: 'Requests answered, by route template, method, status and tenant', labelNames: ['route', 'method', 'status', 'tenant'] as const, registers: [registry] }),
-    httpDuration: new Histogram({ name: `${PREFIX}http_request_duration_seconds`, help: 'Time from request to the end of the answer', labelNames: ['route', 'method'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers: [registry] }),
-    upstreamCalls: new Counter({ name: `${PREFIX}upstream_requests_total`, help: 'Vendor calls by service, operation and outcome (each attempt counted)', labelNames: ['service', 'operation', 'outcome'] as const, registers: [registry] }),
-    upstreamDuration: new Histogram({ name: `${PREFIX}upstream_request_duration_seconds`, help: 'Time until the vendor\'s answer headers (and first bytes)', labelNames: ['service', 'operation'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30], registers: [registry] }),
-    bytes: new Counter({ name: `${PREFIX}bytes_streamed_total`, help: 'Body bytes streamed to callers (download) and received from them (upload)', labelNames: ['direction', 'tenant'] as const, registers: [registry] }),
-    activeStreams: new Gauge({ name: `${PREFIX}active_streams`, help: 'Downloads and uploads in progress', labelNames: ['tenant'] as const, registers: [registry] }),
-    agentSignIns: new Counter({ name: `${PREFIX}agent_sign_ins_total`, help: 'Successful CC-Gateway agent sign-ins', labelNames: ['tenant'] as const, registers: [registry] }),
-    rateLimited: new Counter({ name: `${PREFIX}rate_limited_total`, help: 'Requests answered 429, by tenant and reason (rate, concurrency, vendor)', labelNames: ['tenant', 'reason'] as const, registers: [registry] }),
-    circuitOpened: new Counter({ name: `${PREFIX}circuit_opened_total`, help: 'Times a circuit breaker opened', labelNames: ['upstream'] as const, registers: [registry] }),
+    httpRequests: new Counter({
+      name: `${PREFIX}http_requests_total`,
+      help: 'Requests answered, by route template, method, status and tenant',
+      labelNames: ['route', 'method', 'status', 'tenant'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: `${PREFIX}http_request_duration_seconds`,
+      help: 'Time from request to the end of the answer',
+      labelNames: ['route', 'method'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    upstreamCalls: new Counter({
+      name: `${PREFIX}upstream_requests_total`,
+      help: 'Vendor calls by service, operation and outcome (each attempt counted)',
+      labelNames: ['service', 'operation', 'outcome'] as const,
+      registers: [registry],
+    }),
+    upstreamDuration: new Histogram({
+      name: `${PREFIX}upstream_request_duration_seconds`,
+      help: "Time until the vendor's answer headers (and first bytes)",
+      labelNames: ['service', 'operation'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30],
+      registers: [registry],
+    }),
+    bytes: new Counter({
+      name: `${PREFIX}bytes_streamed_total`,
+      help: 'Body bytes streamed to callers (download) and received from them (upload)',
+      labelNames: ['direction', 'tenant'] as const,
+      registers: [registry],
+    }),
+    activeStreams: new Gauge({
+      name: `${PREFIX}active_streams`,
+      help: 'Downloads and uploads in progress',
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+    }),
+    agentSignIns: new Counter({
+      name: `${PREFIX}agent_sign_ins_total`,
+      help: 'Successful CC-Gateway agent sign-ins',
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: `${PREFIX}rate_limited_total`,
+      help: 'Requests answered 429, by tenant and reason (rate, concurrency, vendor)',
+      labelNames: ['tenant', 'reason'] as const,
+      registers: [registry],
+    }),
+    circuitOpened: new Counter({
+      name: `${PREFIX}circuit_opened_total`,
+      help: 'Times a circuit breaker opened',
+      labelNames: ['upstream'] as const,
+      registers: [registry],
+    }),
   };
   return {
     ...m,
     observe(sources) {
       new Gauge({
-        name: `${PREFIX}agent_sessions`, help: 'CC-Gateway agent sessions by state', labelNames: ['state'] as const, registers: [registry],
+        name: `${PREFIX}agent_sessions`,
+        help: 'CC-Gateway agent sessions by state',
+        labelNames: ['state'] as const,
+        registers: [registry],
         collect() {
           this.reset();
           for (const a of sources.agentStates()) this.inc({ state: a.state });
         },
       });
       new Gauge({
-        name: `${PREFIX}circuit_state`, help: 'Circuit breakers: 0 closed, 1 half-open, 2 open', labelNames: ['upstream'] as const, registers: [registry],
+        name: `${PREFIX}circuit_state`,
+        help: 'Circuit breakers: 0 closed, 1 half-open, 2 open',
+        labelNames: ['upstream'] as const,
+        registers: [registry],
         collect() {
           this.reset();
-          for (const b of sources.breakers()) this.set({ upstream: b.name }, b.state === 'open' ? 2 : b.state === 'half-open' ? 1 : 0);
+          for (const b of sources.breakers())
+            this.set({ upstream: b.name }, b.state === 'open' ? 2 : b.state === 'half-open' ? 1 : 0);
         },
       });
     },

@@ -32,14 +32,25 @@ export function createReadiness(sources: ReadinessSources): Readiness {
       const dependencies: DependencyStatus[] = [
         { name: 'config', ok: true },
         ...(await sources.endpoints()),
-        ...sources.breakers().map((b) => ({ name: `breaker:${b.name}`, ok: b.state !== 'open', critical: b.critical, detail: b.state })),
+        ...sources
+          .breakers()
+          .map((b) => ({ name: `breaker:${b.name}`, ok: b.state !== 'open', critical: b.critical, detail: b.state })),
         // Cached keys keep working while a JWKS endpoint is down: reported, not fatal.
         ...sources.jwks().map((j) => ({
-          name: `jwks:${j.issuer}`, ok: j.reachable !== false, critical: false,
-          detail: j.reachable === undefined ? 'not fetched yet' : j.reachable ? 'reachable' : 'last fetch failed; cached keys still used',
+          name: `jwks:${j.issuer}`,
+          ok: j.reachable !== false,
+          critical: false,
+          detail:
+            j.reachable === undefined
+              ? 'not fetched yet'
+              : j.reachable
+                ? 'reachable'
+                : 'last fetch failed; cached keys still used',
         })),
         ...sources.agents().map((a) => ({
-          name: `agent:${a.tenant}/${a.agentId}`, ok: a.state !== 'refused', critical: false,
+          name: `agent:${a.tenant}/${a.agentId}`,
+          ok: a.state !== 'refused',
+          critical: false,
           detail: a.lastCode ? `${a.state} (last code ${a.lastCode})` : a.state,
         })),
         ...(sources.draining() ? [{ name: 'shutdown', ok: false, detail: 'draining' }] : []),

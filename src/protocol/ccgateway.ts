@@ -64,7 +64,12 @@ export const CCGW_CODES = {
 
 /** Codes after which the agent must sign in again (cc-protocol 2.4). */
 export const CCGW_SESSION_GONE_CODES: ReadonlySet<string> = new Set([
-  '100-006', '000-003', '105-005', '105-006', '105-007', '100-008',
+  '100-006',
+  '000-003',
+  '105-005',
+  '105-006',
+  '105-007',
+  '100-008',
 ]);
 
 export const CCGW_CODE_MEANINGS: Readonly<Record<string, string>> = {

@@ -14,17 +14,29 @@ const LOCATION_ID = /^[0-9]{1,10}$/;
 
 export function agentRecordingsRouter(deps: RouteDeps): Router {
   const router = Router();
-  router.route('/v1/agent-recordings')
+  router
+    .route('/v1/agent-recordings')
     .get(requireAuth(deps, SCOPES.agentRecordingsRead), async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['recordId', 'fileType', 'locationId'] as const);
       auditAccess(res, 'agent-recording.download', q.recordId ?? '');
-      if (q.fileType !== undefined && q.fileType !== '1' && q.fileType !== '2') throw invalidRequest('fileType must be 1 (agent call recording) or 2 (voice message)');
+      if (q.fileType !== undefined && q.fileType !== '1' && q.fileType !== '2')
+        throw invalidRequest('fileType must be 1 (agent call recording) or 2 (voice message)');
       const fileType = q.fileType === '2' ? 2 : 1;
-      const recordId = allowedPath(tenant, fileType === 1 ? 'agentRecordings' : 'agentMessageRecordings', q.recordId, 'recordId');
-      if (q.locationId !== undefined && !LOCATION_ID.test(q.locationId)) throw invalidRequest('locationId must be 1 to 10 digits');
+      const recordId = allowedPath(
+        tenant,
+        fileType === 1 ? 'agentRecordings' : 'agentMessageRecordings',
+        q.recordId,
+        'recordId',
+      );
+      if (q.locationId !== undefined && !LOCATION_ID.test(q.locationId))
+        throw invalidRequest('locationId must be 1 to 10 digits');
       deps.limits.openStream(tenant.id, res);
-      const file = await deps.agentRecordings.download(tenant.id, { recordId, fileType, ...(q.locationId !== undefined ? { locationId: q.locationId } : {}) }, clientSignal(res));
+      const file = await deps.agentRecordings.download(
+        tenant.id,
+        { recordId, fileType, ...(q.locationId !== undefined ? { locationId: q.locationId } : {}) },
+        clientSignal(res),
+      );
       await sendDownload(res, file, baseName(recordId));
     })
     .all(methodNotAllowed('GET'));

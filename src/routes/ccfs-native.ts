@@ -18,7 +18,11 @@ const ENVELOPE_SLACK = 1024;
 
 function operationOf(req: Request): NativeOperation {
   const op = ([] as string[]).concat(req.params.operation ?? []).join('/');
-  if (!isNativeOperation(op)) throw new GatewayError('NOT_FOUND', 'no such CC-FS operation: the pass-through serves downloadRecord, requestPlayVoice, ivr/downloadFile and ivr/uploadFile');
+  if (!isNativeOperation(op))
+    throw new GatewayError(
+      'NOT_FOUND',
+      'no such CC-FS operation: the pass-through serves downloadRecord, requestPlayVoice, ivr/downloadFile and ivr/uploadFile',
+    );
   return op;
 }
 
@@ -26,20 +30,33 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
   const router = Router();
   const readJson = createJsonReader();
 
-  router.route('/v1/ccfs/*operation')
+  router
+    .route('/v1/ccfs/*operation')
     .post(requireAuth(deps, SCOPES.ccfsNative), async (req, res) => {
       const operation = operationOf(req);
       const tenant = tenantOf(res);
       const upload = operation === 'ivr/uploadFile';
-      const q = queryOf(req, upload ? ['vdnId'] as const : [] as const);
+      const q = queryOf(req, upload ? (['vdnId'] as const) : ([] as const));
       const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
-      if (!req.is('application/json')) throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
-      await readJson(req, res, upload ? base64Length(tenant.limits.uploadMaxBytes) + ENVELOPE_SLACK : deps.jsonBodyMaxBytes);
+      if (!req.is('application/json'))
+        throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
+      await readJson(
+        req,
+        res,
+        upload ? base64Length(tenant.limits.uploadMaxBytes) + ENVELOPE_SLACK : deps.jsonBodyMaxBytes,
+      );
       const given = (req.body as { msgBody?: Record<string, unknown> } | undefined)?.msgBody ?? {};
-      auditAccess(res, `native.${operation}`, String(given.fileName ?? given.filePath ?? given.callId ?? (query ? `vdn:${query.vdnId}` : '')));
+      auditAccess(
+        res,
+        `native.${operation}`,
+        String(given.fileName ?? given.filePath ?? given.callId ?? (query ? `vdn:${query.vdnId}` : '')),
+      );
       const msgBody = nativeMsgBody(tenant, operation, req.body);
       if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);
-      const answer = await deps.ccfsNative.forward({ tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody }, clientSignal(res));
+      const answer = await deps.ccfsNative.forward(
+        { tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody },
+        clientSignal(res),
+      );
       await relayAnswer(res, answer);
     })
     .all((req, res, next) => {

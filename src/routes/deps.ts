@@ -5,7 +5,10 @@ import type { AgentRecordings, CcfsClient, CcfsNative } from '../upstream/ports.
 
 /** What `/readyz` answers: whether the instance should take traffic, and why. */
 export interface ReadinessProbe {
-  check(): Promise<{ ready: boolean; dependencies: ReadonlyArray<{ name: string; ok: boolean; detail?: string; critical?: boolean }> }>;
+  check(): Promise<{
+    ready: boolean;
+    dependencies: ReadonlyArray<{ name: string; ok: boolean; detail?: string; critical?: boolean }>;
+  }>;
 }
 
 /** What the routers need; built by the composition root, swapped for fakes by tests. */

@@ -15,7 +15,8 @@ import type { RouteDeps } from './deps.js';
 
 export function ivrFilesRouter(deps: RouteDeps): Router {
   const router = Router();
-  router.route('/v1/ivr-files')
+  router
+    .route('/v1/ivr-files')
     .get(requireAuth(deps, SCOPES.ivrFilesRead), async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['path', 'dir'] as const);
@@ -28,7 +29,9 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.ivrDownloadFile(tenant.id, { filePath, directory }, clientSignal(res));
       // In folder mode the vendor does not name the file it sends: name it after the folder.
-      const name = directory ? `${baseName(filePath)}${file.contentType === 'audio/wav' ? '.wav' : ''}` : baseName(filePath);
+      const name = directory
+        ? `${baseName(filePath)}${file.contentType === 'audio/wav' ? '.wav' : ''}`
+        : baseName(filePath);
       await sendDownload(res, file, name);
     })
     .post(requireAuth(deps, SCOPES.ivrFilesWrite), async (req, res) => {
@@ -49,10 +52,14 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       }
       if (!checkTenantPath(tenant, 'ivrUpload', stored.fileName).allowed) {
         // The vendor's upload path rule and ours disagree: an operator has to look at both.
-        throw new GatewayError('UPSTREAM_ERROR', `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); check the vendor's Third-Party Upload File Path Rule`);
+        throw new GatewayError(
+          'UPSTREAM_ERROR',
+          `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); check the vendor's Third-Party Upload File Path Rule`,
+        );
       }
       auditAccess(res, 'ivr-file.upload', stored.fileName);
-      res.status(201)
+      res
+        .status(201)
         .setHeader('Location', `/v1/ivr-files?path=${encodeURIComponent(stored.fileName)}`)
         .setHeader('Cache-Control', 'no-store')
         .json({ fileName: stored.fileName, locationIds: stored.locationIds });

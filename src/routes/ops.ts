@@ -11,7 +11,10 @@ export function opsRouter(deps: Pick<RouteDeps, 'readiness'>): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const { ready, dependencies } = await deps.readiness.check();
-    res.status(ready ? 200 : 503).setHeader('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not ready', dependencies });
+    res
+      .status(ready ? 200 : 503)
+      .setHeader('Cache-Control', 'no-store')
+      .json({ status: ready ? 'ready' : 'not ready', dependencies });
   });
   router.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(doc);

@@ -20,7 +20,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
   const auth = requireAuth(deps, SCOPES.recordingsRead);
   const readJson = createJsonReader();
 
-  router.route('/v1/recordings')
+  router
+    .route('/v1/recordings')
     .get(auth, async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['fileName', 'ccId'] as const);
@@ -33,7 +34,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
     })
     .all(methodNotAllowed('GET'));
 
-  router.route('/v1/calls/:callId/recordings')
+  router
+    .route('/v1/calls/:callId/recordings')
     .get(auth, async (req, res) => {
       const tenant = tenantOf(res);
       const q = queryOf(req, ['ccId'] as const);
@@ -46,7 +48,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
     })
     .all(methodNotAllowed('GET'));
 
-  router.route('/v1/recordings/playback')
+  router
+    .route('/v1/recordings/playback')
     .post(auth, async (req, res) => {
       const tenant = tenantOf(res);
       queryOf(req, [] as const);
@@ -56,13 +59,23 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const fileName = allowedPath(tenant, 'recordings', body.fileName, 'fileName');
       const vendor = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
       const expiresAtMs = vendor.expiresAtMs - PLAYBACK_SAFETY_MS;
-      const id = sealPlaybackId(deps.playbackKey, { tenantId: tenant.id, vendorToken: vendor.token, fileName, expiresAtMs });
+      const id = sealPlaybackId(deps.playbackKey, {
+        tenantId: tenant.id,
+        vendorToken: vendor.token,
+        fileName,
+        expiresAtMs,
+      });
       const url = `/v1/recordings/playback/${id}`;
-      res.status(201).setHeader('Location', url).setHeader('Cache-Control', 'no-store').json({ url, expiresAt: new Date(expiresAtMs).toISOString() });
+      res
+        .status(201)
+        .setHeader('Location', url)
+        .setHeader('Cache-Control', 'no-store')
+        .json({ url, expiresAt: new Date(expiresAtMs).toISOString() });
     })
     .all(methodNotAllowed('POST'));
 
-  router.route('/v1/recordings/playback/:playbackId')
+  router
+    .route('/v1/recordings/playback/:playbackId')
     .get(async (req, res) => {
       // The playback id is a credential: the audit names the file, never the id.
       auditAccess(res, 'playback.stream', '');

@@ -22,14 +22,26 @@ export interface AgentTenant {
   signInRetryAfterMs: number;
 }
 
-export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>, opts: { logger: Logger; now: () => number; onSignIn?: (tenant: string) => void }): AgentRecordings {
+export function createAgentRecordings(
+  tenants: ReadonlyMap<string, AgentTenant>,
+  opts: { logger: Logger; now: () => number; onSignIn?: (tenant: string) => void },
+): AgentRecordings {
   const sessions = new Map<string, { list: AgentSession[]; calls: CcgwCalls; guard: Guard; next: number }>();
   for (const [id, t] of tenants) {
     sessions.set(id, {
       calls: t.calls,
       guard: t.guard,
       next: 0,
-      list: t.agents.map((a) => new AgentSession(id, a, t.calls, { pollIntervalMs: t.pollIntervalMs, signInRetryAfterMs: t.signInRetryAfterMs, logger: opts.logger, now: opts.now, ...(opts.onSignIn ? { onSignIn: opts.onSignIn } : {}) })),
+      list: t.agents.map(
+        (a) =>
+          new AgentSession(id, a, t.calls, {
+            pollIntervalMs: t.pollIntervalMs,
+            signInRetryAfterMs: t.signInRetryAfterMs,
+            logger: opts.logger,
+            now: opts.now,
+            ...(opts.onSignIn ? { onSignIn: opts.onSignIn } : {}),
+          }),
+      ),
     });
   }
 
@@ -54,7 +66,11 @@ export function createAgentRecordings(tenants: ReadonlyMap<string, AgentTenant>,
       if (query.locationId !== undefined) q.locationId = query.locationId;
       const attempt = async (): Promise<FileAnswer> => {
         const creds = await session.credentials();
-        const ans = await entry.guard.run('recordfile', () => entry.calls.recordFile(session.agentId, creds, q, signal), { retry: true, signal });
+        const ans = await entry.guard.run(
+          'recordfile',
+          () => entry.calls.recordFile(session.agentId, creds, q, signal),
+          { retry: true, signal },
+        );
         session.adopt(creds, ans);
         if (CCGW_SESSION_GONE_CODES.has(ans.retcode)) session.invalidate(creds, ans.retcode);
         return ans;

@@ -28,11 +28,15 @@ export interface AgentSessionOptions {
   sleep?: Sleep;
 }
 
-
-const unavailable = (detail: string, code?: string, retryAfterMs?: number) => new GatewayError('UPSTREAM_UNAVAILABLE', detail, {
-  ...(code ? { upstream: { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' } } : {}),
-  ...(retryAfterMs !== undefined ? { retryAfterSec: retryAfterMs / 1000 } : {}),
-});
+const unavailable = (detail: string, code?: string, retryAfterMs?: number) =>
+  new GatewayError('UPSTREAM_UNAVAILABLE', detail, {
+    ...(code
+      ? {
+          upstream: { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' },
+        }
+      : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterSec: retryAfterMs / 1000 } : {}),
+  });
 
 export class AgentSession {
   private stateNow: SessionState = 'signed-out';
@@ -46,7 +50,12 @@ export class AgentSession {
   private signIns = 0;
   private lastCode: string | undefined;
 
-  constructor(readonly tenantId: string, private readonly agent: AgentConfig, private readonly calls: CcgwCalls, private readonly opts: AgentSessionOptions) {}
+  constructor(
+    readonly tenantId: string,
+    private readonly agent: AgentConfig,
+    private readonly calls: CcgwCalls,
+    private readonly opts: AgentSessionOptions,
+  ) {}
 
   get agentId(): number {
     return this.agent.agentId;
@@ -58,7 +67,13 @@ export class AgentSession {
   }
 
   status(): AgentSessionStatus {
-    return { tenant: this.tenantId, agentId: this.agent.agentId, state: this.stateNow, signIns: this.signIns, ...(this.lastCode ? { lastCode: this.lastCode } : {}) };
+    return {
+      tenant: this.tenantId,
+      agentId: this.agent.agentId,
+      state: this.stateNow,
+      signIns: this.signIns,
+      ...(this.lastCode ? { lastCode: this.lastCode } : {}),
+    };
   }
 
   /** The current credentials, signing in first when there are none; callers share one sign-in. */
@@ -66,7 +81,9 @@ export class AgentSession {
     if (this.stateNow === 'stopped') return Promise.reject(unavailable('the gateway is shutting down'));
     if (this.held) return Promise.resolve(this.held);
     if (this.coolingDown) return Promise.reject(this.refusal!.error);
-    this.signingIn ??= this.signIn().finally(() => { this.signingIn = undefined; });
+    this.signingIn ??= this.signIn().finally(() => {
+      this.signingIn = undefined;
+    });
     return this.signingIn;
   }
 
@@ -78,7 +95,8 @@ export class AgentSession {
     if (!guidChanged && update.cookies.length === 0) return;
     const cookies = updateJar(held.cookies, update.cookies, this.opts.now());
     this.held = { guid: guidChanged ? update.newGuid! : held.guid, cookies, generation: held.generation };
-    if (guidChanged) this.opts.logger.debug({ tenant: this.tenantId, agentId: this.agent.agentId }, 'agent Guid rotated');
+    if (guidChanged)
+      this.opts.logger.debug({ tenant: this.tenantId, agentId: this.agent.agentId }, 'agent Guid rotated');
   }
 
   /**
@@ -87,7 +105,10 @@ export class AgentSession {
    */
   invalidate(used: SessionCredentials, code: string): void {
     if (!this.held || (used as Held).generation !== this.held.generation) return;
-    this.opts.logger.warn({ tenant: this.tenantId, agentId: this.agent.agentId, retcode: code }, 'agent session lost; signing in again on next use');
+    this.opts.logger.warn(
+      { tenant: this.tenantId, agentId: this.agent.agentId, retcode: code },
+      'agent session lost; signing in again on next use',
+    );
     this.lastCode = code;
     this.stale = this.held;
     this.drop('signed-out');
@@ -108,7 +129,10 @@ export class AgentSession {
       if (ans.retcode === CCGW_CODES.success) this.opts.logger.info(fields, 'agent signed out');
       else this.opts.logger.debug(fields, 'agent sign-out refused (the session was already gone)');
     } catch (err) {
-      this.opts.logger.warn({ tenant: this.tenantId, agentId: this.agent.agentId, err: { message: (err as Error).message } }, 'agent sign-out failed');
+      this.opts.logger.warn(
+        { tenant: this.tenantId, agentId: this.agent.agentId, err: { message: (err as Error).message } },
+        'agent sign-out failed',
+      );
     }
   }
 
@@ -124,7 +148,10 @@ export class AgentSession {
     this.refusal = { until: this.opts.now() + this.opts.signInRetryAfterMs, error };
     this.lastCode = code;
     this.stateNow = 'refused';
-    this.opts.logger.error({ tenant: this.tenantId, agentId: this.agent.agentId, retcode: code }, `agent sign-in refused: ${detail}`);
+    this.opts.logger.error(
+      { tenant: this.tenantId, agentId: this.agent.agentId, retcode: code },
+      `agent sign-in refused: ${detail}`,
+    );
     return error;
   }
 
@@ -138,7 +165,8 @@ export class AgentSession {
       if (stale) await this.signOut(stale);
       let ans = await this.calls.signIn(this.agent, false);
       if (ans.retcode === CCGW_CODES.alreadySignedIn) {
-        if (!this.agent.allowForceLogin) throw this.refuse(ans.retcode, 'the agent is signed in elsewhere and allowForceLogin is off');
+        if (!this.agent.allowForceLogin)
+          throw this.refuse(ans.retcode, 'the agent is signed in elsewhere and allowForceLogin is off');
         forced = true;
         ans = await this.calls.signIn(this.agent, true);
       }
@@ -149,7 +177,11 @@ export class AgentSession {
         throw unavailable('the gateway is shutting down');
       }
       this.generation += 1;
-      this.held = { guid: ans.newGuid, cookies: updateJar(new Map(), ans.cookies, this.opts.now()), generation: this.generation };
+      this.held = {
+        guid: ans.newGuid,
+        cookies: updateJar(new Map(), ans.cookies, this.opts.now()),
+        generation: this.generation,
+      };
       this.refusal = undefined;
       this.signIns += 1;
       this.opts.onSignIn?.(this.tenantId);
@@ -187,7 +219,10 @@ export class AgentSession {
       } catch (err) {
         if (signal.aborted) return;
         failures += 1;
-        this.opts.logger.warn({ tenant: this.tenantId, agentId: this.agent.agentId, failures, err: { message: (err as Error).message } }, 'agent event poll failed');
+        this.opts.logger.warn(
+          { tenant: this.tenantId, agentId: this.agent.agentId, failures, err: { message: (err as Error).message } },
+          'agent event poll failed',
+        );
         await sleep(Math.min(500 * 2 ** failures, 10_000), signal);
         continue;
       }

@@ -30,8 +30,9 @@ export function readAtLeast(stream: Readable, min: number, max = Infinity): Prom
       if (!stream.readableEnded) onError(Object.assign(new Error('stream closed early'), { code: 'UND_ERR_SOCKET' }));
     };
     const onReadable = () => {
-      let chunk: Buffer | null;
-      while (size < min && size <= max && (chunk = stream.read() as Buffer | null) !== null) {
+      while (size < min && size <= max) {
+        const chunk = stream.read() as Buffer | null;
+        if (chunk === null) break;
         chunks.push(chunk);
         size += chunk.length;
       }
@@ -74,14 +75,21 @@ export interface SniffedAnswer {
  * errors travel as octet-stream. Reads only what it needs; throws what the body throws.
  */
 export async function sniffAnswer(res: Dispatcher.ResponseData, maxJson: number): Promise<SniffedAnswer> {
-  const declaredJson = String(res.headers['content-type'] ?? '').toLowerCase().includes('json');
+  const declaredJson = String(res.headers['content-type'] ?? '')
+    .toLowerCase()
+    .includes('json');
   const lengthHeader = res.headers['content-length'];
-  const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+  const contentLength =
+    typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
   const { head, ended } = await readAtLeast(res.body, MIN_SNIFF_BYTES, maxJson);
   const looksJson = declaredJson || head.subarray(0, 16).toString('latin1').trimStart().startsWith('{');
   if (looksJson && (contentLength === undefined || contentLength <= maxJson)) {
     const whole = ended ? head : Buffer.concat([head, await readSmall(res.body, maxJson - head.length)]);
-    return { json: whole, declaredJson, file: { contentType: sniffContentType(whole), contentLength, head: whole, rest: res.body } };
+    return {
+      json: whole,
+      declaredJson,
+      file: { contentType: sniffContentType(whole), contentLength, head: whole, rest: res.body },
+    };
   }
   return { declaredJson, file: { contentType: sniffContentType(head), contentLength, head, rest: res.body } };
 }

@@ -11,13 +11,28 @@ import { ccfsStatusError, signedCcfsPost, type CcfsTenant } from './ccfs.js';
 import { toUpstreamError } from './transport.js';
 import type { CcfsNative, NativeAnswer } from './ports.js';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+]);
 /** Vendor cookies are load-balancer stickiness for the gateway's own connection, never the caller's. */
 const NEVER_PASSED = new Set(['set-cookie', 'set-guid']);
 
 /** The vendor's headers a partner may see: end-to-end ones only. */
 export function passableHeaders(headers: Dispatcher.ResponseData['headers']): NativeAnswer['headers'] {
-  const named = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()));
+  const named = new Set(
+    String(headers.connection ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim()),
+  );
   const out: NativeAnswer['headers'] = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || NEVER_PASSED.has(name) || named.has(name)) continue;
@@ -26,7 +41,15 @@ export function passableHeaders(headers: Dispatcher.ResponseData['headers']): Na
   return out;
 }
 
-export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMap<string, CcfsTenant>; now: () => number; logger: Logger }): CcfsNative {
+export function createCcfsNative({
+  tenants,
+  now,
+  logger,
+}: {
+  tenants: ReadonlyMap<string, CcfsTenant>;
+  now: () => number;
+  logger: Logger;
+}): CcfsNative {
   return {
     async forward(call, signal) {
       const t = tenants.get(call.tenantId);
@@ -34,22 +57,26 @@ export function createCcfsNative({ tenants, now, logger }: { tenants: ReadonlyMa
       // Serialised once, from checked fields only: what is signed is what was checked.
       const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody: call.msgBody });
       // Through the tenant's breakers (fail fast while CC-FS is failing); never retried.
-      return t.guarded(call.operation, async () => {
-        const { url, headers } = await signedCcfsPost(t, call.operation, call.query, body, now());
-        let res: Dispatcher.ResponseData;
-        try {
-          res = await t.endpoint.pool.request({ method: 'POST', path: url, headers, body, signal });
-        } catch (err) {
-          throw toUpstreamError(err, 'ccfs', signal);
-        }
-        if (res.statusCode !== 200) {
-          // CC-FS answers business errors with 200; any other status is ours to explain (a 401 is
-          // our signature) and a load balancer's error page is not passed on.
-          res.body.dump().catch(() => undefined);
-          throw ccfsStatusError(res.statusCode, call.operation, logger);
-        }
-        return { headers: passableHeaders(res.headers), body: res.body };
-      }, { signal });
+      return t.guarded(
+        call.operation,
+        async () => {
+          const { url, headers } = await signedCcfsPost(t, call.operation, call.query, body, now());
+          let res: Dispatcher.ResponseData;
+          try {
+            res = await t.endpoint.pool.request({ method: 'POST', path: url, headers, body, signal });
+          } catch (err) {
+            throw toUpstreamError(err, 'ccfs', signal);
+          }
+          if (res.statusCode !== 200) {
+            // CC-FS answers business errors with 200; any other status is ours to explain (a 401 is
+            // our signature) and a load balancer's error page is not passed on.
+            res.body.dump().catch(() => undefined);
+            throw ccfsStatusError(res.statusCode, call.operation, logger);
+          }
+          return { headers: passableHeaders(res.headers), body: res.body };
+        },
+        { signal },
+      );
     },
   };
 }

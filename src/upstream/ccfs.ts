@@ -6,7 +6,16 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import { CCFS_BASE_PATH, CCFS_ENVELOPE_VERSION, CCFS_OPERATIONS, CCFS_PLAY_TOKEN_TTL_MS, CCFS_REQUEST_CONTENT_TYPE, type CcfsResult, type PlayVoiceTokenData, type UploadFileData } from '../protocol/ccfs.js';
+import {
+  CCFS_BASE_PATH,
+  CCFS_ENVELOPE_VERSION,
+  CCFS_OPERATIONS,
+  CCFS_PLAY_TOKEN_TTL_MS,
+  CCFS_REQUEST_CONTENT_TYPE,
+  type CcfsResult,
+  type PlayVoiceTokenData,
+  type UploadFileData,
+} from '../protocol/ccfs.js';
 import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
 import { uploadFileBody, type StreamedBody } from './upload-body.js';
 import type { GatewayError } from '../errors/catalogue.js';
@@ -16,7 +25,11 @@ import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus 
 import type { CcfsClient, UpstreamFile } from './ports.js';
 
 /** Runs a vendor call through the tenant's breakers (and retries, for reads). */
-export type Guarded = <T>(operation: string, attempt: () => Promise<T>, opts?: { retry?: boolean; signal?: AbortSignal }) => Promise<T>;
+export type Guarded = <T>(
+  operation: string,
+  attempt: () => Promise<T>,
+  opts?: { retry?: boolean; signal?: AbortSignal },
+) => Promise<T>;
 
 export interface CcfsTenant {
   ak: string;
@@ -40,13 +53,31 @@ type ResponseData = Dispatcher.ResponseData;
  * One signed CC-FS POST: the headers sent are exactly the headers signed (cc-protocol 5.3).
  * A streamed body is read once here to sign it; the caller reads it again to send it.
  */
-export async function signedCcfsPost(t: CcfsTenant, operation: string, query: Record<string, string> | undefined, body: string | StreamedBody, atMs: number): Promise<{ url: string; headers: Record<string, string> }> {
+export async function signedCcfsPost(
+  t: CcfsTenant,
+  operation: string,
+  query: Record<string, string> | undefined,
+  body: string | StreamedBody,
+  atMs: number,
+): Promise<{ url: string; headers: Record<string, string> }> {
   const path = `${CCFS_BASE_PATH}/${operation}`;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  const headers = { host: t.endpoint.host, 'content-type': CCFS_REQUEST_CONTENT_TYPE, 'content-length': String(length) };
-  const req = { ak: t.ak, timestamp: formatTimestamp(atMs), method: 'POST', path, ...(query ? { query } : {}), headers };
+  const headers = {
+    host: t.endpoint.host,
+    'content-type': CCFS_REQUEST_CONTENT_TYPE,
+    'content-length': String(length),
+  };
+  const req = {
+    ak: t.ak,
+    timestamp: formatTimestamp(atMs),
+    method: 'POST',
+    path,
+    ...(query ? { query } : {}),
+    headers,
+  };
   const url = query ? `${path}?${new URLSearchParams(query).toString()}` : path;
-  if (typeof body === 'string') return { url, headers: { ...headers, authorization: authorization({ ...req, body }, t.sk) } };
+  if (typeof body === 'string')
+    return { url, headers: { ...headers, authorization: authorization({ ...req, body }, t.sk) } };
   const signer = createStreamingSigner(req, t.sk);
   for await (const piece of body.pieces()) signer.update(piece);
   return { url, headers: { ...headers, authorization: signer.finish() } };
@@ -58,7 +89,10 @@ export async function signedCcfsPost(t: CcfsTenant, operation: string, query: Re
  */
 export function ccfsStatusError(status: number, operation: string, logger: Logger): GatewayError {
   if (status !== 401) return upstreamHttpStatus('ccfs', operation, status);
-  logger.error({ operation, upstreamStatus: 401 }, 'CC-FS refused the auth-v2 signature: check the tenant AK/SK, signedHost and clock');
+  logger.error(
+    { operation, upstreamStatus: 401 },
+    'CC-FS refused the auth-v2 signature: check the tenant AK/SK, signedHost and clock',
+  );
   return signatureRefused(operation);
 }
 
@@ -77,10 +111,22 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     }
   }
 
-  async function post(tenantId: string, operation: string, body: string | StreamedBody, signal: AbortSignal, query?: Record<string, string>): Promise<ResponseData> {
+  async function post(
+    tenantId: string,
+    operation: string,
+    body: string | StreamedBody,
+    signal: AbortSignal,
+    query?: Record<string, string>,
+  ): Promise<ResponseData> {
     const t = tenant(tenantId);
     const { url, headers } = await signedCcfsPost(t, operation, query, body, now());
-    return send(t, { method: 'POST', path: url, headers, body: typeof body === 'string' ? body : Readable.from(body.pieces()), signal });
+    return send(t, {
+      method: 'POST',
+      path: url,
+      headers,
+      body: typeof body === 'string' ? body : Readable.from(body.pieces()),
+      signal,
+    });
   }
 
   /** A read: retried when it failed before anything was returned to the route. */
@@ -98,7 +144,8 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   function resultOf(buf: Buffer): CcfsResult | undefined {
     try {
       const parsed: unknown = JSON.parse(buf.toString('utf8'));
-      if (parsed && typeof parsed === 'object' && typeof (parsed as CcfsResult).resultCode === 'string') return parsed as CcfsResult;
+      if (parsed && typeof parsed === 'object' && typeof (parsed as CcfsResult).resultCode === 'string')
+        return parsed as CcfsResult;
     } catch {
       /* not JSON */
     }
@@ -111,7 +158,10 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
       const answer = await sniffAnswer(res, MAX_JSON_ANSWER);
       if (answer.json) {
         const result = resultOf(answer.json);
-        if (result) throw result.resultCode === '0' ? malformedAnswer('ccfs', operation) : ccfsResultError(result.resultCode, operation);
+        if (result)
+          throw result.resultCode === '0'
+            ? malformedAnswer('ccfs', operation)
+            : ccfsResultError(result.resultCode, operation);
         if (answer.declaredJson) throw malformedAnswer('ccfs', operation);
       }
       return answer.file;
@@ -127,7 +177,9 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     try {
       buf = await readSmall(res.body, MAX_JSON_ANSWER);
     } catch (err) {
-      throw (err as { code?: string }).code === 'BODY_TOO_LARGE' ? malformedAnswer('ccfs', operation, err) : toUpstreamError(err, 'ccfs', signal);
+      throw (err as { code?: string }).code === 'BODY_TOO_LARGE'
+        ? malformedAnswer('ccfs', operation, err)
+        : toUpstreamError(err, 'ccfs', signal);
     }
     const result = resultOf(buf);
     if (!result) throw malformedAnswer('ccfs', operation);
@@ -138,15 +190,27 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   return {
     downloadRecord(tenantId, query, signal) {
       const msgBody = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-      return read(tenantId, 'downloadRecord', signal, async () => fileAnswer(await post(tenantId, CCFS_OPERATIONS.downloadRecord, envelope(msgBody), signal), 'downloadRecord', signal));
+      return read(tenantId, 'downloadRecord', signal, async () =>
+        fileAnswer(
+          await post(tenantId, CCFS_OPERATIONS.downloadRecord, envelope(msgBody), signal),
+          'downloadRecord',
+          signal,
+        ),
+      );
     },
 
     async requestPlayVoice(tenantId, fileName, signal) {
       // Taken before the vendor call: the vendor's 30 minutes start no earlier than this.
       const requestedAt = now();
       const data = await read(tenantId, 'requestPlayVoice', signal, async () =>
-        jsonAnswer<PlayVoiceTokenData | null>(await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, envelope({ fileName }), signal), 'requestPlayVoice', signal));
-      if (!data || typeof data.token !== 'string' || data.token === '' || data.token.length > 512) throw malformedAnswer('ccfs', 'requestPlayVoice');
+        jsonAnswer<PlayVoiceTokenData | null>(
+          await post(tenantId, CCFS_OPERATIONS.requestPlayVoice, envelope({ fileName }), signal),
+          'requestPlayVoice',
+          signal,
+        ),
+      );
+      if (!data || typeof data.token !== 'string' || data.token === '' || data.token.length > 512)
+        throw malformedAnswer('ccfs', 'requestPlayVoice');
       return { token: data.token, expiresAtMs: requestedAt + CCFS_PLAY_TOKEN_TTL_MS };
     },
 
@@ -155,25 +219,45 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
       const t = tenant(tenantId);
       return read(tenantId, 'playVoice', signal, async () => {
         const qs = new URLSearchParams({ t: String(now()), version: CCFS_ENVELOPE_VERSION, st: token }).toString();
-        const res = await send(t, { method: 'GET', path: `${CCFS_BASE_PATH}/${CCFS_OPERATIONS.playVoice}?${qs}`, headers: { host: t.endpoint.host }, signal });
+        const res = await send(t, {
+          method: 'GET',
+          path: `${CCFS_BASE_PATH}/${CCFS_OPERATIONS.playVoice}?${qs}`,
+          headers: { host: t.endpoint.host },
+          signal,
+        });
         return fileAnswer(res, 'playVoice', signal);
       });
     },
 
     ivrDownloadFile(tenantId, { filePath, directory }, signal) {
       const msgBody = directory ? { filePath, mode: 1 } : { filePath };
-      return read(tenantId, 'ivr/downloadFile', signal, async () => fileAnswer(await post(tenantId, CCFS_OPERATIONS.ivrDownloadFile, envelope(msgBody), signal), 'ivr/downloadFile', signal));
+      return read(tenantId, 'ivr/downloadFile', signal, async () =>
+        fileAnswer(
+          await post(tenantId, CCFS_OPERATIONS.ivrDownloadFile, envelope(msgBody), signal),
+          'ivr/downloadFile',
+          signal,
+        ),
+      );
     },
 
     async ivrUploadFile(tenantId, vdnId, file, signal) {
       // Never retried: a second call would store a second file.
-      const data = await tenant(tenantId).guarded('ivr/uploadFile', async () =>
-        jsonAnswer<UploadFileData | null>(await post(tenantId, CCFS_OPERATIONS.ivrUploadFile, uploadFileBody(file), signal, { vdnId: String(vdnId) }), 'ivr/uploadFile', signal), { signal });
-      if (!data || typeof data.fileName !== 'string' || data.fileName === '') throw malformedAnswer('ccfs', 'ivr/uploadFile');
+      const data = await tenant(tenantId).guarded(
+        'ivr/uploadFile',
+        async () =>
+          jsonAnswer<UploadFileData | null>(
+            await post(tenantId, CCFS_OPERATIONS.ivrUploadFile, uploadFileBody(file), signal, { vdnId: String(vdnId) }),
+            'ivr/uploadFile',
+            signal,
+          ),
+        { signal },
+      );
+      if (!data || typeof data.fileName !== 'string' || data.fileName === '')
+        throw malformedAnswer('ccfs', 'ivr/uploadFile');
       const ids = data.locationId === undefined || data.locationId === null ? [] : [data.locationId].flat();
-      if (!ids.every((id) => (typeof id === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(id)) || Number.isInteger(id))) throw malformedAnswer('ccfs', 'ivr/uploadFile');
+      if (!ids.every((id) => (typeof id === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(id)) || Number.isInteger(id)))
+        throw malformedAnswer('ccfs', 'ivr/uploadFile');
       return { fileName: data.fileName, locationIds: ids.map(String) };
     },
   };
 }
-

@@ -5,8 +5,14 @@
  */
 import type { Dispatcher } from 'undici';
 import {
-  CCGW_BASE_PATH, CCGW_GUID_HEADER, CCGW_GUID_PREFIX, CCGW_PATHS, CCGW_REQUEST_CONTENT_TYPE, CCGW_SET_GUID_HEADER,
-  type CcgwResult, type SignInBody,
+  CCGW_BASE_PATH,
+  CCGW_GUID_HEADER,
+  CCGW_GUID_PREFIX,
+  CCGW_PATHS,
+  CCGW_REQUEST_CONTENT_TYPE,
+  CCGW_SET_GUID_HEADER,
+  type CcgwResult,
+  type SignInBody,
 } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { readSmall, sniffAnswer } from './body.js';
@@ -38,7 +44,11 @@ const MAX_JSON = 64 * 1024;
 function sessionUpdate(headers: Dispatcher.ResponseData['headers'], receivedAtMs: number): SessionUpdate {
   const raw = headers[CCGW_SET_GUID_HEADER];
   const value = (Array.isArray(raw) ? raw.at(-1) : raw)?.trim();
-  const newGuid = value ? (value.startsWith(CCGW_GUID_PREFIX) ? value.slice(CCGW_GUID_PREFIX.length) : value) : undefined;
+  const newGuid = value
+    ? value.startsWith(CCGW_GUID_PREFIX)
+      ? value.slice(CCGW_GUID_PREFIX.length)
+      : value
+    : undefined;
   const cookies = cookiesFromSetCookie(([] as string[]).concat(headers['set-cookie'] ?? []), receivedAtMs);
   return { newGuid: newGuid && /^[\x21-\x7e]{1,256}$/.test(newGuid) ? newGuid : undefined, cookies };
 }
@@ -56,7 +66,12 @@ export interface CcgwCalls {
   signIn(agent: AgentConfig, force: boolean): Promise<JsonAnswer>;
   poll(agentId: number, creds: SessionCredentials, signal: AbortSignal): Promise<JsonAnswer>;
   signOut(agentId: number, creds: SessionCredentials): Promise<JsonAnswer>;
-  recordFile(agentId: number, creds: SessionCredentials, query: Record<string, string>, signal: AbortSignal): Promise<FileAnswer>;
+  recordFile(
+    agentId: number,
+    creds: SessionCredentials,
+    query: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<FileAnswer>;
 }
 
 export interface CcgwCallTimeouts {
@@ -75,7 +90,10 @@ export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTi
     return h;
   };
 
-  async function call(operation: string, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<Dispatcher.ResponseData> {
+  async function call(
+    operation: string,
+    opts: Omit<Dispatcher.RequestOptions, 'origin'>,
+  ): Promise<Dispatcher.ResponseData> {
     let res: Dispatcher.ResponseData;
     try {
       res = await endpoint.pool.request(opts);
@@ -95,43 +113,67 @@ export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTi
     try {
       buf = await readSmall(res.body, MAX_JSON);
     } catch (err) {
-      throw (err as { code?: string }).code === 'BODY_TOO_LARGE' ? malformedAnswer('ccgateway', operation, err) : toUpstreamError(err, 'ccgateway', opts.signal as AbortSignal | undefined);
+      throw (err as { code?: string }).code === 'BODY_TOO_LARGE'
+        ? malformedAnswer('ccgateway', operation, err)
+        : toUpstreamError(err, 'ccgateway', opts.signal as AbortSignal | undefined);
     }
     const retcode = retcodeOf(buf);
     if (retcode === undefined) throw malformedAnswer('ccgateway', operation);
     return { retcode, ...sessionUpdate(res.headers, now()) };
   }
 
-  const path = (p: string, query?: Record<string, string>) => `${CCGW_BASE_PATH}${p}${query ? `?${new URLSearchParams(query).toString()}` : ''}`;
+  const path = (p: string, query?: Record<string, string>) =>
+    `${CCGW_BASE_PATH}${p}${query ? `?${new URLSearchParams(query).toString()}` : ''}`;
 
   return {
     signIn(agent, force) {
       const body: SignInBody = {
-        password: agent.password, phonenum: agent.phoneNumber, autoanswer: false, autoenteridle: false,
-        releasephone: true, agenttype: agent.agentType, status: agent.status,
+        password: agent.password,
+        phonenum: agent.phoneNumber,
+        autoanswer: false,
+        autoenteridle: false,
+        releasephone: true,
+        agenttype: agent.agentType,
+        status: agent.status,
       };
       return json(force ? 'forcelogin' : 'signIn', {
-        method: 'PUT', path: path(force ? CCGW_PATHS.forceSignIn(agent.agentId) : CCGW_PATHS.signIn(agent.agentId)),
-        headers: headersFor(), body: JSON.stringify(body), headersTimeout: timeouts.signInTimeoutMs, bodyTimeout: timeouts.signInTimeoutMs,
+        method: 'PUT',
+        path: path(force ? CCGW_PATHS.forceSignIn(agent.agentId) : CCGW_PATHS.signIn(agent.agentId)),
+        headers: headersFor(),
+        body: JSON.stringify(body),
+        headersTimeout: timeouts.signInTimeoutMs,
+        bodyTimeout: timeouts.signInTimeoutMs,
       });
     },
 
     poll(agentId, creds, signal) {
       return json('agentevent', {
-        method: 'GET', path: path(CCGW_PATHS.events(agentId)), headers: headersFor(creds), signal,
-        headersTimeout: timeouts.pollTimeoutMs, bodyTimeout: timeouts.pollTimeoutMs,
+        method: 'GET',
+        path: path(CCGW_PATHS.events(agentId)),
+        headers: headersFor(creds),
+        signal,
+        headersTimeout: timeouts.pollTimeoutMs,
+        bodyTimeout: timeouts.pollTimeoutMs,
       });
     },
 
     signOut(agentId, creds) {
       return json('logout', {
-        method: 'DELETE', path: path(CCGW_PATHS.signOut(agentId)), headers: headersFor(creds),
-        headersTimeout: timeouts.signInTimeoutMs, bodyTimeout: timeouts.signInTimeoutMs,
+        method: 'DELETE',
+        path: path(CCGW_PATHS.signOut(agentId)),
+        headers: headersFor(creds),
+        headersTimeout: timeouts.signInTimeoutMs,
+        bodyTimeout: timeouts.signInTimeoutMs,
       });
     },
 
     async recordFile(agentId, creds, query, signal) {
-      const res = await call('recordfile', { method: 'GET', path: path(CCGW_PATHS.recordFile(agentId), query), headers: headersFor(creds), signal });
+      const res = await call('recordfile', {
+        method: 'GET',
+        path: path(CCGW_PATHS.recordFile(agentId), query),
+        headers: headersFor(creds),
+        signal,
+      });
       const update = sessionUpdate(res.headers, now());
       try {
         // Failure is JSON (cc-protocol 3.13).

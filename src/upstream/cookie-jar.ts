@@ -19,16 +19,22 @@ export function cookiesFromSetCookie(lines: readonly string[], receivedAtMs: num
     const c = parseCookie(line);
     if (!c || c.name === '') return [];
     const expires = c.expires === undefined ? undefined : new Date(c.expires).getTime();
-    const expiresAtMs = c.maxAge !== undefined ? receivedAtMs + c.maxAge * 1000 : Number.isNaN(expires) ? undefined : expires;
+    const expiresAtMs =
+      c.maxAge !== undefined ? receivedAtMs + c.maxAge * 1000 : Number.isNaN(expires) ? undefined : expires;
     return [[c.name, { value: c.value, expiresAtMs }]];
   });
 }
 
 /** The jar after `updates`, without the cookies that are over at `nowMs`. */
-export function updateJar(jar: CookieJar, updates: ReadonlyArray<[string, StoredCookie]>, nowMs: number): Map<string, StoredCookie> {
+export function updateJar(
+  jar: CookieJar,
+  updates: ReadonlyArray<[string, StoredCookie]>,
+  nowMs: number,
+): Map<string, StoredCookie> {
   const next = new Map(jar);
   for (const [name, cookie] of updates) next.set(name, cookie);
-  for (const [name, cookie] of next) if (cookie.expiresAtMs !== undefined && cookie.expiresAtMs <= nowMs) next.delete(name);
+  for (const [name, cookie] of next)
+    if (cookie.expiresAtMs !== undefined && cookie.expiresAtMs <= nowMs) next.delete(name);
   return next;
 }
 

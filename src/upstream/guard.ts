@@ -48,10 +48,12 @@ export function isTransient(err: unknown): boolean {
 }
 
 /** What counts against an upstream's breaker: transient failures and timeouts. */
-export const isVendorFailure = (err: unknown): boolean => isTransient(err) || (err instanceof GatewayError && err.code === 'UPSTREAM_TIMEOUT');
+export const isVendorFailure = (err: unknown): boolean =>
+  isTransient(err) || (err instanceof GatewayError && err.code === 'UPSTREAM_TIMEOUT');
 
 /** The tenant's credentials were refused: a per-tenant breaker stops hammering with them. */
-export const isCredentialFailure = (err: unknown): boolean => err instanceof GatewayError && err.upstream?.code === 'HTTP 401';
+export const isCredentialFailure = (err: unknown): boolean =>
+  err instanceof GatewayError && err.upstream?.code === 'HTTP 401';
 
 function outcomeOf(err: unknown): UpstreamOutcome {
   if (err instanceof ClientGoneError) return 'client_gone';
@@ -62,7 +64,6 @@ function outcomeOf(err: unknown): UpstreamOutcome {
   }
   return 'error';
 }
-
 
 export interface GuardDeps {
   name: string;
@@ -79,7 +80,17 @@ export interface GuardDeps {
   random?: () => number;
 }
 
-export function createGuard({ name, service, config, counts, logger, metrics, countCalls = true, sleep = realSleep, random = Math.random }: GuardDeps): Guard {
+export function createGuard({
+  name,
+  service,
+  config,
+  counts,
+  logger,
+  metrics,
+  countCalls = true,
+  sleep = realSleep,
+  random = Math.random,
+}: GuardDeps): Guard {
   const breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
     name,
     timeout: false,
@@ -109,7 +120,11 @@ export function createGuard({ name, service, config, counts, logger, metrics, co
     } catch (err) {
       if ((err as { code?: string }).code === 'EOPENBREAKER') {
         calls?.upstreamCalls.inc({ service, operation, outcome: 'circuit_open' });
-        throw new GatewayError('UPSTREAM_UNAVAILABLE', `${serviceName} is failing: calls are suspended for a while (circuit open)`, { cause: err, retryAfterSec: config.breaker.resetTimeoutMs / 1000 });
+        throw new GatewayError(
+          'UPSTREAM_UNAVAILABLE',
+          `${serviceName} is failing: calls are suspended for a while (circuit open)`,
+          { cause: err, retryAfterSec: config.breaker.resetTimeoutMs / 1000 },
+        );
       }
       end?.();
       calls?.upstreamCalls.inc({ service, operation, outcome: outcomeOf(err) });
@@ -126,7 +141,8 @@ export function createGuard({ name, service, config, counts, logger, metrics, co
         try {
           return await once(operation, attempt);
         } catch (err) {
-          const open = err instanceof GatewayError && (err.cause as { code?: string } | undefined)?.code === 'EOPENBREAKER';
+          const open =
+            err instanceof GatewayError && (err.cause as { code?: string } | undefined)?.code === 'EOPENBREAKER';
           if (i >= tries || open || !isTransient(err) || opts.signal?.aborted) throw err;
           logger.debug({ upstream: name, operation, attempt: i }, 'retrying a read after a transient failure');
           await sleep(config.retryBaseMs * 2 ** (i - 1) * (0.5 + random() / 2), opts.signal);

@@ -22,15 +22,22 @@ function reachable(origin: string, timeoutMs: number): Promise<string | undefine
 }
 
 /** One status per distinct vendor origin; the connects are shared by every probe within `cacheMs`. */
-export function createEndpointProbe(endpoints: () => UpstreamEndpoint[], opts: { now: () => number; cacheMs?: number }): () => Promise<DependencyStatus[]> {
+export function createEndpointProbe(
+  endpoints: () => UpstreamEndpoint[],
+  opts: { now: () => number; cacheMs?: number },
+): () => Promise<DependencyStatus[]> {
   const cacheMs = opts.cacheMs ?? 2000;
   let cached: { at: number; value: Promise<DependencyStatus[]> } | undefined;
   const connectChecks = () => {
     const seen = new Set<string>();
-    return Promise.all(endpoints().filter((ep) => !seen.has(ep.origin) && seen.add(ep.origin)).map(async (ep): Promise<DependencyStatus> => {
-      const err = await reachable(ep.origin, Math.min(ep.config.connectTimeoutMs, 2000));
-      return { name: `${ep.service}:${ep.label}`, ok: err === undefined, ...(err ? { detail: err } : {}) };
-    }));
+    return Promise.all(
+      endpoints()
+        .filter((ep) => !seen.has(ep.origin) && seen.add(ep.origin))
+        .map(async (ep): Promise<DependencyStatus> => {
+          const err = await reachable(ep.origin, Math.min(ep.config.connectTimeoutMs, 2000));
+          return { name: `${ep.service}:${ep.label}`, ok: err === undefined, ...(err ? { detail: err } : {}) };
+        }),
+    );
   };
   return () => {
     const now = opts.now();

@@ -28,11 +28,23 @@ export interface UploadedFile {
 }
 
 export interface CcfsClient {
-  downloadRecord(tenantId: string, query: { fileName?: string; callId?: string; ccId?: string }, signal: AbortSignal): Promise<UpstreamFile>;
+  downloadRecord(
+    tenantId: string,
+    query: { fileName?: string; callId?: string; ccId?: string },
+    signal: AbortSignal,
+  ): Promise<UpstreamFile>;
   /** A vendor playback token, and when the vendor will stop honouring it. */
-  requestPlayVoice(tenantId: string, fileName: string, signal: AbortSignal): Promise<{ token: string; expiresAtMs: number }>;
+  requestPlayVoice(
+    tenantId: string,
+    fileName: string,
+    signal: AbortSignal,
+  ): Promise<{ token: string; expiresAtMs: number }>;
   playVoice(tenantId: string, token: string, signal: AbortSignal): Promise<UpstreamFile>;
-  ivrDownloadFile(tenantId: string, query: { filePath: string; directory: boolean }, signal: AbortSignal): Promise<UpstreamFile>;
+  ivrDownloadFile(
+    tenantId: string,
+    query: { filePath: string; directory: boolean },
+    signal: AbortSignal,
+  ): Promise<UpstreamFile>;
   /** Never retried: the vendor stores a new file on every call. */
   ivrUploadFile(tenantId: string, vdnId: number, file: FileSource, signal: AbortSignal): Promise<UploadedFile>;
 }

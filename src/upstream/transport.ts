@@ -54,7 +54,14 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
         });
         // Hosts are signed as ip:port even for default ports (cc-protocol 5.3).
         const host = cfg.signedHost ?? `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
-        const guard = createGuard({ name: `${service}:${label}`, service, config: cfg, counts: isVendorFailure, logger, ...(metrics ? { metrics } : {}) });
+        const guard = createGuard({
+          name: `${service}:${label}`,
+          service,
+          config: cfg,
+          counts: isVendorFailure,
+          logger,
+          ...(metrics ? { metrics } : {}),
+        });
         ep = { service, label, pool, host, origin: url.origin, config: cfg, guard };
         pools.set(key, ep);
       }
@@ -68,7 +75,16 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
   };
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
 const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /** Translates a failure talking to a vendor into a gateway error, keeping the cause. */
@@ -77,7 +93,8 @@ export function toUpstreamError(err: unknown, service: UpstreamService, signal?:
   if (signal?.aborted) return new ClientGoneError(err);
   const code = (err as { code?: string }).code ?? '';
   const name = service === 'ccfs' ? 'CC-FS' : 'CC-Gateway';
-  if (UNREACHABLE.has(code)) return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} cannot be reached`, { cause: err, retryAfterSec: 5 });
+  if (UNREACHABLE.has(code))
+    return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} cannot be reached`, { cause: err, retryAfterSec: 5 });
   if (TIMEOUT.has(code)) return new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time`, { cause: err });
   if (isTlsFailure(err)) {
     return new GatewayError('UPSTREAM_ERROR', `TLS to ${name} failed`, { cause: err });

@@ -28,26 +28,61 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
-export function createUpstreams(config: GatewayConfig, deps: { logger: Logger; metrics: Metrics; now: () => number }): Upstreams {
+export function createUpstreams(
+  config: GatewayConfig,
+  deps: { logger: Logger; metrics: Metrics; now: () => number },
+): Upstreams {
   const { logger, metrics, now } = deps;
   const transports = createTransports({ logger, metrics });
   const credentialGuards: Guard[] = [];
-  const ccfsTenants = new Map<string, CcfsTenant>(config.tenants.map((t) => {
-    const cfg = t.upstreams.ccfs;
-    const endpoint = transports.endpoint('ccfs', cfg);
-    // A refused signature is the tenant's credentials failing, not the vendor: its own breaker.
-    const credentials = createGuard({ name: `ccfs-credentials:${t.id}`, service: 'ccfs', config: cfg, counts: isCredentialFailure, logger, metrics, countCalls: false });
-    credentialGuards.push(credentials);
-    const guarded: Guarded = (operation, attempt, o) => credentials.run(operation, () => endpoint.guard.run(operation, attempt, o), o?.signal ? { signal: o.signal } : {});
-    return [t.id, { ak: t.ccfs.ak, sk: t.ccfs.sk, endpoint, guarded }];
-  }));
-  const agentTenants = new Map<string, AgentTenant>(config.tenants.flatMap((t) => {
-    const cfg = t.upstreams.ccgateway;
-    if (!t.ccgateway || !cfg) return [];
-    const endpoint = transports.endpoint('ccgateway', cfg);
-    return [[t.id, { agents: t.ccgateway.agents, calls: createCcgwCalls(endpoint, cfg, now), guard: endpoint.guard, pollIntervalMs: cfg.pollIntervalMs, signInRetryAfterMs: cfg.signInRetryAfterMs }]];
-  }));
-  const agentRecordings = createAgentRecordings(agentTenants, { logger, now, onSignIn: (tenant) => metrics.agentSignIns.inc({ tenant }) });
+  const ccfsTenants = new Map<string, CcfsTenant>(
+    config.tenants.map((t) => {
+      const cfg = t.upstreams.ccfs;
+      const endpoint = transports.endpoint('ccfs', cfg);
+      // A refused signature is the tenant's credentials failing, not the vendor: its own breaker.
+      const credentials = createGuard({
+        name: `ccfs-credentials:${t.id}`,
+        service: 'ccfs',
+        config: cfg,
+        counts: isCredentialFailure,
+        logger,
+        metrics,
+        countCalls: false,
+      });
+      credentialGuards.push(credentials);
+      const guarded: Guarded = (operation, attempt, o) =>
+        credentials.run(
+          operation,
+          () => endpoint.guard.run(operation, attempt, o),
+          o?.signal ? { signal: o.signal } : {},
+        );
+      return [t.id, { ak: t.ccfs.ak, sk: t.ccfs.sk, endpoint, guarded }];
+    }),
+  );
+  const agentTenants = new Map<string, AgentTenant>(
+    config.tenants.flatMap((t) => {
+      const cfg = t.upstreams.ccgateway;
+      if (!t.ccgateway || !cfg) return [];
+      const endpoint = transports.endpoint('ccgateway', cfg);
+      return [
+        [
+          t.id,
+          {
+            agents: t.ccgateway.agents,
+            calls: createCcgwCalls(endpoint, cfg, now),
+            guard: endpoint.guard,
+            pollIntervalMs: cfg.pollIntervalMs,
+            signInRetryAfterMs: cfg.signInRetryAfterMs,
+          },
+        ],
+      ];
+    }),
+  );
+  const agentRecordings = createAgentRecordings(agentTenants, {
+    logger,
+    now,
+    onSignIn: (tenant) => metrics.agentSignIns.inc({ tenant }),
+  });
   return {
     ccfs: createCcfsClient({ tenants: ccfsTenants, now, logger }),
     ccfsNative: createCcfsNative({ tenants: ccfsTenants, now, logger }),

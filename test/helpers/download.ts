@@ -19,7 +19,11 @@ export interface DownloadResult {
 }
 
 /** A plain client that hashes as it reads, so no test holds a large body in memory; a GET unless `body` is given (then a POST). */
-export function download(url: string, headers: Record<string, string> = {}, opts: { abortAfterBytes?: number; body?: string } = {}): Promise<DownloadResult> {
+export function download(
+  url: string,
+  headers: Record<string, string> = {},
+  opts: { abortAfterBytes?: number; body?: string } = {},
+): Promise<DownloadResult> {
   return new Promise((resolve, reject) => {
     const method = opts.body === undefined ? 'GET' : 'POST';
     const req = httpRequest(url, { method, headers, agent: false }, (res) => {
@@ -29,7 +33,13 @@ export function download(url: string, headers: Record<string, string> = {}, opts
       const finish = (error?: Error) => {
         if (settled) return;
         settled = true;
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, sha256: hash.digest('hex'), ...(error ? { error } : {}) });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          bytes,
+          sha256: hash.digest('hex'),
+          ...(error ? { error } : {}),
+        });
       };
       res.on('data', (c: Buffer) => {
         bytes += c.length;

@@ -16,7 +16,12 @@ export interface RawAnswer {
  * Sends `head` (request line and headers, without the blank line), then calls `nextChunk` for
  * body pieces while the server has not answered; stops at the first answer byte or `undefined`.
  */
-export function rawRequest(url: string, head: string, nextChunk: (sent: number) => Buffer | undefined, opts: { pauseMs?: number } = {}): Promise<RawAnswer> {
+export function rawRequest(
+  url: string,
+  head: string,
+  nextChunk: (sent: number) => Buffer | undefined,
+  opts: { pauseMs?: number } = {},
+): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);

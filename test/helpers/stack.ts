@@ -29,29 +29,61 @@ export const AGENTS = {
   globexB: { agentId: 2002, password: 'agent-2002-password', vdnId: 54 },
 } as const satisfies Record<string, SimAgent>;
 
+// biome-ignore lint/suspicious/noExplicitAny: tests edit raw config documents at any depth before they are validated
 export type RawConfig = Record<string, any>;
 
 export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): RawConfig {
   return {
-    server: { host: '127.0.0.1', port: 0, playbackSecret: 'playback-secret-for-tests-0123456789abcdef', shutdownGraceMs: 5000, drainDelayMs: 0 },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      playbackSecret: 'playback-secret-for-tests-0123456789abcdef',
+      shutdownGraceMs: 5000,
+      drainDelayMs: 0,
+    },
     logging: { level: 'debug' },
     audit: { destination: 'off' },
     auth: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], secret: JWT_SECRET }] },
     upstreams: {
       ccfs: { baseUrl: ccfsUrl, headersTimeoutMs: 2000, idleTimeoutMs: 2000, connectTimeoutMs: 1000 },
-      ccgateway: { baseUrl: ccgwUrl, headersTimeoutMs: 2000, idleTimeoutMs: 2000, connectTimeoutMs: 1000, pollIntervalMs: 20, pollTimeoutMs: 3000, signInRetryAfterMs: 1000 },
+      ccgateway: {
+        baseUrl: ccgwUrl,
+        headersTimeoutMs: 2000,
+        idleTimeoutMs: 2000,
+        connectTimeoutMs: 1000,
+        pollIntervalMs: 20,
+        pollTimeoutMs: 3000,
+        signInRetryAfterMs: 1000,
+      },
     },
     tenants: [
       {
-        id: 'acme', vdnIds: [53], ccId: '1', ccfs: { ak: ACCOUNTS.acme.ak, sk: ACCOUNTS.acme.sk }, limits: { requestsPerSecond: 100000, burst: 100000, concurrentStreams: 1000 },
+        id: 'acme',
+        vdnIds: [53],
+        ccId: '1',
+        ccfs: { ak: ACCOUNTS.acme.ak, sk: ACCOUNTS.acme.sk },
+        limits: { requestsPerSecond: 100000, burst: 100000, concurrentStreams: 1000 },
         ccgateway: { agents: [{ agentId: AGENTS.acme.agentId, password: AGENTS.acme.password, phoneNumber: '60001' }] },
       },
       {
-        id: 'globex', vdnIds: [54, 55], ccfs: { ak: ACCOUNTS.globex.ak, sk: ACCOUNTS.globex.sk }, limits: { requestsPerSecond: 100000, burst: 100000, concurrentStreams: 1000 },
+        id: 'globex',
+        vdnIds: [54, 55],
+        ccfs: { ak: ACCOUNTS.globex.ak, sk: ACCOUNTS.globex.sk },
+        limits: { requestsPerSecond: 100000, burst: 100000, concurrentStreams: 1000 },
         ccgateway: {
           agents: [
-            { agentId: AGENTS.globexA.agentId, password: AGENTS.globexA.password, phoneNumber: '60002', allowForceLogin: true },
-            { agentId: AGENTS.globexB.agentId, password: AGENTS.globexB.password, phoneNumber: '60003', allowForceLogin: true },
+            {
+              agentId: AGENTS.globexA.agentId,
+              password: AGENTS.globexA.password,
+              phoneNumber: '60002',
+              allowForceLogin: true,
+            },
+            {
+              agentId: AGENTS.globexB.agentId,
+              password: AGENTS.globexB.password,
+              phoneNumber: '60003',
+              allowForceLogin: true,
+            },
           ],
         },
       },
@@ -80,7 +112,11 @@ export interface StackOptions {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const root = mkdtempSync(join(tmpdir(), 'ccfs-sim-'));
-  const ccfs = new CcfsSimulator({ root, accounts: [ACCOUNTS.acme, ACCOUNTS.globex].map((a) => ({ ...a, vdnIds: [...a.vdnIds] })), ...opts.sim });
+  const ccfs = new CcfsSimulator({
+    root,
+    accounts: [ACCOUNTS.acme, ACCOUNTS.globex].map((a) => ({ ...a, vdnIds: [...a.vdnIds] })),
+    ...opts.sim,
+  });
   const simUrl = await ccfs.listen();
   await seedCcfs(ccfs);
   const ccgw = new CcgwSimulator({ agents: Object.values(AGENTS), store: ccfs.store, pollWaitMs: 200, ...opts.ccgw });
@@ -92,9 +128,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const gateway = createGateway(config, { logger, ...(opts.now ? { now: opts.now } : {}) });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
-    ccfs, ccgw, gateway, url, config, lines, root,
+    ccfs,
+    ccgw,
+    gateway,
+    url,
+    config,
+    lines,
+    root,
     token: (tenant = 'acme', scopes = ALL_SCOPES, extra = {}) =>
-      mintToken({ secret: JWT_SECRET, issuer: ISSUER, audience: AUDIENCE, tenant, scopes, ...(extra.subject ? { subject: extra.subject } : {}) }),
+      mintToken({
+        secret: JWT_SECRET,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        tenant,
+        scopes,
+        ...(extra.subject ? { subject: extra.subject } : {}),
+      }),
     async close() {
       await gateway.close(100);
       await ccgw.close();

@@ -18,7 +18,11 @@ import { demoRecording } from '../../src/simulators/shared/audio.js';
 import { SEED } from '../../src/simulators/seed.js';
 
 const get = (stack: Stack, query: string, tenant = 'acme', scopes?: string[]) =>
-  request(stack.url).get(`/v1/agent-recordings?${query}`).set('Authorization', `Bearer ${stack.token(tenant, scopes)}`).buffer(true).parse(binaryBody);
+  request(stack.url)
+    .get(`/v1/agent-recordings?${query}`)
+    .set('Authorization', `Bearer ${stack.token(tenant, scopes)}`)
+    .buffer(true)
+    .parse(binaryBody);
 const rec = (path: string) => `recordId=${encodeURIComponent(path)}`;
 const problem = (res: { body: Buffer }) => JSON.parse(res.body.toString('utf8'));
 
@@ -41,10 +45,14 @@ async function withStack(opts: StackOptions, fn: (stack: Stack) => Promise<void>
 
 describe('agent recordings (contract 3.8)', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack(); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
 
-  it('downloads a recording as the tenant\'s agent, carrying the Guid and the cookie it was given', async () => {
+  it("downloads a recording as the tenant's agent, carrying the Guid and the cookie it was given", async () => {
     const res = await get(stack, rec(SEED.acme.recording));
     assert.equal(res.status, 200);
     assert.ok((res.body as Buffer).equals(stack.ccfs.store.read(SEED.acme.recording)));
@@ -88,7 +96,13 @@ describe('agent recordings (contract 3.8)', () => {
   });
 
   it('maps the 104 codes, keeping the vendor code', async () => {
-    const cases: Array<[string, number, string]> = [['104-005', 404, 'NOT_FOUND'], ['104-002', 403, 'UPSTREAM_FORBIDDEN'], ['104-001', 502, 'UPSTREAM_ERROR'], ['104-004', 502, 'UPSTREAM_ERROR'], ['104-010', 502, 'UPSTREAM_ERROR']];
+    const cases: Array<[string, number, string]> = [
+      ['104-005', 404, 'NOT_FOUND'],
+      ['104-002', 403, 'UPSTREAM_FORBIDDEN'],
+      ['104-001', 502, 'UPSTREAM_ERROR'],
+      ['104-004', 502, 'UPSTREAM_ERROR'],
+      ['104-010', 502, 'UPSTREAM_ERROR'],
+    ];
     for (const [code, status, name] of cases) {
       stack.ccgw.injectFault({ operation: 'recordfile', times: 1, resultCode: code });
       const res = await get(stack, rec(SEED.acme.recording));
@@ -122,10 +136,14 @@ describe('agent recordings (contract 3.8)', () => {
     assert.equal(stack.ccgw.signIns.length, before + 1);
   });
 
-  it('/readyz shows each agent\'s session state and no Guid', async () => {
+  it("/readyz shows each agent's session state and no Guid", async () => {
     const res = await request(stack.url).get('/readyz');
     const agents = res.body.dependencies.filter((d: { name: string }) => d.name.startsWith('agent:'));
-    assert.deepEqual(agents.map((d: { name: string }) => d.name).sort(), ['agent:acme/1001', 'agent:globex/2001', 'agent:globex/2002']);
+    assert.deepEqual(agents.map((d: { name: string }) => d.name).sort(), [
+      'agent:acme/1001',
+      'agent:globex/2001',
+      'agent:globex/2002',
+    ]);
     assert.equal(agents.find((d: { name: string }) => d.name === 'agent:acme/1001').detail.split(' ')[0], 'signed-in');
     for (const secret of stack.ccgw.issued) assert.ok(!res.text.includes(secret));
   });
@@ -135,7 +153,10 @@ describe('agent sessions under stress', () => {
   it('50 concurrent requests on a cold start cause exactly one sign-in', async () => {
     await withStack({}, async (stack) => {
       const results = await Promise.all(Array.from({ length: 50 }, () => get(stack, rec(SEED.acme.recording))));
-      assert.deepEqual(results.map((r) => r.status), Array(50).fill(200));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(50).fill(200),
+      );
       assert.equal(stack.ccgw.signIns.length, 1);
       assert.equal(stack.ccgw.seen('recordfile').length, 50);
       assert.ok(stack.ccgw.seen('recordfile').every((r) => r.guidValid));
@@ -168,7 +189,7 @@ describe('agent sessions under stress', () => {
       assert.equal(problem(refused).upstream.code, '100-002');
       assert.ok(Number(refused.headers['retry-after']) >= 1);
       const ready = await request(stack.url).get('/readyz');
-      assert.equal(ready.status, 200, 'one tenant\'s agent does not make the gateway unready');
+      assert.equal(ready.status, 200, "one tenant's agent does not make the gateway unready");
       assert.match(JSON.stringify(ready.body), /agent:acme\/1001","ok":false/);
       const signInsBefore = stack.ccgw.seen('signIn').length;
       assert.equal((await get(stack, rec(SEED.acme.recording))).status, 503, 'still refused during the cool-down');
@@ -184,9 +205,11 @@ describe('agent sessions under stress', () => {
     await withStack({ ccgw: { rotateEveryMs: 80, oldGuidTtlMs: 200 } }, async (stack) => {
       const end = Date.now() + 1500;
       const statuses: number[] = [];
-      await Promise.all(Array.from({ length: 4 }, async () => {
-        while (Date.now() < end) statuses.push((await get(stack, rec(SEED.acme.recording))).status);
-      }));
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (Date.now() < end) statuses.push((await get(stack, rec(SEED.acme.recording))).status);
+        }),
+      );
       assert.ok(statuses.length > 40, `${statuses.length} requests`);
       assert.deepEqual([...new Set(statuses)], [200]);
       assert.ok(stack.ccgw.rotations >= 5, `${stack.ccgw.rotations} rotations`);
@@ -198,23 +221,34 @@ describe('agent sessions under stress', () => {
 
   it('several agents of a tenant share the load', async () => {
     await withStack({}, async (stack) => {
-      for (let i = 0; i < 10; i += 1) assert.equal((await get(stack, rec(SEED.globex.recording), 'globex')).status, 200);
+      for (let i = 0; i < 10; i += 1)
+        assert.equal((await get(stack, rec(SEED.globex.recording), 'globex')).status, 200);
       const byAgent = new Map<number, number>();
       for (const r of stack.ccgw.seen('recordfile')) byAgent.set(r.agentId!, (byAgent.get(r.agentId!) ?? 0) + 1);
-      assert.deepEqual([...byAgent.entries()].sort(), [[AGENTS.globexA.agentId, 5], [AGENTS.globexB.agentId, 5]]);
+      assert.deepEqual([...byAgent.entries()].sort(), [
+        [AGENTS.globexA.agentId, 5],
+        [AGENTS.globexB.agentId, 5],
+      ]);
     });
   });
 
   it('a wrong password: 503, an error log line, and no password hammering', async () => {
-    await withStack({ configure: (raw) => { raw.tenants[0].ccgateway.agents[0].password = 'wrong-password'; } }, async (stack) => {
-      const res = await get(stack, rec(SEED.acme.recording));
-      assert.equal(res.status, 503);
-      assert.equal(problem(res).upstream.code, '100-004');
-      assert.equal((await get(stack, rec(SEED.acme.recording))).status, 503);
-      assert.equal(stack.ccgw.seen('signIn').length, 1);
-      assert.ok(stack.lines.some((l) => /"level":50/.test(l) && /agent sign-in refused/.test(l)));
-      assert.ok(!stack.lines.some((l) => l.includes('wrong-password')));
-    });
+    await withStack(
+      {
+        configure: (raw) => {
+          raw.tenants[0].ccgateway.agents[0].password = 'wrong-password';
+        },
+      },
+      async (stack) => {
+        const res = await get(stack, rec(SEED.acme.recording));
+        assert.equal(res.status, 503);
+        assert.equal(problem(res).upstream.code, '100-004');
+        assert.equal((await get(stack, rec(SEED.acme.recording))).status, 503);
+        assert.equal(stack.ccgw.seen('signIn').length, 1);
+        assert.ok(stack.lines.some((l) => /"level":50/.test(l) && /agent sign-in refused/.test(l)));
+        assert.ok(!stack.lines.some((l) => l.includes('wrong-password')));
+      },
+    );
   });
 
   it('shutdown signs the agents out and stops polling; no Guid, password or cookie in any response or log line', async () => {
@@ -222,7 +256,11 @@ describe('agent sessions under stress', () => {
     let closed = false;
     try {
       const responses: string[] = [];
-      for (const [tenant, path] of [['acme', SEED.acme.recording], ['globex', SEED.globex.recording], ['globex', SEED.globex.recording]] as const) {
+      for (const [tenant, path] of [
+        ['acme', SEED.acme.recording],
+        ['globex', SEED.globex.recording],
+        ['globex', SEED.globex.recording],
+      ] as const) {
         const res = await get(stack, rec(path), tenant);
         assert.equal(res.status, 200);
         responses.push(JSON.stringify(res.headers));
@@ -235,7 +273,11 @@ describe('agent sessions under stress', () => {
 
       await stack.gateway.close(1000);
       closed = true;
-      assert.deepEqual([...stack.ccgw.signOuts].sort(), [AGENTS.acme.agentId, AGENTS.globexA.agentId, AGENTS.globexB.agentId]);
+      assert.deepEqual([...stack.ccgw.signOuts].sort(), [
+        AGENTS.acme.agentId,
+        AGENTS.globexA.agentId,
+        AGENTS.globexB.agentId,
+      ]);
       for (const a of Object.values(AGENTS)) assert.equal(stack.ccgw.isSignedIn(a.agentId), false);
       const polls = stack.ccgw.seen('agentevent').length;
       await sleep(300);
@@ -260,7 +302,9 @@ describe('agent recordings: faults', () => {
   it('a reset mid-stream cuts the client connection; a CC-Gateway 5xx is a 502 problem', async () => {
     await withStack({}, async (stack) => {
       stack.ccgw.injectFault({ operation: 'recordfile', times: 1, resetAfterBytes: 3000 });
-      const cut = await download(`${stack.url}/v1/agent-recordings?${rec(SEED.acme.recording)}`, { authorization: `Bearer ${stack.token()}` });
+      const cut = await download(`${stack.url}/v1/agent-recordings?${rec(SEED.acme.recording)}`, {
+        authorization: `Bearer ${stack.token()}`,
+      });
       assert.equal(cut.status, 200);
       assert.ok(cut.error, 'the client saw an incomplete transfer');
       assert.ok(cut.bytes < Number(cut.headers['content-length']));
@@ -279,14 +323,21 @@ describe('agent recordings: faults', () => {
     const own = new CcgwSimulator({ agents: [AGENTS.globexA, AGENTS.globexB], store, pollWaitMs: 100 });
     const ownUrl = await own.listen();
     try {
-      await withStack({ configure: (raw) => { raw.tenants[1].upstreams = { ccgateway: { baseUrl: ownUrl } }; } }, async (stack) => {
-        const res = await get(stack, rec(SEED.globex.recording), 'globex');
-        assert.equal(res.status, 200);
-        assert.equal(own.signIns.length, 1, 'signed in on the tenant\'s own CC-Gateway');
-        assert.equal(stack.ccgw.signIns.length, 0, 'not on the global one');
-        assert.equal((await get(stack, rec(SEED.acme.recording))).status, 200);
-        assert.equal(stack.ccgw.signIns.length, 1, 'the other tenant still uses the global one');
-      });
+      await withStack(
+        {
+          configure: (raw) => {
+            raw.tenants[1].upstreams = { ccgateway: { baseUrl: ownUrl } };
+          },
+        },
+        async (stack) => {
+          const res = await get(stack, rec(SEED.globex.recording), 'globex');
+          assert.equal(res.status, 200);
+          assert.equal(own.signIns.length, 1, "signed in on the tenant's own CC-Gateway");
+          assert.equal(stack.ccgw.signIns.length, 0, 'not on the global one');
+          assert.equal((await get(stack, rec(SEED.acme.recording))).status, 200);
+          assert.equal(stack.ccgw.signIns.length, 1, 'the other tenant still uses the global one');
+        },
+      );
     } finally {
       await own.close();
       rmSync(root, { recursive: true, force: true });
@@ -305,7 +356,10 @@ describe('agent sessions over time', () => {
         await until(() => stack.ccgw.seen('agentevent').length >= 40, 5000);
       });
       await sleep(50);
-      assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+      assert.deepEqual(
+        warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+        [],
+      );
     } finally {
       process.off('warning', onWarning);
     }

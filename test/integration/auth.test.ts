@@ -24,18 +24,43 @@ before(async () => {
   s = await startStack({
     configure: (raw) => {
       raw.auth.issuers.push(
-        { issuer: 'https://rsa.test', audience: [AUDIENCE, 'other'], algorithms: ['RS256', 'PS256'], publicKeyFile: join(dir, 'rs.pem') },
+        {
+          issuer: 'https://rsa.test',
+          audience: [AUDIENCE, 'other'],
+          algorithms: ['RS256', 'PS256'],
+          publicKeyFile: join(dir, 'rs.pem'),
+        },
         { issuer: 'https://ec.test', audience: AUDIENCE, algorithms: ['ES256'], publicKeyFile: join(dir, 'ec.pem') },
-        { issuer: 'https://jwks.test', audience: AUDIENCE, algorithms: ['RS256'], jwksUri: jwks.url, jwksRequestsPerMinute: 3 },
+        {
+          issuer: 'https://jwks.test',
+          audience: AUDIENCE,
+          algorithms: ['RS256'],
+          jwksUri: jwks.url,
+          jwksRequestsPerMinute: 3,
+        },
       );
     },
   });
 });
-after(async () => { await s.close(); await jwks.close(); });
+after(async () => {
+  await s.close();
+  await jwks.close();
+});
 
-const claims = (extra: Record<string, unknown> = {}) => ({ tenant: 'acme', scope: 'recordings:read ivr-files:read', sub: 'user-1', ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  tenant: 'acme',
+  scope: 'recordings:read ivr-files:read',
+  sub: 'user-1',
+  ...extra,
+});
 const hs = (c: Record<string, unknown> = {}, opts: jwt.SignOptions = {}) =>
-  jwt.sign(claims(c), JWT_SECRET, { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE, ...('exp' in c ? {} : { expiresIn: 600 }), ...opts });
+  jwt.sign(claims(c), JWT_SECRET, {
+    algorithm: 'HS256',
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    ...('exp' in c ? {} : { expiresIn: 600 }),
+    ...opts,
+  });
 const get = (token?: string) => {
   const r = request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording });
   return token === undefined ? r : r.set('authorization', `Bearer ${token}`);
@@ -52,21 +77,71 @@ test('no token: 401 with a bare Bearer challenge (RFC 6750: no error code)', asy
 test('accepted: HS256 shared secret, RS256 and PS256 from a PEM, ES256 from a PEM, RS256 from JWKS', async () => {
   const tokens = [
     hs(),
-    jwt.sign(claims(), rs.privateKey, { algorithm: 'RS256', issuer: 'https://rsa.test', audience: 'other', expiresIn: 600 }),
-    jwt.sign(claims(), rs.privateKey, { algorithm: 'PS256', issuer: 'https://rsa.test', audience: AUDIENCE, expiresIn: 600 }),
-    jwt.sign(claims(), ec.privateKey, { algorithm: 'ES256', issuer: 'https://ec.test', audience: AUDIENCE, expiresIn: 600 }),
-    jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: 'key-1' }),
-    jwt.sign({ tenant: 'acme', scp: ['recordings:read'], sub: 'svc' }, JWT_SECRET, { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE, expiresIn: 600 }),
+    jwt.sign(claims(), rs.privateKey, {
+      algorithm: 'RS256',
+      issuer: 'https://rsa.test',
+      audience: 'other',
+      expiresIn: 600,
+    }),
+    jwt.sign(claims(), rs.privateKey, {
+      algorithm: 'PS256',
+      issuer: 'https://rsa.test',
+      audience: AUDIENCE,
+      expiresIn: 600,
+    }),
+    jwt.sign(claims(), ec.privateKey, {
+      algorithm: 'ES256',
+      issuer: 'https://ec.test',
+      audience: AUDIENCE,
+      expiresIn: 600,
+    }),
+    jwt.sign(claims(), jwksKey.privateKey, {
+      algorithm: 'RS256',
+      issuer: 'https://jwks.test',
+      audience: AUDIENCE,
+      expiresIn: 600,
+      keyid: 'key-1',
+    }),
+    jwt.sign({ tenant: 'acme', scp: ['recordings:read'], sub: 'svc' }, JWT_SECRET, {
+      algorithm: 'HS256',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      expiresIn: 600,
+    }),
   ];
   for (const [i, t] of tokens.entries()) assert.equal((await get(t)).status, 200, `token ${i}`);
 });
 
 const invalid: Array<[string, () => string]> = [
-  ['a bad signature', () => { const t = hs(); return t.slice(0, -3) + (t.endsWith('AAA') ? 'BBB' : 'AAA'); }],
-  ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 })}.`],
-  ['HS256 signed with the RSA public key (algorithm confusion)', () => jwt.sign({ ...claims(), iss: 'https://rsa.test', aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 }, rs.publicKey.export({ type: 'spki', format: 'pem' }) as string, { algorithm: 'HS256' } as jwt.SignOptions)],
-  ['RS256 for the HS-only issuer', () => jwt.sign(claims(), rs.privateKey, { algorithm: 'RS256', issuer: ISSUER, audience: AUDIENCE, expiresIn: 600 })],
-  ['HS384, not in the allowlist', () => jwt.sign(claims(), JWT_SECRET, { algorithm: 'HS384', issuer: ISSUER, audience: AUDIENCE, expiresIn: 600 })],
+  [
+    'a bad signature',
+    () => {
+      const t = hs();
+      return t.slice(0, -3) + (t.endsWith('AAA') ? 'BBB' : 'AAA');
+    },
+  ],
+  [
+    'alg none',
+    () =>
+      `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 })}.`,
+  ],
+  [
+    'HS256 signed with the RSA public key (algorithm confusion)',
+    () =>
+      jwt.sign(
+        { ...claims(), iss: 'https://rsa.test', aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 },
+        rs.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+        { algorithm: 'HS256' } as jwt.SignOptions,
+      ),
+  ],
+  [
+    'RS256 for the HS-only issuer',
+    () => jwt.sign(claims(), rs.privateKey, { algorithm: 'RS256', issuer: ISSUER, audience: AUDIENCE, expiresIn: 600 }),
+  ],
+  [
+    'HS384, not in the allowlist',
+    () => jwt.sign(claims(), JWT_SECRET, { algorithm: 'HS384', issuer: ISSUER, audience: AUDIENCE, expiresIn: 600 }),
+  ],
   ['expired beyond the tolerance', () => hs({ exp: Math.floor(Date.now() / 1000) - 31 })],
   ['not yet valid beyond the tolerance', () => hs({}, { notBefore: 60 })],
   ['no exp', () => jwt.sign({ ...claims(), iss: ISSUER, aud: AUDIENCE }, JWT_SECRET, { algorithm: 'HS256' })],
@@ -76,8 +151,28 @@ const invalid: Array<[string, () => string]> = [
   ['no tenant claim', () => hs({ tenant: undefined })],
   ['a tenant claim that is not a string', () => hs({ tenant: ['acme'] })],
   ['no sub', () => hs({ sub: undefined })],
-  ['an unknown kid at the JWKS issuer', () => jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: 'nope' })],
-  ['a malicious kid', () => jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: '../../etc/passwd\' OR 1=1' })],
+  [
+    'an unknown kid at the JWKS issuer',
+    () =>
+      jwt.sign(claims(), jwksKey.privateKey, {
+        algorithm: 'RS256',
+        issuer: 'https://jwks.test',
+        audience: AUDIENCE,
+        expiresIn: 600,
+        keyid: 'nope',
+      }),
+  ],
+  [
+    'a malicious kid',
+    () =>
+      jwt.sign(claims(), jwksKey.privateKey, {
+        algorithm: 'RS256',
+        issuer: 'https://jwks.test',
+        audience: AUDIENCE,
+        expiresIn: 600,
+        keyid: "../../etc/passwd' OR 1=1",
+      }),
+  ],
   ['an oversized token', () => hs({ pad: 'x'.repeat(9000) })],
   ['garbage', () => 'not.a.jwt'],
 ];
@@ -101,30 +196,59 @@ test('expiry and not-before within the 30 s tolerance are accepted', async () =>
 test('jku, x5u and an embedded jwk in the header are ignored, not followed', async () => {
   const attacker = rsaKey('key-1');
   const token = jwt.sign(claims(), attacker.privateKey, {
-    algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: 'key-1',
-    header: { alg: 'RS256', kid: 'key-1', jku: 'http://127.0.0.1:1/evil.json', x5u: 'http://127.0.0.1:1/x', jwk: attacker.publicKey.export({ format: 'jwk' }) } as jwt.JwtHeader,
+    algorithm: 'RS256',
+    issuer: 'https://jwks.test',
+    audience: AUDIENCE,
+    expiresIn: 600,
+    keyid: 'key-1',
+    header: {
+      alg: 'RS256',
+      kid: 'key-1',
+      jku: 'http://127.0.0.1:1/evil.json',
+      x5u: 'http://127.0.0.1:1/x',
+      jwk: attacker.publicKey.export({ format: 'jwk' }),
+    } as jwt.JwtHeader,
   });
   assert.equal((await get(token)).status, 401);
 });
 
 test('a missing scope is 403 with an insufficient_scope challenge naming it', async () => {
-  const res = await request(s.url).get('/v1/ivr-files').query({ path: SEED.acme.ivrFile }).set('authorization', `Bearer ${s.token('acme', ['recordings:read'])}`);
+  const res = await request(s.url)
+    .get('/v1/ivr-files')
+    .query({ path: SEED.acme.ivrFile })
+    .set('authorization', `Bearer ${s.token('acme', ['recordings:read'])}`);
   assert.equal(res.status, 403);
   assert.equal(res.body.code, 'INSUFFICIENT_SCOPE');
   assert.equal(res.headers['www-authenticate'], 'Bearer error="insufficient_scope", scope="ivr-files:read"');
 });
 
 test('JWKS down: keys already fetched keep working', async () => {
-  const token = () => jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: 'key-1' });
+  const token = () =>
+    jwt.sign(claims(), jwksKey.privateKey, {
+      algorithm: 'RS256',
+      issuer: 'https://jwks.test',
+      audience: AUDIENCE,
+      expiresIn: 600,
+      keyid: 'key-1',
+    });
   assert.equal((await get(token())).status, 200);
   jwks.setDown(true);
   try {
     for (let i = 0; i < 3; i += 1) assert.equal((await get(token())).status, 200);
-    const rotated = jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: 'rotated-key' });
+    const rotated = jwt.sign(claims(), jwksKey.privateKey, {
+      algorithm: 'RS256',
+      issuer: 'https://jwks.test',
+      audience: AUDIENCE,
+      expiresIn: 600,
+      keyid: 'rotated-key',
+    });
     assert.equal((await get(rotated)).status, 401, 'an unknown kid cannot be fetched while the endpoint is down');
     const ready = await request(s.url).get('/readyz');
     assert.equal(ready.status, 200, 'still ready: cached keys work');
-    assert.match(JSON.stringify(ready.body), /"jwks:https:\/\/jwks.test","ok":false,"critical":false,"detail":"last fetch failed/);
+    assert.match(
+      JSON.stringify(ready.body),
+      /"jwks:https:\/\/jwks.test","ok":false,"critical":false,"detail":"last fetch failed/,
+    );
   } finally {
     jwks.setDown(false);
   }
@@ -133,7 +257,13 @@ test('JWKS down: keys already fetched keep working', async () => {
 test('a flood of unknown kids: refetches are rate-limited, every token refused', async () => {
   const before = jwks.fetches;
   for (let i = 0; i < 30; i += 1) {
-    const t = jwt.sign(claims(), jwksKey.privateKey, { algorithm: 'RS256', issuer: 'https://jwks.test', audience: AUDIENCE, expiresIn: 600, keyid: `flood-${i}` });
+    const t = jwt.sign(claims(), jwksKey.privateKey, {
+      algorithm: 'RS256',
+      issuer: 'https://jwks.test',
+      audience: AUDIENCE,
+      expiresIn: 600,
+      keyid: `flood-${i}`,
+    });
     assert.equal((await get(t)).status, 401);
   }
   assert.ok(jwks.fetches - before <= 3, `${jwks.fetches - before} JWKS fetches for 30 unknown kids (limit 3 a minute)`);

@@ -6,23 +6,59 @@ import { SEED } from '../../src/simulators/seed.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 let s: Stack;
-before(async () => { s = await startStack(); });
-after(async () => { await s.close(); });
+before(async () => {
+  s = await startStack();
+});
+after(async () => {
+  await s.close();
+});
 
-type Case = [name: string, method: 'get' | 'post', path: string, expect: [number, string], body?: unknown, contentType?: string];
+type Case = [
+  name: string,
+  method: 'get' | 'post',
+  path: string,
+  expect: [number, string],
+  body?: unknown,
+  contentType?: string,
+];
 const rec = encodeURIComponent(SEED.acme.recording);
-const long = 'Y:/53/' + 'a'.repeat(800);
+const long = `Y:/53/${'a'.repeat(800)}`;
 
 const cases: Case[] = [
   // 3.1 fileName / ccId
   ['3.1 fileName missing', 'get', '/v1/recordings', [400, 'INVALID_REQUEST']],
   ['3.1 fileName empty', 'get', '/v1/recordings?fileName=', [400, 'INVALID_REQUEST']],
-  ['3.1 fileName twice (wrong type)', 'get', `/v1/recordings?fileName=${rec}&fileName=${rec}`, [400, 'INVALID_REQUEST']],
+  [
+    '3.1 fileName twice (wrong type)',
+    'get',
+    `/v1/recordings?fileName=${rec}&fileName=${rec}`,
+    [400, 'INVALID_REQUEST'],
+  ],
   ['3.1 fileName too long', 'get', `/v1/recordings?fileName=${encodeURIComponent(long)}`, [403, 'PATH_FORBIDDEN']],
-  ['3.1 fileName 226 characters inside the rule', 'get', `/v1/recordings?fileName=${encodeURIComponent('Y:/53/' + 'b'.repeat(220))}`, [403, 'PATH_FORBIDDEN']],
-  ['3.1 fileName outside the rule', 'get', `/v1/recordings?fileName=${encodeURIComponent('Y:/54/0/x.V3')}`, [403, 'PATH_FORBIDDEN']],
-  ['3.1 fileName traversal', 'get', `/v1/recordings?fileName=${encodeURIComponent('Y:/53/../54/0/x.V3')}`, [403, 'PATH_FORBIDDEN']],
-  ['3.1 fileName double-encoded traversal', 'get', `/v1/recordings?fileName=Y:/53/%252e%252e/54/x.V3`, [403, 'PATH_FORBIDDEN']],
+  [
+    '3.1 fileName 226 characters inside the rule',
+    'get',
+    `/v1/recordings?fileName=${encodeURIComponent(`Y:/53/${'b'.repeat(220)}`)}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.1 fileName outside the rule',
+    'get',
+    `/v1/recordings?fileName=${encodeURIComponent('Y:/54/0/x.V3')}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.1 fileName traversal',
+    'get',
+    `/v1/recordings?fileName=${encodeURIComponent('Y:/53/../54/0/x.V3')}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.1 fileName double-encoded traversal',
+    'get',
+    `/v1/recordings?fileName=Y:/53/%252e%252e/54/x.V3`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
   ['3.1 fileName with NUL', 'get', `/v1/recordings?fileName=Y:/53/0/x%00.V3`, [403, 'PATH_FORBIDDEN']],
   ['3.1 ccId not digits', 'get', `/v1/recordings?fileName=${rec}&ccId=abc`, [400, 'INVALID_REQUEST']],
   ['3.1 ccId empty', 'get', `/v1/recordings?fileName=${rec}&ccId=`, [400, 'INVALID_REQUEST']],
@@ -36,34 +72,112 @@ const cases: Case[] = [
   ['3.2 callId with a slash', 'get', '/v1/calls/a%2Fb/recordings', [400, 'INVALID_REQUEST']],
   ['3.2 callId unicode', 'get', '/v1/calls/%C3%A9/recordings', [400, 'INVALID_REQUEST']],
   ['3.2 ccId bad', 'get', `/v1/calls/${SEED.acme.twoRecordingCall}/recordings?ccId=x`, [400, 'INVALID_REQUEST']],
-  ['3.2 unknown parameter', 'get', `/v1/calls/${SEED.acme.twoRecordingCall}/recordings?fileName=x`, [400, 'INVALID_REQUEST']],
+  [
+    '3.2 unknown parameter',
+    'get',
+    `/v1/calls/${SEED.acme.twoRecordingCall}/recordings?fileName=x`,
+    [400, 'INVALID_REQUEST'],
+  ],
   // 3.3 body
   ['3.3 no body', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST']],
-  ['3.3 not JSON content type', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], 'fileName=x', 'application/x-www-form-urlencoded'],
-  ['3.3 malformed JSON', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], '{"fileName":', 'application/json'],
+  [
+    '3.3 not JSON content type',
+    'post',
+    '/v1/recordings/playback',
+    [400, 'INVALID_REQUEST'],
+    'fileName=x',
+    'application/x-www-form-urlencoded',
+  ],
+  [
+    '3.3 malformed JSON',
+    'post',
+    '/v1/recordings/playback',
+    [400, 'INVALID_REQUEST'],
+    '{"fileName":',
+    'application/json',
+  ],
   ['3.3 JSON array', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], '[]', 'application/json'],
   ['3.3 fileName missing', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], {}],
   ['3.3 fileName empty', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], { fileName: '' }],
   ['3.3 fileName a number', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], { fileName: 53 }],
   ['3.3 fileName null', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], { fileName: null }],
   ['3.3 fileName too long', 'post', '/v1/recordings/playback', [403, 'PATH_FORBIDDEN'], { fileName: long }],
-  ['3.3 fileName outside the rule', 'post', '/v1/recordings/playback', [403, 'PATH_FORBIDDEN'], { fileName: 'Y:/voice/53/IVRrecordFile/a.wav' }],
-  ['3.3 unknown field', 'post', '/v1/recordings/playback', [400, 'INVALID_REQUEST'], { fileName: SEED.acme.recording, ccId: '1' }],
-  ['3.3 body over the JSON limit', 'post', '/v1/recordings/playback', [413, 'PAYLOAD_TOO_LARGE'], { fileName: 'x'.repeat(70 * 1024) }],
-  ['3.3 query string', 'post', '/v1/recordings/playback?x=1', [400, 'INVALID_REQUEST'], { fileName: SEED.acme.recording }],
+  [
+    '3.3 fileName outside the rule',
+    'post',
+    '/v1/recordings/playback',
+    [403, 'PATH_FORBIDDEN'],
+    { fileName: 'Y:/voice/53/IVRrecordFile/a.wav' },
+  ],
+  [
+    '3.3 unknown field',
+    'post',
+    '/v1/recordings/playback',
+    [400, 'INVALID_REQUEST'],
+    { fileName: SEED.acme.recording, ccId: '1' },
+  ],
+  [
+    '3.3 body over the JSON limit',
+    'post',
+    '/v1/recordings/playback',
+    [413, 'PAYLOAD_TOO_LARGE'],
+    { fileName: 'x'.repeat(70 * 1024) },
+  ],
+  [
+    '3.3 query string',
+    'post',
+    '/v1/recordings/playback?x=1',
+    [400, 'INVALID_REQUEST'],
+    { fileName: SEED.acme.recording },
+  ],
   // 3.5 path / dir
   ['3.5 neither path nor dir', 'get', '/v1/ivr-files', [400, 'INVALID_REQUEST']],
-  ['3.5 both path and dir', 'get', `/v1/ivr-files?path=${encodeURIComponent(SEED.acme.ivrFile)}&dir=${encodeURIComponent(SEED.acme.ivrDir)}`, [400, 'INVALID_REQUEST']],
+  [
+    '3.5 both path and dir',
+    'get',
+    `/v1/ivr-files?path=${encodeURIComponent(SEED.acme.ivrFile)}&dir=${encodeURIComponent(SEED.acme.ivrDir)}`,
+    [400, 'INVALID_REQUEST'],
+  ],
   ['3.5 path empty', 'get', '/v1/ivr-files?path=', [400, 'INVALID_REQUEST']],
   ['3.5 dir empty', 'get', '/v1/ivr-files?dir=', [400, 'INVALID_REQUEST']],
   ['3.5 path twice', 'get', `/v1/ivr-files?path=a&path=b`, [400, 'INVALID_REQUEST']],
   ['3.5 path too long', 'get', `/v1/ivr-files?path=${encodeURIComponent(long)}`, [403, 'PATH_FORBIDDEN']],
-  ['3.5 path outside the rule', 'get', `/v1/ivr-files?path=${encodeURIComponent(SEED.acme.recording)}`, [403, 'PATH_FORBIDDEN']],
-  ['3.5 path prefix-boundary trick', 'get', `/v1/ivr-files?path=${encodeURIComponent('Y:/3rdfile/530/thirdvoicebotfile/a.wav')}`, [403, 'PATH_FORBIDDEN']],
-  ['3.5 path is the rule folder itself', 'get', `/v1/ivr-files?path=${encodeURIComponent('Y:/3rdfile/53/thirdvoicebotfile')}`, [403, 'PATH_FORBIDDEN']],
-  ['3.5 dir outside the rule', 'get', `/v1/ivr-files?dir=${encodeURIComponent('Y:/voice/53')}`, [403, 'PATH_FORBIDDEN']],
-  ['3.5 dir with UNC form', 'get', `/v1/ivr-files?dir=${encodeURIComponent('\\\\?\\Y:\\voice\\53\\IVRrecordFile')}`, [403, 'PATH_FORBIDDEN']],
-  ['3.5 unknown parameter', 'get', `/v1/ivr-files?path=${encodeURIComponent(SEED.acme.ivrFile)}&mode=1`, [400, 'INVALID_REQUEST']],
+  [
+    '3.5 path outside the rule',
+    'get',
+    `/v1/ivr-files?path=${encodeURIComponent(SEED.acme.recording)}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.5 path prefix-boundary trick',
+    'get',
+    `/v1/ivr-files?path=${encodeURIComponent('Y:/3rdfile/530/thirdvoicebotfile/a.wav')}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.5 path is the rule folder itself',
+    'get',
+    `/v1/ivr-files?path=${encodeURIComponent('Y:/3rdfile/53/thirdvoicebotfile')}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.5 dir outside the rule',
+    'get',
+    `/v1/ivr-files?dir=${encodeURIComponent('Y:/voice/53')}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.5 dir with UNC form',
+    'get',
+    `/v1/ivr-files?dir=${encodeURIComponent('\\\\?\\Y:\\voice\\53\\IVRrecordFile')}`,
+    [403, 'PATH_FORBIDDEN'],
+  ],
+  [
+    '3.5 unknown parameter',
+    'get',
+    `/v1/ivr-files?path=${encodeURIComponent(SEED.acme.ivrFile)}&mode=1`,
+    [400, 'INVALID_REQUEST'],
+  ],
   // routes and methods
   ['unknown route', 'get', '/v1/nothing', [404, 'NOT_FOUND']],
   ['wrong method', 'post', '/v1/recordings', [405, 'METHOD_NOT_ALLOWED'], {}],

@@ -13,12 +13,33 @@ import { captureLogger } from '../helpers/logs.js';
 const run = promisify(execFile);
 const outDir = mkdtempSync(join(tmpdir(), 'demo-out-'));
 let demo: Demo;
-before(async () => { demo = await startDemo({ port: 0, logger: captureLogger().logger, outDir, audit: 'off' }); });
-after(async () => { await demo.close(); });
+before(async () => {
+  demo = await startDemo({ port: 0, logger: captureLogger().logger, outDir, audit: 'off' });
+});
+after(async () => {
+  await demo.close();
+});
 
 test('every route has a curl line, and each one succeeds in a shell', async () => {
-  for (const route of ['/v1/recordings?', '/v1/calls/', '/v1/recordings/playback\'', '/v1/recordings/playback/', '/v1/ivr-files?path', '/v1/ivr-files?dir', '/v1/ivr-files\'', '/v1/ccfs/downloadRecord', '/v1/agent-recordings?', '/healthz', '/readyz', '/metrics', '/openapi.json']) {
-    assert.ok(demo.curlLines.some((l) => l.includes(route)), route);
+  for (const route of [
+    '/v1/recordings?',
+    '/v1/calls/',
+    "/v1/recordings/playback'",
+    '/v1/recordings/playback/',
+    '/v1/ivr-files?path',
+    '/v1/ivr-files?dir',
+    "/v1/ivr-files'",
+    '/v1/ccfs/downloadRecord',
+    '/v1/agent-recordings?',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/openapi.json',
+  ]) {
+    assert.ok(
+      demo.curlLines.some((l) => l.includes(route)),
+      route,
+    );
   }
   for (const line of demo.curlLines) {
     assert.match(line, /^curl /);
@@ -29,16 +50,46 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
   assert.equal(wav.readUInt16LE(20), 6, 'A-law');
   assert.ok(statSync(join(outDir, 'playback.wav')).size > 1000);
   assert.deepEqual([...readFileSync(join(outDir, 'call-two-recordings.zip')).subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04]);
-  assert.ok(readFileSync(join(outDir, 'uploaded.wav')).equals(readFileSync(join(outDir, 'demo-upload.wav'))), 'the upload reads back byte for byte');
-  assert.ok(readFileSync(join(outDir, 'native-4411223.wav')).equals(wav), 'the native pass-through gives the same recording');
+  assert.ok(
+    readFileSync(join(outDir, 'uploaded.wav')).equals(readFileSync(join(outDir, 'demo-upload.wav'))),
+    'the upload reads back byte for byte',
+  );
+  assert.ok(
+    readFileSync(join(outDir, 'native-4411223.wav')).equals(wav),
+    'the native pass-through gives the same recording',
+  );
   assert.equal(demo.ccfs.uploads.length, 2, 'both upload lines reached the vendor');
-  assert.match(readFileSync(join(outDir, 'metrics.txt'), 'utf8'), /cc_file_gateway_http_requests_total\{route="\/v1\/recordings"/);
+  assert.match(
+    readFileSync(join(outDir, 'metrics.txt'), 'utf8'),
+    /cc_file_gateway_http_requests_total\{route="\/v1\/recordings"/,
+  );
   assert.ok(readFileSync(join(outDir, 'agent-4411223.wav')).equals(wav), 'the CC-Gateway serves the same recording');
   assert.deepEqual(demo.ccgw.signIns, [{ agentId: 1001, forced: false }], 'one sign-in for both agent lines');
 });
 
 test('npm run token mints a token the demo gateway accepts', async () => {
-  const token = (await run(process.execPath, ['--import', 'tsx', 'src/demo/token-cli.ts', '--tenant', 'globex', '--scope', 'recordings:read'])).stdout.trim();
-  const out = (await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${token}`, `${demo.url}/v1/recordings?fileName=${encodeURIComponent('Y:/54/0/20261125/2001/5500001.V3')}`])).stdout;
+  const token = (
+    await run(process.execPath, [
+      '--import',
+      'tsx',
+      'src/demo/token-cli.ts',
+      '--tenant',
+      'globex',
+      '--scope',
+      'recordings:read',
+    ])
+  ).stdout.trim();
+  const out = (
+    await run('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      `Authorization: Bearer ${token}`,
+      `${demo.url}/v1/recordings?fileName=${encodeURIComponent('Y:/54/0/20261125/2001/5500001.V3')}`,
+    ])
+  ).stdout;
   assert.equal(out, '200');
 });

@@ -16,16 +16,30 @@ import { SEED } from '../../src/simulators/seed.js';
 import { demoRecording } from '../../src/simulators/shared/audio.js';
 
 const rec = (stack: Stack, tenant = 'acme', path: string = SEED.acme.recording) =>
-  request(stack.url).get('/v1/recordings').query({ fileName: path }).set('Authorization', `Bearer ${stack.token(tenant)}`);
+  request(stack.url)
+    .get('/v1/recordings')
+    .query({ fileName: path })
+    .set('Authorization', `Bearer ${stack.token(tenant)}`);
 
 describe('CORS', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ configure: (raw) => { raw.server.cors = { allowedOrigins: ['https://app.example.com'] }; } }); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack({
+      configure: (raw) => {
+        raw.server.cors = { allowedOrigins: ['https://app.example.com'] };
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+  });
 
   it('answers a preflight from an allowed origin without a token', async () => {
-    const res = await request(stack.url).options('/v1/recordings').set('Origin', 'https://app.example.com')
-      .set('Access-Control-Request-Method', 'GET').set('Access-Control-Request-Headers', 'authorization');
+    const res = await request(stack.url)
+      .options('/v1/recordings')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization');
     assert.equal(res.status, 204);
     assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
     assert.match(res.headers['access-control-allow-headers'] ?? '', /Authorization/);
@@ -37,23 +51,31 @@ describe('CORS', () => {
     const res = await rec(stack).set('Origin', 'https://app.example.com');
     assert.equal(res.status, 200);
     assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
-    for (const h of ['Content-Disposition', 'Content-Length', 'X-Request-Id']) assert.match(res.headers['access-control-expose-headers'] ?? '', new RegExp(h));
+    for (const h of ['Content-Disposition', 'Content-Length', 'X-Request-Id'])
+      assert.match(res.headers['access-control-expose-headers'] ?? '', new RegExp(h));
     assert.match(res.headers.vary ?? '', /Origin/);
   });
 
   it('gives a disallowed origin no CORS header at all, and never a wildcard', async () => {
-    const pre = await request(stack.url).options('/v1/recordings').set('Origin', 'https://evil.example.com').set('Access-Control-Request-Method', 'GET');
+    const pre = await request(stack.url)
+      .options('/v1/recordings')
+      .set('Origin', 'https://evil.example.com')
+      .set('Access-Control-Request-Method', 'GET');
     const real = await rec(stack).set('Origin', 'https://evil.example.com');
     for (const res of [pre, real]) {
-      for (const name of Object.keys(res.headers)) assert.ok(!name.startsWith('access-control-'), `${name} sent to a disallowed origin`);
+      for (const name of Object.keys(res.headers))
+        assert.ok(!name.startsWith('access-control-'), `${name} sent to a disallowed origin`);
     }
-    assert.equal(real.status, 200, 'the request itself is not CORS\'s business');
+    assert.equal(real.status, 200, "the request itself is not CORS's business");
   });
 
   it('allows no origin by default', async () => {
     const other = await startStack();
     try {
-      const res = await request(other.url).options('/v1/recordings').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'GET');
+      const res = await request(other.url)
+        .options('/v1/recordings')
+        .set('Origin', 'https://app.example.com')
+        .set('Access-Control-Request-Method', 'GET');
       assert.equal(res.headers['access-control-allow-origin'], undefined);
     } finally {
       await other.close();
@@ -67,17 +89,24 @@ describe('per-tenant limits', () => {
   let clock = Date.now();
   before(async () => {
     stack = await startStack({
-      configure: (raw) => { raw.tenants[0].limits = { requestsPerSecond: 5, burst: 5, concurrentStreams: 2 }; },
+      configure: (raw) => {
+        raw.tenants[0].limits = { requestsPerSecond: 5, burst: 5, concurrentStreams: 2 };
+      },
       now: () => clock,
     });
   });
-  after(async () => { await stack.close(); });
+  after(async () => {
+    await stack.close();
+  });
 
   it('answers 429 with Retry-After past the burst, keyed on the tenant, and refills', async () => {
     const statuses: number[] = [];
     let retryAfter: string | undefined;
     for (let i = 0; i < 8; i += 1) {
-      const res = await request(stack.url).get('/v1/ivr-files').query({ path: 'Y:/elsewhere/x.wav' }).set('Authorization', `Bearer ${stack.token()}`);
+      const res = await request(stack.url)
+        .get('/v1/ivr-files')
+        .query({ path: 'Y:/elsewhere/x.wav' })
+        .set('Authorization', `Bearer ${stack.token()}`);
       statuses.push(res.status);
       if (res.status === 429) {
         retryAfter = res.headers['retry-after'];
@@ -85,7 +114,10 @@ describe('per-tenant limits', () => {
       }
     }
     assert.deepEqual(statuses.slice(0, 5), [403, 403, 403, 403, 403]);
-    assert.ok(statuses.slice(5).every((s) => s === 429), statuses.join());
+    assert.ok(
+      statuses.slice(5).every((s) => s === 429),
+      statuses.join(),
+    );
     assert.ok(Number(retryAfter) >= 1);
     assert.equal((await rec(stack, 'globex', SEED.globex.recording)).status, 200, 'another tenant is not affected');
     assert.equal((await rec(stack)).status, 429, 'no time has passed for the gateway');
@@ -99,13 +131,22 @@ describe('per-tenant limits', () => {
     const big = 'Y:/53/0/20261125/1001/stall.V3';
     await stack.ccfs.store.put(big, Buffer.alloc(1024 * 1024, 1));
     stack.ccfs.injectFault({ operation: 'downloadRecord', times: 2, stallAfterBytes: 1000 });
-    const held = [0, 1].map(() => download(`${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`, { authorization: `Bearer ${stack.token()}` }, { abortAfterBytes: 2_000_000 }));
+    const held = [0, 1].map(() =>
+      download(
+        `${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`,
+        { authorization: `Bearer ${stack.token()}` },
+        { abortAfterBytes: 2_000_000 },
+      ),
+    );
     await sleep(300);
     const third = await rec(stack);
     assert.equal(third.status, 429);
     assert.match(third.body.detail, /2 downloads or uploads in progress/);
     const results = await Promise.all(held);
-    assert.ok(results.every((r) => r.error), 'the stalled downloads were cut by the idle timeout');
+    assert.ok(
+      results.every((r) => r.error),
+      'the stalled downloads were cut by the idle timeout',
+    );
     await sleep(50);
     assert.equal((await rec(stack)).status, 200, 'slots are given back when a stream ends');
     const metrics = await request(stack.url).get('/metrics');
@@ -116,17 +157,36 @@ describe('per-tenant limits', () => {
 
 describe('inbound limits', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ configure: (raw) => { Object.assign(raw.server, { headersTimeoutMs: 500, maxUrlBytes: 1024, maxHeaderBytes: 4096, jsonBodyMaxBytes: 1024 }); } }); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack({
+      configure: (raw) => {
+        Object.assign(raw.server, {
+          headersTimeoutMs: 500,
+          maxUrlBytes: 1024,
+          maxHeaderBytes: 4096,
+          jsonBodyMaxBytes: 1024,
+        });
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+  });
 
   it('refuses oversized headers (431), an over-long URL (400) and JSON body (413) without calling the vendor', async () => {
     const seen = stack.ccfs.requests.length;
-    const big = await request(stack.url).get('/v1/recordings').set('X-Padding', 'x'.repeat(8000)).set('Authorization', `Bearer ${stack.token()}`);
+    const big = await request(stack.url)
+      .get('/v1/recordings')
+      .set('X-Padding', 'x'.repeat(8000))
+      .set('Authorization', `Bearer ${stack.token()}`);
     assert.equal(big.status, 431);
     const long = await rec(stack, 'acme', `Y:/53/${'a/'.repeat(600)}x.V3`);
     assert.equal(long.status, 400);
     assert.match(long.body.detail, /URL is longer than 1024/);
-    const body = await request(stack.url).post('/v1/recordings/playback').set('Authorization', `Bearer ${stack.token()}`).send({ fileName: 'x'.repeat(2000) });
+    const body = await request(stack.url)
+      .post('/v1/recordings/playback')
+      .set('Authorization', `Bearer ${stack.token()}`)
+      .send({ fileName: 'x'.repeat(2000) });
     assert.equal(body.status, 413);
     assert.equal(stack.ccfs.requests.length, seen);
   });
@@ -137,8 +197,13 @@ describe('inbound limits', () => {
       const t0 = Date.now();
       const socket = connect(Number(port), hostname, () => {
         socket.write('GET /v1/recordings HTTP/1.1\r\nHost: x\r\n');
-        const drip = setInterval(() => { if (!socket.destroyed) socket.write('X-Slow: 1\r\n'); }, 100);
-        socket.on('close', () => { clearInterval(drip); resolve(Date.now() - t0); });
+        const drip = setInterval(() => {
+          if (!socket.destroyed) socket.write('X-Slow: 1\r\n');
+        }, 100);
+        socket.on('close', () => {
+          clearInterval(drip);
+          resolve(Date.now() - t0);
+        });
         socket.on('error', () => undefined);
       });
       socket.resume();
@@ -149,18 +214,54 @@ describe('inbound limits', () => {
 
 describe('header hygiene', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack(); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
 
   it('the vendor sees only the headers the gateway builds, whatever the caller sent', async () => {
     const hostile = {
-      Connection: 'X-Evil, keep-alive', 'X-Evil': 'yes', 'Keep-Alive': 'timeout=999', TE: 'trailers', 'Proxy-Authorization': 'Basic eA==',
-      'X-Forwarded-For': '10.0.0.1', Forwarded: 'for=10.0.0.1', 'X-Forwarded-Host': 'evil', Cookie: 'a=b', guid: 'caller-guid', 'X-Real-IP': '10.0.0.2',
+      Connection: 'X-Evil, keep-alive',
+      'X-Evil': 'yes',
+      'Keep-Alive': 'timeout=999',
+      TE: 'trailers',
+      'Proxy-Authorization': 'Basic eA==',
+      'X-Forwarded-For': '10.0.0.1',
+      Forwarded: 'for=10.0.0.1',
+      'X-Forwarded-Host': 'evil',
+      Cookie: 'a=b',
+      guid: 'caller-guid',
+      'X-Real-IP': '10.0.0.2',
     };
     const calls: Array<[() => request.Test, string, string[]]> = [
-      [() => rec(stack).set(hostile), 'downloadRecord', ['authorization', 'connection', 'content-length', 'content-type', 'host']],
-      [() => request(stack.url).get('/v1/ivr-files').query({ path: SEED.acme.ivrFile }).set('Authorization', `Bearer ${stack.token()}`).set(hostile), 'ivr/downloadFile', ['authorization', 'connection', 'content-length', 'content-type', 'host']],
-      [() => request(stack.url).post('/v1/ivr-files').set('Authorization', `Bearer ${stack.token()}`).set('Content-Type', 'audio/wav').set(hostile).send(demoRecording(1, 1)), 'ivr/uploadFile', ['authorization', 'connection', 'content-length', 'content-type', 'host']],
+      [
+        () => rec(stack).set(hostile),
+        'downloadRecord',
+        ['authorization', 'connection', 'content-length', 'content-type', 'host'],
+      ],
+      [
+        () =>
+          request(stack.url)
+            .get('/v1/ivr-files')
+            .query({ path: SEED.acme.ivrFile })
+            .set('Authorization', `Bearer ${stack.token()}`)
+            .set(hostile),
+        'ivr/downloadFile',
+        ['authorization', 'connection', 'content-length', 'content-type', 'host'],
+      ],
+      [
+        () =>
+          request(stack.url)
+            .post('/v1/ivr-files')
+            .set('Authorization', `Bearer ${stack.token()}`)
+            .set('Content-Type', 'audio/wav')
+            .set(hostile)
+            .send(demoRecording(1, 1)),
+        'ivr/uploadFile',
+        ['authorization', 'connection', 'content-length', 'content-type', 'host'],
+      ],
     ];
     for (const [send, op, expected] of calls) {
       const res = await send();
@@ -169,11 +270,15 @@ describe('header hygiene', () => {
       assert.deepEqual(Object.keys(seen.headers).sort(), expected, op);
       assert.notEqual(seen.headers.connection, 'X-Evil, keep-alive');
     }
-    const agent = await request(stack.url).get('/v1/agent-recordings').query({ recordId: SEED.acme.recording }).set('Authorization', `Bearer ${stack.token()}`).set(hostile);
+    const agent = await request(stack.url)
+      .get('/v1/agent-recordings')
+      .query({ recordId: SEED.acme.recording })
+      .set('Authorization', `Bearer ${stack.token()}`)
+      .set(hostile);
     assert.equal(agent.status, 200);
     const vendorCall = stack.ccgw.seen('recordfile').at(-1)!;
     assert.notEqual(vendorCall.cookie, 'a=b');
-    assert.equal(vendorCall.guidValid, true, 'the gateway\'s Guid, not the caller\'s');
+    assert.equal(vendorCall.guidValid, true, "the gateway's Guid, not the caller's");
   });
 });
 
@@ -182,12 +287,17 @@ describe('circuit breakers', () => {
   before(async () => {
     stack = await startStack({
       configure: (raw) => {
-        Object.assign(raw.upstreams.ccfs, { retries: 0, breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 400, rollingWindowMs: 5000 } });
+        Object.assign(raw.upstreams.ccfs, {
+          retries: 0,
+          breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 400, rollingWindowMs: 5000 },
+        });
         raw.tenants[1].ccfs.sk = 'SK-wrong';
       },
     });
   });
-  after(async () => { await stack.close(); });
+  after(async () => {
+    await stack.close();
+  });
 
   it('opens after repeated vendor failures: 503 at once with Retry-After, /readyz 503; closes again by itself', async () => {
     stack.ccfs.injectFault({ operation: 'downloadRecord', status: 502, times: 4 });
@@ -202,7 +312,10 @@ describe('circuit breakers', () => {
     const ready = await request(stack.url).get('/readyz');
     assert.equal(ready.status, 503);
     assert.match(JSON.stringify(ready.body), /"breaker:ccfs:default","ok":false/);
-    assert.match((await request(stack.url).get('/metrics')).text, /cc_file_gateway_circuit_state\{upstream="ccfs:default"\} 2/);
+    assert.match(
+      (await request(stack.url).get('/metrics')).text,
+      /cc_file_gateway_circuit_state\{upstream="ccfs:default"\} 2/,
+    );
     await sleep(450);
     assert.equal((await rec(stack)).status, 200, 'the trial call went through and closed it');
     assert.equal((await request(stack.url).get('/readyz')).status, 200);
@@ -216,7 +329,7 @@ describe('circuit breakers', () => {
     assert.equal(stack.ccfs.requests.length, seen);
     assert.equal((await rec(stack)).status, 200, 'acme still served');
     const ready = await request(stack.url).get('/readyz');
-    assert.equal(ready.status, 200, 'one tenant\'s credentials do not make the gateway unready');
+    assert.equal(ready.status, 200, "one tenant's credentials do not make the gateway unready");
     assert.match(JSON.stringify(ready.body), /"breaker:ccfs-credentials:globex","ok":false/);
   });
 });
@@ -226,26 +339,58 @@ describe('metrics and audit trail', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'audit-'));
-    stack = await startStack({ configure: (raw) => { raw.audit = { destination: join(dir, 'audit.jsonl') }; } });
+    stack = await startStack({
+      configure: (raw) => {
+        raw.audit = { destination: join(dir, 'audit.jsonl') };
+      },
+    });
   });
   after(async () => {
     await stack.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const auditLines = () => readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const auditLines = () =>
+    readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('/metrics reports requests by route template, upstream calls, bytes, agents; no raw path or id', async () => {
     assert.equal((await rec(stack)).status, 200);
-    assert.equal((await request(stack.url).get('/v1/calls/1777093663-792075/recordings').set('Authorization', `Bearer ${stack.token()}`)).status, 200);
-    assert.equal((await request(stack.url).get('/v1/agent-recordings').query({ recordId: SEED.acme.recording }).set('Authorization', `Bearer ${stack.token()}`)).status, 200);
+    assert.equal(
+      (
+        await request(stack.url)
+          .get('/v1/calls/1777093663-792075/recordings')
+          .set('Authorization', `Bearer ${stack.token()}`)
+      ).status,
+      200,
+    );
+    assert.equal(
+      (
+        await request(stack.url)
+          .get('/v1/agent-recordings')
+          .query({ recordId: SEED.acme.recording })
+          .set('Authorization', `Bearer ${stack.token()}`)
+      ).status,
+      200,
+    );
     await request(stack.url).get('/v1/nowhere/12345');
     const text = (await request(stack.url).get('/metrics')).text;
-    assert.match(text, /cc_file_gateway_http_requests_total\{route="\/v1\/recordings",method="GET",status="200",tenant="acme"\} 1/);
+    assert.match(
+      text,
+      /cc_file_gateway_http_requests_total\{route="\/v1\/recordings",method="GET",status="200",tenant="acme"\} 1/,
+    );
     assert.match(text, /route="\/v1\/calls\/:callId\/recordings"/);
     assert.match(text, /route="unmatched",method="GET",status="404",tenant="none"/);
-    assert.match(text, /cc_file_gateway_upstream_requests_total\{service="ccfs",operation="downloadRecord",outcome="ok"\} 2/);
-    assert.match(text, /cc_file_gateway_upstream_requests_total\{service="ccgateway",operation="recordfile",outcome="ok"\} 1/);
+    assert.match(
+      text,
+      /cc_file_gateway_upstream_requests_total\{service="ccfs",operation="downloadRecord",outcome="ok"\} 2/,
+    );
+    assert.match(
+      text,
+      /cc_file_gateway_upstream_requests_total\{service="ccgateway",operation="recordfile",outcome="ok"\} 1/,
+    );
     assert.match(text, /cc_file_gateway_upstream_request_duration_seconds_bucket/);
     assert.match(text, /cc_file_gateway_bytes_streamed_total\{direction="download",tenant="acme"\} \d{5,}/);
     assert.match(text, /cc_file_gateway_agent_sessions\{state="signed-in"\} 1/);
@@ -260,7 +405,11 @@ describe('metrics and audit trail', () => {
     assert.equal(ok.status, 200);
     const big = 'Y:/53/0/20261125/1001/audit-big.V3';
     await stack.ccfs.store.put(big, Buffer.alloc(8 * 1024 * 1024, 7));
-    const cut = await download(`${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`, { authorization: `Bearer ${stack.token()}`, 'x-request-id': 'audit-cut-1' }, { abortAfterBytes: 100_000 });
+    const cut = await download(
+      `${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`,
+      { authorization: `Bearer ${stack.token()}`, 'x-request-id': 'audit-cut-1' },
+      { abortAfterBytes: 100_000 },
+    );
     assert.ok(cut.error);
     const denied = await rec(stack, 'acme', SEED.globex.recording).set('X-Request-Id', 'audit-denied-1');
     assert.equal(denied.status, 403);
@@ -280,7 +429,10 @@ describe('metrics and audit trail', () => {
     assert.match(String(full.time), /^\d{4}-\d\d-\d\dT/);
     const short = lines.find((l) => l.requestId === 'audit-cut-1')!;
     assert.equal(short.complete, false);
-    assert.ok((short.bytesSent as number) >= 100_000 && (short.bytesSent as number) < 8 * 1024 * 1024, `bytesSent ${short.bytesSent}`);
+    assert.ok(
+      (short.bytesSent as number) >= 100_000 && (short.bytesSent as number) < 8 * 1024 * 1024,
+      `bytesSent ${short.bytesSent}`,
+    );
     const refused = lines.find((l) => l.requestId === 'audit-denied-1')!;
     assert.equal(refused.status, 403, 'a refused attempt is audited too');
     assert.ok((refused.bytesSent as number) > 0, 'its problem body');
@@ -289,7 +441,11 @@ describe('metrics and audit trail', () => {
   });
 
   it('can serve /metrics on a port of its own instead', async () => {
-    const other = await startStack({ configure: (raw) => { raw.metrics = { port: 0 }; } });
+    const other = await startStack({
+      configure: (raw) => {
+        raw.metrics = { port: 0 };
+      },
+    });
     try {
       assert.equal((await request(other.url).get('/metrics')).status, 404);
       const addr = other.gateway.metricsServer!.address() as { port: number };

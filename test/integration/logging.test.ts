@@ -6,17 +6,34 @@ import { SEED } from '../../src/simulators/seed.js';
 import { ACCOUNTS, startStack, type Stack } from '../helpers/stack.js';
 
 let s: Stack;
-before(async () => { s = await startStack(); });
-after(async () => { await s.close(); });
+before(async () => {
+  s = await startStack();
+});
+after(async () => {
+  await s.close();
+});
 
 test('no secret appears in any log line, and every request line carries its request id', async () => {
   const token = s.token();
   const requestIds: string[] = [];
   const calls = [
-    request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${token}`),
-    request(s.url).get('/v1/recordings').query({ fileName: 'Y:/53/0/1/1/missing.V3' }).set('authorization', `Bearer ${token}`),
-    request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${token}x`),
-    request(s.url).post('/v1/recordings/playback').set('authorization', `Bearer ${token}`).set('cookie', 'session=cookie-secret').send({ fileName: SEED.acme.recording }),
+    request(s.url)
+      .get('/v1/recordings')
+      .query({ fileName: SEED.acme.recording })
+      .set('authorization', `Bearer ${token}`),
+    request(s.url)
+      .get('/v1/recordings')
+      .query({ fileName: 'Y:/53/0/1/1/missing.V3' })
+      .set('authorization', `Bearer ${token}`),
+    request(s.url)
+      .get('/v1/recordings')
+      .query({ fileName: SEED.acme.recording })
+      .set('authorization', `Bearer ${token}x`),
+    request(s.url)
+      .post('/v1/recordings/playback')
+      .set('authorization', `Bearer ${token}`)
+      .set('cookie', 'session=cookie-secret')
+      .send({ fileName: SEED.acme.recording }),
   ];
   const responses: request.Response[] = [];
   for (const c of calls) responses.push(await c);
@@ -25,7 +42,10 @@ test('no secret appears in any log line, and every request line carries its requ
   assert.equal(played.status, 200);
   // A signature CC-FS refuses: the tenant's SK is wrong (an operator problem logged at error).
   s.ccfs.options.accounts[0]!.sk = 'rotated-at-the-vendor';
-  const refused = await request(s.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('authorization', `Bearer ${token}`);
+  const refused = await request(s.url)
+    .get('/v1/recordings')
+    .query({ fileName: SEED.acme.recording })
+    .set('authorization', `Bearer ${token}`);
   s.ccfs.options.accounts[0]!.sk = ACCOUNTS.acme.sk;
   assert.equal(refused.status, 502);
   assert.equal(refused.body.upstream.code, 'HTTP 401');
@@ -33,11 +53,24 @@ test('no secret appears in any log line, and every request line carries its requ
   const log = s.lines.join('\n');
   const signatures = s.ccfs.requests.map((r) => String(r.headers.authorization ?? '')).filter(Boolean);
   assert.ok(signatures.length >= 3);
-  const secrets = [ACCOUNTS.acme.sk, ACCOUNTS.acme.ak, token, token.split('.')[2]!, 'cookie-secret', responses[3]!.body.url.split('/').pop(), ...signatures, ...signatures.map((a) => a.split('/').pop()!)];
+  const secrets = [
+    ACCOUNTS.acme.sk,
+    ACCOUNTS.acme.ak,
+    token,
+    token.split('.')[2]!,
+    'cookie-secret',
+    responses[3]!.body.url.split('/').pop(),
+    ...signatures,
+    ...signatures.map((a) => a.split('/').pop()!),
+  ];
   for (const secret of secrets) assert.ok(!log.includes(secret), `log holds a secret: ${secret.slice(0, 12)}…`);
 
   const records = s.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  for (const id of requestIds) assert.ok(records.some((r) => r.requestId === id), `a line for ${id}`);
+  for (const id of requestIds)
+    assert.ok(
+      records.some((r) => r.requestId === id),
+      `a line for ${id}`,
+    );
   for (const r of records.filter((x) => x.req !== undefined)) assert.equal(typeof r.requestId, 'string');
   const alert = records.find((r) => r.level === 50 && String(r.msg).includes('refused the auth-v2 signature'));
   assert.ok(alert, 'a CC-FS 401 is an error-level line for the operator');

@@ -17,14 +17,27 @@ const SIGNED_ONLY = ['authorization', 'connection', 'content-length', 'content-t
 
 describe('native CC-FS pass-through (contract 3.7)', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack(); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
 
-  const native = (op: string, body: unknown, opts: { tenant?: string; query?: string; scopes?: string[]; headers?: Record<string, string> } = {}) => {
-    const req = request(stack.url).post(`/v1/ccfs/${op}${opts.query ?? ''}`)
+  const native = (
+    op: string,
+    body: unknown,
+    opts: { tenant?: string; query?: string; scopes?: string[]; headers?: Record<string, string> } = {},
+  ) => {
+    const req = request(stack.url)
+      .post(`/v1/ccfs/${op}${opts.query ?? ''}`)
       .set('Authorization', `Bearer ${stack.token(opts.tenant ?? 'acme', opts.scopes)}`)
       .set(opts.headers ?? {});
-    return (typeof body === 'string' ? req.set('Content-Type', 'application/json').send(body) : req.send(body as object)).buffer(true).parse(binaryBody);
+    return (
+      typeof body === 'string' ? req.set('Content-Type', 'application/json').send(body) : req.send(body as object)
+    )
+      .buffer(true)
+      .parse(binaryBody);
   };
   const last = () => stack.ccfs.requests.at(-1)!;
   const json = (res: { body: Buffer }) => JSON.parse(res.body.toString('utf8'));
@@ -34,13 +47,17 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
     assert.equal(res.status, 200);
     const original = stack.ccfs.store.read(SEED.acme.recording);
     assert.ok((res.body as Buffer).equals(original));
-    assert.equal(res.headers['content-type'], 'Application/Octet-stream;charset=UTF-8', 'the vendor\'s own content type');
+    assert.equal(
+      res.headers['content-type'],
+      'Application/Octet-stream;charset=UTF-8',
+      "the vendor's own content type",
+    );
     assert.equal(last().operation, 'downloadRecord');
     assert.equal(last().ak, 'AK-ACME-0001');
     assert.equal(last().authError, undefined);
   });
 
-  it('downloadRecord by callId for the other tenant is signed with that tenant\'s key', async () => {
+  it("downloadRecord by callId for the other tenant is signed with that tenant's key", async () => {
     const res = await native('downloadRecord', envelope({ fileName: SEED.globex.recording }), { tenant: 'globex' });
     assert.equal(res.status, 200);
     assert.equal(last().ak, 'AK-GLOBEX-0002');
@@ -49,7 +66,7 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
     assert.equal((zip.body as Buffer).subarray(0, 4).toString('latin1'), 'PK\x03\x04');
   });
 
-  it('requestPlayVoice: the vendor\'s JSON answer is passed as it is', async () => {
+  it("requestPlayVoice: the vendor's JSON answer is passed as it is", async () => {
     const res = await native('requestPlayVoice', envelope({ fileName: SEED.acme.recording }));
     assert.equal(res.status, 200);
     const body = json(res);
@@ -70,7 +87,10 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
 
   it('ivr/uploadFile: stored byte for byte under the VDN of the query', async () => {
     const wav = demoRecording(6, 1);
-    const res = await native('ivr/uploadFile', envelope({ data: wav.toString('base64') }), { tenant: 'globex', query: '?vdnId=55' });
+    const res = await native('ivr/uploadFile', envelope({ data: wav.toString('base64') }), {
+      tenant: 'globex',
+      query: '?vdnId=55',
+    });
     assert.equal(res.status, 200);
     const body = json(res);
     assert.equal(body.resultCode, '0');
@@ -89,21 +109,32 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
   it('sends the vendor only what the gateway put there, re-serialised once', async () => {
     const spaced = `{ "request" : { "version" : "2.0" } ,\n "msgBody" : { "fileName" : "y:\\\\53\\\\0\\\\20261125\\\\1001\\\\4411223.V3" } }`;
     const res = await native('downloadRecord', spaced, {
-      headers: { Cookie: 'JSESSIONID=caller', 'X-Forwarded-For': '10.0.0.1', 'X-Custom': 'x', guid: 'caller-guid', 'Proxy-Authorization': 'Basic eA==', 'X-Request-Id': 'native-headers-1' },
+      headers: {
+        Cookie: 'JSESSIONID=caller',
+        'X-Forwarded-For': '10.0.0.1',
+        'X-Custom': 'x',
+        guid: 'caller-guid',
+        'Proxy-Authorization': 'Basic eA==',
+        'X-Request-Id': 'native-headers-1',
+      },
     });
     assert.equal(res.status, 200);
     assert.deepEqual(Object.keys(last().headers).sort(), SIGNED_ONLY);
-    assert.equal(last().body, JSON.stringify(envelope({ fileName: SEED.acme.recording })), 'compact, with the path as it was checked');
+    assert.equal(
+      last().body,
+      JSON.stringify(envelope({ fileName: SEED.acme.recording })),
+      'compact, with the path as it was checked',
+    );
     assert.equal(res.headers['x-request-id'], 'native-headers-1');
   });
 
-  it('strips the vendor\'s hop-by-hop headers and keeps its connection to the vendor alive', async () => {
+  it("strips the vendor's hop-by-hop headers and keeps its connection to the vendor alive", async () => {
     await native('downloadRecord', envelope({ fileName: SEED.acme.recording }));
     const before = stack.ccfs.connections;
     for (let i = 0; i < 5; i += 1) {
       const res = await native('downloadRecord', envelope({ fileName: SEED.acme.recording }));
       assert.equal(res.status, 200);
-      assert.notEqual(res.headers['keep-alive'], 'timeout=60', 'the vendor\'s Keep-Alive is not passed on');
+      assert.notEqual(res.headers['keep-alive'], 'timeout=60', "the vendor's Keep-Alive is not passed on");
     }
     assert.equal(stack.ccfs.connections, before, 'no new connection to the vendor for five calls in a row');
   });
@@ -117,26 +148,110 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
       ['operation outside the four', 'ivr/deleteFile', envelope({}), {}, 404, 'NOT_FOUND'],
       ['playVoice is not one of the four', 'playVoice', envelope({}), {}, 404, 'NOT_FOUND'],
       ['wrong case', 'DownloadRecord', envelope({ fileName: SEED.acme.recording }), {}, 404, 'NOT_FOUND'],
-      ['wrong version', 'downloadRecord', { request: { version: '1.0' }, msgBody: { fileName: SEED.acme.recording } }, {}, 400, 'INVALID_REQUEST'],
+      [
+        'wrong version',
+        'downloadRecord',
+        { request: { version: '1.0' }, msgBody: { fileName: SEED.acme.recording } },
+        {},
+        400,
+        'INVALID_REQUEST',
+      ],
       ['no request', 'downloadRecord', { msgBody: { fileName: SEED.acme.recording } }, {}, 400, 'INVALID_REQUEST'],
-      ['extra top-level field', 'downloadRecord', { ...envelope({ fileName: SEED.acme.recording }), extra: 1 }, {}, 400, 'INVALID_REQUEST'],
-      ['unknown msgBody field', 'downloadRecord', envelope({ fileName: SEED.acme.recording, path: '/x' }), {}, 400, 'INVALID_REQUEST'],
+      [
+        'extra top-level field',
+        'downloadRecord',
+        { ...envelope({ fileName: SEED.acme.recording }), extra: 1 },
+        {},
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        'unknown msgBody field',
+        'downloadRecord',
+        envelope({ fileName: SEED.acme.recording, path: '/x' }),
+        {},
+        400,
+        'INVALID_REQUEST',
+      ],
       ['array body', 'downloadRecord', [1, 2], {}, 400, 'INVALID_REQUEST'],
       ['not JSON', 'downloadRecord', '{"request":', {}, 400, 'INVALID_REQUEST'],
       ['neither fileName nor callId', 'downloadRecord', envelope({ ccId: '1' }), {}, 400, 'INVALID_REQUEST'],
       ['bad callId', 'downloadRecord', envelope({ callId: '../etc' }), {}, 400, 'INVALID_REQUEST'],
-      ['fileName of another tenant', 'downloadRecord', envelope({ fileName: SEED.globex.recording }), {}, 403, 'PATH_FORBIDDEN'],
+      [
+        'fileName of another tenant',
+        'downloadRecord',
+        envelope({ fileName: SEED.globex.recording }),
+        {},
+        403,
+        'PATH_FORBIDDEN',
+      ],
       ['traversal', 'requestPlayVoice', envelope({ fileName: 'Y:/53/../54/0/x.V3' }), {}, 403, 'PATH_FORBIDDEN'],
-      ['ivr path outside the rule', 'ivr/downloadFile', envelope({ filePath: 'Y:/53/0/20261125/1001/4411223.V3' }), {}, 403, 'PATH_FORBIDDEN'],
+      [
+        'ivr path outside the rule',
+        'ivr/downloadFile',
+        envelope({ filePath: 'Y:/53/0/20261125/1001/4411223.V3' }),
+        {},
+        403,
+        'PATH_FORBIDDEN',
+      ],
       ['bad mode', 'ivr/downloadFile', envelope({ filePath: SEED.acme.ivrFile, mode: 2 }), {}, 400, 'INVALID_REQUEST'],
-      ['upload to a VDN not owned', 'ivr/uploadFile', envelope({ data: wav.toString('base64') }), { query: '?vdnId=54' }, 403, 'PATH_FORBIDDEN'],
-      ['upload without vdnId for a tenant of two VDNs', 'ivr/uploadFile', envelope({ data: wav.toString('base64') }), { tenant: 'globex' }, 400, 'INVALID_REQUEST'],
+      [
+        'upload to a VDN not owned',
+        'ivr/uploadFile',
+        envelope({ data: wav.toString('base64') }),
+        { query: '?vdnId=54' },
+        403,
+        'PATH_FORBIDDEN',
+      ],
+      [
+        'upload without vdnId for a tenant of two VDNs',
+        'ivr/uploadFile',
+        envelope({ data: wav.toString('base64') }),
+        { tenant: 'globex' },
+        400,
+        'INVALID_REQUEST',
+      ],
       ['upload that is not base64', 'ivr/uploadFile', envelope({ data: 'not base64!' }), {}, 400, 'INVALID_REQUEST'],
-      ['upload that is not a WAV', 'ivr/uploadFile', envelope({ data: Buffer.from('ID3 mp3 data here').toString('base64') }), {}, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-      ['upload in the wrong format', 'ivr/uploadFile', envelope({ data: stereo.toString('base64') }), {}, 422, 'INVALID_AUDIO'],
-      ['upload over the limit', 'ivr/uploadFile', envelope({ data: wavFromEncoded(Buffer.alloc(5 * 1024 * 1024, 0xd5)).toString('base64') }), {}, 413, 'PAYLOAD_TOO_LARGE'],
-      ['query on an operation that takes none', 'downloadRecord', envelope({ fileName: SEED.acme.recording }), { query: '?vdnId=53' }, 400, 'INVALID_REQUEST'],
-      ['token without ccfs:native', 'downloadRecord', envelope({ fileName: SEED.acme.recording }), { scopes: ['recordings:read'] }, 403, 'INSUFFICIENT_SCOPE'],
+      [
+        'upload that is not a WAV',
+        'ivr/uploadFile',
+        envelope({ data: Buffer.from('ID3 mp3 data here').toString('base64') }),
+        {},
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
+      [
+        'upload in the wrong format',
+        'ivr/uploadFile',
+        envelope({ data: stereo.toString('base64') }),
+        {},
+        422,
+        'INVALID_AUDIO',
+      ],
+      [
+        'upload over the limit',
+        'ivr/uploadFile',
+        envelope({ data: wavFromEncoded(Buffer.alloc(5 * 1024 * 1024, 0xd5)).toString('base64') }),
+        {},
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+      [
+        'query on an operation that takes none',
+        'downloadRecord',
+        envelope({ fileName: SEED.acme.recording }),
+        { query: '?vdnId=53' },
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        'token without ccfs:native',
+        'downloadRecord',
+        envelope({ fileName: SEED.acme.recording }),
+        { scopes: ['recordings:read'] },
+        403,
+        'INSUFFICIENT_SCOPE',
+      ],
     ];
     const seen = stack.ccfs.requests.length;
     for (const [name, op, body, opts, status, code] of cases) {
@@ -144,20 +259,31 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
       assert.equal(res.status, status, `${name}: ${res.body.toString()}`);
       assert.equal(json(res).code, code, name);
     }
-    const noToken = await request(stack.url).post('/v1/ccfs/downloadRecord').send(envelope({ fileName: SEED.acme.recording }));
+    const noToken = await request(stack.url)
+      .post('/v1/ccfs/downloadRecord')
+      .send(envelope({ fileName: SEED.acme.recording }));
     assert.equal(noToken.status, 401);
     const get = await request(stack.url).get('/v1/ccfs/downloadRecord').set('Authorization', `Bearer ${stack.token()}`);
     assert.equal(get.status, 405);
-    const text = await request(stack.url).post('/v1/ccfs/downloadRecord').set('Authorization', `Bearer ${stack.token()}`).set('Content-Type', 'text/plain').send('x');
+    const text = await request(stack.url)
+      .post('/v1/ccfs/downloadRecord')
+      .set('Authorization', `Bearer ${stack.token()}`)
+      .set('Content-Type', 'text/plain')
+      .send('x');
     assert.equal(text.status, 400);
     assert.equal(stack.ccfs.requests.length, seen, 'the vendor saw none of them');
   });
 
   /** A POST read as it streams, through the shared download client; `abortAfterBytes` leaves early. */
   const post = async (op: string, body: unknown, abortAfterBytes?: number) => {
-    const res = await download(`${stack.url}/v1/ccfs/${op}`, { authorization: `Bearer ${stack.token()}`, 'content-type': 'application/json' }, {
-      body: JSON.stringify(body), ...(abortAfterBytes !== undefined ? { abortAfterBytes } : {}),
-    });
+    const res = await download(
+      `${stack.url}/v1/ccfs/${op}`,
+      { authorization: `Bearer ${stack.token()}`, 'content-type': 'application/json' },
+      {
+        body: JSON.stringify(body),
+        ...(abortAfterBytes !== undefined ? { abortAfterBytes } : {}),
+      },
+    );
     return { ...res, length: Number(res.headers['content-length']) };
   };
 
@@ -189,11 +315,22 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
 
 describe('native pass-through with a wrong secret key', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ configure: (raw) => { raw.tenants[0].ccfs.sk = 'SK-not-the-right-one'; } }); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack({
+      configure: (raw) => {
+        raw.tenants[0].ccfs.sk = 'SK-not-the-right-one';
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+  });
 
   it('answers 502 and logs the refused signature', async () => {
-    const res = await request(stack.url).post('/v1/ccfs/downloadRecord').set('Authorization', `Bearer ${stack.token()}`).send(envelope({ fileName: SEED.acme.recording }));
+    const res = await request(stack.url)
+      .post('/v1/ccfs/downloadRecord')
+      .set('Authorization', `Bearer ${stack.token()}`)
+      .send(envelope({ fileName: SEED.acme.recording }));
     assert.equal(res.status, 502);
     assert.equal(res.body.upstream.code, 'HTTP 401');
     assert.ok(stack.lines.some((l) => /refused the auth-v2 signature/.test(l)));

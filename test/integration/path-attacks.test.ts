@@ -11,8 +11,12 @@ import { startStack, type Stack } from '../helpers/stack.js';
 
 const corpus = pathAttacks();
 let stack: Stack;
-before(async () => { stack = await startStack(); });
-after(async () => { await stack.close(); });
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack.close();
+});
 
 test('the corpus holds at least 300 distinct hostile paths', () => {
   assert.ok(corpus.length >= 300, `${corpus.length} paths`);
@@ -37,9 +41,17 @@ test('every route that takes a path answers 400 or 403 to each, without calling 
       await request(stack.url).get('/v1/recordings').query({ fileName: p }).set('Authorization', auth),
       await request(stack.url).get('/v1/agent-recordings').query({ recordId: p }).set('Authorization', auth),
       await request(stack.url).post('/v1/recordings/playback').set('Authorization', auth).send({ fileName: p }),
-      await request(stack.url).post('/v1/ccfs/downloadRecord').set('Authorization', auth).send({ request: { version: '2.0' }, msgBody: { fileName: p } }),
+      await request(stack.url)
+        .post('/v1/ccfs/downloadRecord')
+        .set('Authorization', auth)
+        .send({ request: { version: '2.0' }, msgBody: { fileName: p } }),
     ];
-    answers.forEach((res, i) => assert.ok(res.status === 403 || res.status === 400, `${res.status} for ${JSON.stringify(p)} on route ${['3.1', '3.8', '3.3', '3.7'][i]}`));
+    answers.forEach((res, i) => {
+      assert.ok(
+        res.status === 403 || res.status === 400,
+        `${res.status} for ${JSON.stringify(p)} on route ${['3.1', '3.8', '3.3', '3.7'][i]}`,
+      );
+    });
   }
   assert.equal(stack.ccfs.requests.length, ccfsSeen, 'CC-FS saw none of them');
   assert.equal(stack.ccgw.requests.length, ccgwSeen, 'CC-Gateway saw none of them');

@@ -12,12 +12,18 @@ import { baseConfig, startStack, type Stack } from '../helpers/stack.js';
 
 let s: Stack;
 let clock = Date.now();
-before(async () => { s = await startStack({ now: () => clock, sim: { now: () => clock } }); });
-after(async () => { await s.close(); });
-
+before(async () => {
+  s = await startStack({ now: () => clock, sim: { now: () => clock } });
+});
+after(async () => {
+  await s.close();
+});
 
 async function createPlayback(tenant = 'acme', fileName: string = SEED.acme.recording) {
-  const res = await request(s.url).post('/v1/recordings/playback').set('authorization', `Bearer ${s.token(tenant)}`).send({ fileName });
+  const res = await request(s.url)
+    .post('/v1/recordings/playback')
+    .set('authorization', `Bearer ${s.token(tenant)}`)
+    .send({ fileName });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res;
 }
@@ -44,7 +50,10 @@ test('3.4: the vendor token never appears in what the caller receives', async ()
   const everything = JSON.stringify(created.headers) + JSON.stringify(created.body) + JSON.stringify(played.headers);
   assert.ok(!everything.includes(vendorToken));
   assert.ok(!s.lines.join('\n').includes(vendorToken), 'nor in a log line');
-  assert.ok(!s.lines.join('\n').includes(created.body.url.split('/').pop()), 'the playback id is a credential: not logged either');
+  assert.ok(
+    !s.lines.join('\n').includes(created.body.url.split('/').pop()),
+    'the playback id is a credential: not logged either',
+  );
 });
 
 test('3.4: a tampered, truncated or made-up id is 404 PLAYBACK_EXPIRED and the vendor is not called', async () => {
@@ -102,9 +111,12 @@ test('3.4: works on any instance sharing the playback secret, and on none that d
   }
 });
 
-test('3.3: a playback for another tenant\'s file is refused before the vendor', async () => {
+test("3.3: a playback for another tenant's file is refused before the vendor", async () => {
   const before = s.ccfs.requests.length;
-  const res = await request(s.url).post('/v1/recordings/playback').set('authorization', `Bearer ${s.token('acme')}`).send({ fileName: SEED.globex.recording });
+  const res = await request(s.url)
+    .post('/v1/recordings/playback')
+    .set('authorization', `Bearer ${s.token('acme')}`)
+    .send({ fileName: SEED.globex.recording });
   assert.equal(res.status, 403);
   assert.equal(res.body.code, 'PATH_FORBIDDEN');
   assert.equal(s.ccfs.requests.length, before);

@@ -25,35 +25,70 @@ const MIB = 1024 * 1024;
 
 test('close(): readiness 503 first, in-flight 200 MiB download completes intact, idle sockets and new connections refused, agents signed out', async () => {
   // Long keep-alive and header timeouts: only the shutdown may close the idle socket below.
-  const stack = await startStack({ configure: (raw) => { Object.assign(raw.server, { drainDelayMs: 1000, keepAliveTimeoutMs: 60_000, headersTimeoutMs: 60_000 }); } });
+  const stack = await startStack({
+    configure: (raw) => {
+      Object.assign(raw.server, { drainDelayMs: 1000, keepAliveTimeoutMs: 60_000, headersTimeoutMs: 60_000 });
+    },
+  });
   try {
     const big = 'Y:/53/0/20261125/1001/shutdown-200m.V3';
     const block = randomBytes(MIB);
     const hash = createHash('sha256');
     for (let i = 0; i < 200; i += 1) hash.update(block);
-    await stack.ccfs.store.put(big, Readable.from((function* () { for (let i = 0; i < 200; i += 1) yield block; })()));
-    assert.equal((await request(stack.url).get('/v1/agent-recordings').query({ recordId: SEED.acme.recording }).set('Authorization', `Bearer ${stack.token()}`)).status, 200);
+    await stack.ccfs.store.put(
+      big,
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 200; i += 1) yield block;
+        })(),
+      ),
+    );
+    assert.equal(
+      (
+        await request(stack.url)
+          .get('/v1/agent-recordings')
+          .query({ recordId: SEED.acme.recording })
+          .set('Authorization', `Bearer ${stack.token()}`)
+      ).status,
+      200,
+    );
 
     // A keep-alive socket left idle after a request.
     const agent = new Agent({ keepAlive: true });
     let idleClosed = false;
     await new Promise<void>((resolve, reject) => {
-      const r = httpGet(`${stack.url}/healthz`, { agent }, (res) => { res.resume(); res.on('end', resolve); });
-      r.on('socket', (socket) => socket.once('close', () => { idleClosed = true; }));
+      const r = httpGet(`${stack.url}/healthz`, { agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      r.on('socket', (socket) =>
+        socket.once('close', () => {
+          idleClosed = true;
+        }),
+      );
       r.on('error', reject);
     });
 
-    const inFlight = download(`${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`, { authorization: `Bearer ${stack.token()}` });
+    const inFlight = download(`${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`, {
+      authorization: `Bearer ${stack.token()}`,
+    });
     await sleep(100);
     let closed = false;
-    const closing = stack.gateway.close(60_000).then(() => { closed = true; });
+    const closing = stack.gateway.close(60_000).then(() => {
+      closed = true;
+    });
     const ready = await request(stack.url).get('/readyz');
     assert.equal(ready.status, 503, 'readiness turns 503 while the listener still accepts');
     assert.match(JSON.stringify(ready.body), /"shutdown","ok":false/);
     assert.equal(idleClosed, false, 'not closed before the drain delay');
 
     for (let i = 0; i < 200; i += 1) {
-      const refused = await request(stack.url).get('/healthz').then(() => false, (e: Error) => /ECONNREFUSED/.test(e.message));
+      const refused = await request(stack.url)
+        .get('/healthz')
+        .then(
+          () => false,
+          (e: Error) => /ECONNREFUSED/.test(e.message),
+        );
       if (refused) break;
       assert.ok(i < 199, 'new connections are refused once the drain delay is over');
       await sleep(50);
@@ -82,16 +117,44 @@ test('the process exits 0 on SIGTERM, after signing its agents out', async () =>
   const ccfsUrl = await ccfs.listen();
   await seedCcfs(ccfs);
   const file = join(root, 'gateway.yaml');
-  writeFileSync(file, [
-    'server:', '  host: 127.0.0.1', '  port: 0', '  drainDelayMs: 100', '  shutdownGraceMs: 2000', '  playbackSecret: ${PB}',
-    'audit:', '  destination: "off"',
-    'auth:', '  issuers:', `    - issuer: ${ISSUER}`, `      audience: ${AUDIENCE}`, '      algorithms: [HS256]', '      secret: ${JWT}',
-    'upstreams:', '  ccfs:', `    baseUrl: ${ccfsUrl}`,
-    'tenants:', '  - id: acme', '    vdnIds: [53]', '    ccfs:', '      ak: ${AK}', '      sk: ${SK}', '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'server:',
+      '  host: 127.0.0.1',
+      '  port: 0',
+      '  drainDelayMs: 100',
+      '  shutdownGraceMs: 2000',
+      '  playbackSecret: ${PB}',
+      'audit:',
+      '  destination: "off"',
+      'auth:',
+      '  issuers:',
+      `    - issuer: ${ISSUER}`,
+      `      audience: ${AUDIENCE}`,
+      '      algorithms: [HS256]',
+      '      secret: ${JWT}',
+      'upstreams:',
+      '  ccfs:',
+      `    baseUrl: ${ccfsUrl}`,
+      'tenants:',
+      '  - id: acme',
+      '    vdnIds: [53]',
+      '    ccfs:',
+      '      ak: ${AK}',
+      '      sk: ${SK}',
+      '',
+    ].join('\n'),
+  );
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
-      env: { ...process.env, PB: 'playback-secret-for-tests-0123456789abcdef', JWT: JWT_SECRET, AK: ACCOUNTS.acme.ak, SK: ACCOUNTS.acme.sk },
+      env: {
+        ...process.env,
+        PB: 'playback-secret-for-tests-0123456789abcdef',
+        JWT: JWT_SECRET,
+        AK: ACCOUNTS.acme.ak,
+        SK: ACCOUNTS.acme.sk,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];

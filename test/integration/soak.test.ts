@@ -27,7 +27,11 @@ before(async () => {
     configure: (raw) => {
       Object.assign(raw.server, { keepAliveTimeoutMs: 200 });
       Object.assign(raw.upstreams.ccfs, {
-        headersTimeoutMs: 1000, idleTimeoutMs: 300, keepAliveTimeoutMs: 200, retries: 2, retryBaseMs: 5,
+        headersTimeoutMs: 1000,
+        idleTimeoutMs: 300,
+        keepAliveTimeoutMs: 200,
+        retries: 2,
+        retryBaseMs: 5,
         // Kept closed here: this test is about streams under faults, the breaker has its own.
         breaker: { volumeThreshold: 1_000_000, errorThresholdPercentage: 100 },
       });
@@ -46,7 +50,8 @@ test(`${TOTAL} downloads under injected faults: complete and identical, or visib
     await stack.ccfs.store.put(path, data);
     files.set(path, { size: data.length, sha: sha(data) });
   };
-  for (const p of [SEED.acme.recording, ...SEED.acme.twoRecordingFiles]) files.set(p, { size: stack.ccfs.store.read(p).length, sha: sha(stack.ccfs.store.read(p)) });
+  for (const p of [SEED.acme.recording, ...SEED.acme.twoRecordingFiles])
+    files.set(p, { size: stack.ccfs.store.read(p).length, sha: sha(stack.ccfs.store.read(p)) });
   await add('Y:/53/0/20261125/1001/soak-256k.V3', randomBytes(256 * 1024));
   await add('Y:/53/0/20261125/1001/soak-1m.V3', randomBytes(1024 * 1024));
   const paths = [...files.keys()];
@@ -93,13 +98,15 @@ test(`${TOTAL} downloads under injected faults: complete and identical, or visib
   for (const concurrency of [1, 8, 32, 4, 16]) {
     const share = TOTAL / 5;
     const end = next + share;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < end) {
-        const path = paths[next % paths.length]!;
-        next += 1;
-        check(path, await download(url(path), headers));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < end) {
+          const path = paths[next % paths.length]!;
+          next += 1;
+          check(path, await download(url(path), headers));
+        }
+      }),
+    );
   }
   stack.ccfs.faults.clear();
 

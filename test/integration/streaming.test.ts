@@ -17,23 +17,27 @@ before(async () => {
   const block = randomBytes(MIB);
   const hash = createHash('sha256');
   let i = 0;
-  const source = Readable.from((function* () {
-    for (; i < 200; i++) {
-      const chunk = Buffer.from(block);
-      chunk.writeUInt32LE(i, 64);
-      if (i === 0) chunk.write('RIFF\0\0\0\0WAVE', 0, 'latin1');
-      hash.update(chunk);
-      yield chunk;
-    }
-  })());
+  const source = Readable.from(
+    (function* () {
+      for (; i < 200; i++) {
+        const chunk = Buffer.from(block);
+        chunk.writeUInt32LE(i, 64);
+        if (i === 0) chunk.write('RIFF\0\0\0\0WAVE', 0, 'latin1');
+        hash.update(chunk);
+        yield chunk;
+      }
+    })(),
+  );
   await s.ccfs.store.put(BIG, source);
   bigSha = hash.digest('hex');
 });
-after(async () => { await s.close(); });
+after(async () => {
+  await s.close();
+});
 
 const url = (path: string) => `${s.url}/v1/recordings?fileName=${encodeURIComponent(path)}`;
 
-test('a 200 MiB download arrives byte-identical while the gateway\'s memory stays flat', async () => {
+test("a 200 MiB download arrives byte-identical while the gateway's memory stays flat", async () => {
   // Warm the allocator first: its first arenas are a one-time cost, not a per-download one.
   await download(url(BIG), { authorization: `Bearer ${s.token()}` }, { abortAfterBytes: 40 * MIB });
   global.gc?.();
@@ -84,7 +88,9 @@ test('a reset mid-stream is seen by the client as an incomplete transfer, not a 
 
 test('a reset inside a zip (no Content-Length) is still an error at the client', async () => {
   s.ccfs.injectFault({ operation: 'downloadRecord', resetAfterBytes: 5000 });
-  const r = await download(`${s.url}/v1/calls/${SEED.acme.twoRecordingCall}/recordings`, { authorization: `Bearer ${s.token()}` });
+  const r = await download(`${s.url}/v1/calls/${SEED.acme.twoRecordingCall}/recordings`, {
+    authorization: `Bearer ${s.token()}`,
+  });
   assert.equal(r.status, 200);
   assert.equal(r.headers['content-length'], undefined);
   assert.ok(r.error, 'the client saw an error');

@@ -25,18 +25,29 @@ describe('HTTPS to both vendors', () => {
       },
     });
   });
-  after(async () => { await stack.close(); });
+  after(async () => {
+    await stack.close();
+  });
 
   it('downloads through CC-FS (signed Host 127.0.0.1:port), the native pass-through and the CC-Gateway', async () => {
     assert.match(stack.ccfs.url, /^https:/);
     const auth = `Bearer ${stack.token()}`;
-    const rec = await request(stack.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('Authorization', auth);
+    const rec = await request(stack.url)
+      .get('/v1/recordings')
+      .query({ fileName: SEED.acme.recording })
+      .set('Authorization', auth);
     assert.equal(rec.status, 200);
     assert.equal(stack.ccfs.seen('downloadRecord').at(-1)!.authError, undefined);
-    const native = await request(stack.url).post('/v1/ccfs/requestPlayVoice').set('Authorization', auth).send({ request: { version: '2.0' }, msgBody: { fileName: SEED.acme.recording } });
+    const native = await request(stack.url)
+      .post('/v1/ccfs/requestPlayVoice')
+      .set('Authorization', auth)
+      .send({ request: { version: '2.0' }, msgBody: { fileName: SEED.acme.recording } });
     assert.equal(native.status, 200);
     assert.equal(JSON.parse(native.text).resultCode, '0');
-    const agent = await request(stack.url).get('/v1/agent-recordings').query({ recordId: SEED.acme.recording }).set('Authorization', auth);
+    const agent = await request(stack.url)
+      .get('/v1/agent-recordings')
+      .query({ recordId: SEED.acme.recording })
+      .set('Authorization', auth);
     assert.equal(agent.status, 200);
     assert.equal(stack.ccgw.signIns.length, 1);
   });
@@ -44,12 +55,19 @@ describe('HTTPS to both vendors', () => {
 
 describe('HTTPS to a vendor whose CA is not trusted', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ sim: { tls } }); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack({ sim: { tls } });
+  });
+  after(async () => {
+    await stack.close();
+  });
 
   it('refuses the connection: 502 naming TLS, not retried, nothing sent', async () => {
     const handshakes = stack.ccfs.connections;
-    const res = await request(stack.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('Authorization', `Bearer ${stack.token()}`);
+    const res = await request(stack.url)
+      .get('/v1/recordings')
+      .query({ fileName: SEED.acme.recording })
+      .set('Authorization', `Bearer ${stack.token()}`);
     assert.equal(res.status, 502);
     assert.equal(res.body.code, 'UPSTREAM_ERROR');
     assert.match(res.body.detail, /TLS to CC-FS failed/);

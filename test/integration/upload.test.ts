@@ -17,7 +17,10 @@ import { demoRecording, wavFromEncoded } from '../../src/simulators/shared/audio
 const LIMIT = 5 * 1024 * 1024;
 
 /** A WAV whose fmt chunk says what `fields` say (defaults: the vendor's format). */
-function wavWith(fields: Partial<{ tag: number; channels: number; rate: number; byteRate: number; align: number; bits: number }>, data = Buffer.alloc(80, 0xd5)): Buffer {
+function wavWith(
+  fields: Partial<{ tag: number; channels: number; rate: number; byteRate: number; align: number; bits: number }>,
+  data = Buffer.alloc(80, 0xd5),
+): Buffer {
   const wav = wavFromEncoded(data);
   wav.writeUInt16LE(fields.tag ?? 6, 20);
   wav.writeUInt16LE(fields.channels ?? 1, 22);
@@ -33,7 +36,11 @@ describe('upload (contract 3.6)', () => {
   let spool: string;
   before(async () => {
     spool = mkdtempSync(join(tmpdir(), 'gw-spool-'));
-    stack = await startStack({ configure: (raw) => { raw.server.spoolDir = spool; } });
+    stack = await startStack({
+      configure: (raw) => {
+        raw.server.spoolDir = spool;
+      },
+    });
   });
   after(async () => {
     await stack.close();
@@ -41,7 +48,8 @@ describe('upload (contract 3.6)', () => {
   });
 
   const upload = (body: Buffer, opts: { tenant?: string; query?: string; type?: string; scopes?: string[] } = {}) =>
-    request(stack.url).post(`/v1/ivr-files${opts.query ?? ''}`)
+    request(stack.url)
+      .post(`/v1/ivr-files${opts.query ?? ''}`)
       .set('Authorization', `Bearer ${stack.token(opts.tenant ?? 'acme', opts.scopes)}`)
       .set('Content-Type', opts.type ?? 'audio/wav')
       .send(body);
@@ -52,7 +60,10 @@ describe('upload (contract 3.6)', () => {
     ['a WAV of 0 samples', wavFromEncoded(Buffer.alloc(0))],
     ['a WAV of 1 byte of data (odd, with its pad byte)', wavFromEncoded(Buffer.from([0x55]))],
     ['a limit-sized WAV (5 MiB exactly)', wavFromEncoded(Buffer.alloc(LIMIT - 44, 0xd5))],
-    ['a mu-law WAV with an 18-byte fmt chunk and a LIST chunk', wavFromEncoded(Buffer.alloc(8000, 0x7f), { formatTag: 7, extendedFmt: true, listChunk: true })],
+    [
+      'a mu-law WAV with an 18-byte fmt chunk and a LIST chunk',
+      wavFromEncoded(Buffer.alloc(8000, 0x7f), { formatTag: 7, extendedFmt: true, listChunk: true }),
+    ],
     ['a playable demo recording', demoRecording(3)],
   ];
   for (const [name, wav] of cases) {
@@ -70,7 +81,11 @@ describe('upload (contract 3.6)', () => {
       assert.equal(stored.ak, 'AK-ACME-0001');
       assert.equal(stored.vdnId, 53);
 
-      const back = await request(stack.url).get(res.headers.location!).set('Authorization', `Bearer ${stack.token()}`).buffer(true).parse(binaryBody);
+      const back = await request(stack.url)
+        .get(res.headers.location!)
+        .set('Authorization', `Bearer ${stack.token()}`)
+        .buffer(true)
+        .parse(binaryBody);
       assert.equal(back.status, 200);
       assert.equal(back.headers['content-type'], 'audio/wav');
       assert.ok((back.body as Buffer).equals(wav));
@@ -96,7 +111,12 @@ describe('upload (contract 3.6)', () => {
 
   it('refuses a body that is not a WAV at all with 415', async () => {
     const seen = uploadsSeen();
-    for (const body of [Buffer.from('ID3\x04 an mp3 pretending'), Buffer.from('RIFF\x10\x00\x00\x00AVI LIST'), Buffer.alloc(0), Buffer.from('RIF')]) {
+    for (const body of [
+      Buffer.from('ID3\x04 an mp3 pretending'),
+      Buffer.from('RIFF\x10\x00\x00\x00AVI LIST'),
+      Buffer.alloc(0),
+      Buffer.from('RIF'),
+    ]) {
       const res = await upload(body);
       assert.equal(res.status, 415, body.toString('latin1'));
       assert.equal(res.body.code, 'UNSUPPORTED_MEDIA_TYPE');
@@ -109,7 +129,14 @@ describe('upload (contract 3.6)', () => {
     const res = await upload(wavWith({ tag: 1, channels: 2, rate: 16000, byteRate: 64000, align: 4, bits: 16 }));
     assert.equal(res.status, 422);
     assert.equal(res.body.code, 'INVALID_AUDIO');
-    for (const field of ['format tag 1', 'channels 2', 'sample rate 16000', 'byte rate 64000', 'block align 4', 'bits per sample 16']) {
+    for (const field of [
+      'format tag 1',
+      'channels 2',
+      'sample rate 16000',
+      'byte rate 64000',
+      'block align 4',
+      'bits per sample 16',
+    ]) {
       assert.ok(res.body.detail.includes(field), `detail names ${field}: ${res.body.detail}`);
     }
     const one = await upload(wavWith({ rate: 8001 }));
@@ -127,7 +154,12 @@ describe('upload (contract 3.6)', () => {
     const noFmt = Buffer.concat([Buffer.from('RIFF\x0c\x00\x00\x00WAVEdata\x00\x00\x00\x00', 'latin1')]);
     const bigFmt = wavFromEncoded(Buffer.alloc(4));
     bigFmt.writeUInt32LE(20, 16);
-    for (const [body, pattern] of [[short, /data chunk size 200/], [trailing, /data chunk size 100/], [noFmt, /no fmt chunk/], [bigFmt, /./]] as const) {
+    for (const [body, pattern] of [
+      [short, /data chunk size 200/],
+      [trailing, /data chunk size 100/],
+      [noFmt, /no fmt chunk/],
+      [bigFmt, /./],
+    ] as const) {
       const res = await upload(body);
       assert.equal(res.status, 422, res.text);
       assert.equal(res.body.code, 'INVALID_AUDIO');
@@ -139,8 +171,11 @@ describe('upload (contract 3.6)', () => {
   it('refuses a Content-Length over the limit with 413 before reading a byte of the body', async () => {
     const seen = uploadsSeen();
     const head = [
-      'POST /v1/ivr-files HTTP/1.1', `Host: ${new URL(stack.url).host}`, `Authorization: Bearer ${stack.token()}`,
-      'Content-Type: audio/wav', `Content-Length: ${LIMIT + 1}`,
+      'POST /v1/ivr-files HTTP/1.1',
+      `Host: ${new URL(stack.url).host}`,
+      `Authorization: Bearer ${stack.token()}`,
+      'Content-Type: audio/wav',
+      `Content-Length: ${LIMIT + 1}`,
     ].join('\r\n');
     const answer = await rawRequest(stack.url, head, () => undefined);
     assert.equal(answer.status, 413);
@@ -151,8 +186,12 @@ describe('upload (contract 3.6)', () => {
 
   it('answers 413 instead of 100 Continue to an oversized upload that asks first', async () => {
     const head = [
-      'POST /v1/ivr-files HTTP/1.1', `Host: ${new URL(stack.url).host}`, `Authorization: Bearer ${stack.token()}`,
-      'Content-Type: audio/wav', `Content-Length: ${LIMIT * 2}`, 'Expect: 100-continue',
+      'POST /v1/ivr-files HTTP/1.1',
+      `Host: ${new URL(stack.url).host}`,
+      `Authorization: Bearer ${stack.token()}`,
+      'Content-Type: audio/wav',
+      `Content-Length: ${LIMIT * 2}`,
+      'Expect: 100-continue',
     ].join('\r\n');
     const answer = await rawRequest(stack.url, head, () => undefined);
     assert.equal(answer.status, 413);
@@ -163,18 +202,33 @@ describe('upload (contract 3.6)', () => {
     const seen = uploadsSeen();
     const wav = wavFromEncoded(Buffer.alloc(LIMIT * 2, 0xd5));
     const head = [
-      'POST /v1/ivr-files HTTP/1.1', `Host: ${new URL(stack.url).host}`, `Authorization: Bearer ${stack.token()}`,
-      'Content-Type: audio/wav', 'Transfer-Encoding: chunked',
+      'POST /v1/ivr-files HTTP/1.1',
+      `Host: ${new URL(stack.url).host}`,
+      `Authorization: Bearer ${stack.token()}`,
+      'Content-Type: audio/wav',
+      'Transfer-Encoding: chunked',
     ].join('\r\n');
     const piece = 256 * 1024;
-    const answer = await rawRequest(stack.url, head, (sent) => {
-      const at = Math.floor(sent / (piece + 16)) * piece;
-      if (at >= wav.length) return undefined;
-      const data = wav.subarray(at, at + piece);
-      return Buffer.concat([Buffer.from(`${data.length.toString(16).padStart(8, '0')}\r\n`), data, Buffer.from('\r\n')]);
-    }, { pauseMs: 5 });
+    const answer = await rawRequest(
+      stack.url,
+      head,
+      (sent) => {
+        const at = Math.floor(sent / (piece + 16)) * piece;
+        if (at >= wav.length) return undefined;
+        const data = wav.subarray(at, at + piece);
+        return Buffer.concat([
+          Buffer.from(`${data.length.toString(16).padStart(8, '0')}\r\n`),
+          data,
+          Buffer.from('\r\n'),
+        ]);
+      },
+      { pauseMs: 5 },
+    );
     assert.equal(answer.status, 413);
-    assert.ok(answer.bodySent < wav.length * 0.75, `the client could send only part of the body (${answer.bodySent} of ${wav.length})`);
+    assert.ok(
+      answer.bodySent < wav.length * 0.75,
+      `the client could send only part of the body (${answer.bodySent} of ${wav.length})`,
+    );
     assert.equal(uploadsSeen(), seen);
   });
 
@@ -222,15 +276,24 @@ describe('upload (contract 3.6)', () => {
 
 describe('upload: the vendor stores outside our ivrUpload rule', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ sim: { ivrUploadRule: '/3rdfile/%VDNNO%/elsewhere/' } }); });
-  after(async () => { await stack.close(); });
+  before(async () => {
+    stack = await startStack({ sim: { ivrUploadRule: '/3rdfile/%VDNNO%/elsewhere/' } });
+  });
+  after(async () => {
+    await stack.close();
+  });
 
   it('answers 502 and logs an error naming the disagreement', async () => {
-    const res = await request(stack.url).post('/v1/ivr-files').set('Authorization', `Bearer ${stack.token()}`)
-      .set('Content-Type', 'audio/wav').send(demoRecording(1, 1));
+    const res = await request(stack.url)
+      .post('/v1/ivr-files')
+      .set('Authorization', `Bearer ${stack.token()}`)
+      .set('Content-Type', 'audio/wav')
+      .send(demoRecording(1, 1));
     assert.equal(res.status, 502);
     assert.equal(res.body.code, 'UPSTREAM_ERROR');
-    const line = stack.lines.map((l) => JSON.parse(l)).find((r) => r.level === 50 && r.requestId === res.body.requestId);
+    const line = stack.lines
+      .map((l) => JSON.parse(l))
+      .find((r) => r.level === 50 && r.requestId === res.body.requestId);
     assert.ok(line, 'an error-level line for the request');
     assert.match(JSON.stringify(line), /ivrUpload rule/);
   });

@@ -20,36 +20,85 @@ let sim: CcfsSimulator;
 let host = '';
 
 before(async () => {
-  sim = new CcfsSimulator({ root: mkdtempSync(join(tmpdir(), 'sim-')), accounts: [ACME, GLOBEX], now: () => clock, skewMs: 60_000 });
+  sim = new CcfsSimulator({
+    root: mkdtempSync(join(tmpdir(), 'sim-')),
+    accounts: [ACME, GLOBEX],
+    now: () => clock,
+    skewMs: 60_000,
+  });
   const url = await sim.listen();
   host = new URL(url).host;
   await seedCcfs(sim);
 });
-after(async () => { await sim.close(); });
+after(async () => {
+  await sim.close();
+});
 
 test('the verifier, written apart from the signer, accepts every reference vector at its own time', () => {
   for (const v of vectors.vectors) {
     const query = new URLSearchParams(v.query).toString();
-    const headers = Object.fromEntries(Object.entries(v.headers as Record<string, string>).map(([k, val]) => [k.toLowerCase(), val]));
-    const req = { method: v.method, url: v.path + (query ? `?${query}` : ''), headers: { ...headers, authorization: v.authorization } } as unknown as IncomingMessage;
+    const headers = Object.fromEntries(
+      Object.entries(v.headers as Record<string, string>).map(([k, val]) => [k.toLowerCase(), val]),
+    );
+    const req = {
+      method: v.method,
+      url: v.path + (query ? `?${query}` : ''),
+      headers: { ...headers, authorization: v.authorization },
+    } as unknown as IncomingMessage;
     const at = Date.parse(v.timestamp);
-    const ok = verifyAuthV2(req, Buffer.from(v.body), { secretFor: () => vectors.sk, nowMs: at, skewMs: 1000, required: ['host'] });
+    const ok = verifyAuthV2(req, Buffer.from(v.body), {
+      secretFor: () => vectors.sk,
+      nowMs: at,
+      skewMs: 1000,
+      required: ['host'],
+    });
     assert.deepEqual(ok, { ok: true, ak: vectors.ak }, v.title);
-    const bad = verifyAuthV2(req, Buffer.from(v.body + ' '), { secretFor: () => vectors.sk, nowMs: at, skewMs: 1000, required: ['host'] });
+    const bad = verifyAuthV2(req, Buffer.from(`${v.body} `), {
+      secretFor: () => vectors.sk,
+      nowMs: at,
+      skewMs: 1000,
+      required: ['host'],
+    });
     assert.equal(bad.ok, false);
   }
 });
 
-interface Call { op: string; body?: string; headers?: Record<string, string>; sign?: Partial<{ ak: string; sk: string; at: number; signed: Record<string, string>; signedBody: string }>; query?: Record<string, string> }
+interface Call {
+  op: string;
+  body?: string;
+  headers?: Record<string, string>;
+  sign?: Partial<{ ak: string; sk: string; at: number; signed: Record<string, string>; signedBody: string }>;
+  query?: Record<string, string>;
+}
 
 async function call({ op, body, headers = {}, sign = {}, query }: Call) {
   const text = body ?? JSON.stringify({ request: { version: '2.0' }, msgBody: {} });
   const path = `/CCFS/resource/ccfs/${op}`;
-  const sent = { host, 'content-type': 'application/json;charset=UTF-8', 'content-length': String(Buffer.byteLength(text)), ...headers };
+  const sent = {
+    host,
+    'content-type': 'application/json;charset=UTF-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  };
   const signed = sign.signed ?? sent;
-  const auth = authorization({ ak: sign.ak ?? ACME.ak, timestamp: formatTimestamp(sign.at ?? clock), method: 'POST', path, query, headers: signed, body: sign.signedBody ?? text }, sign.sk ?? ACME.sk);
+  const auth = authorization(
+    {
+      ak: sign.ak ?? ACME.ak,
+      timestamp: formatTimestamp(sign.at ?? clock),
+      method: 'POST',
+      path,
+      query,
+      headers: signed,
+      body: sign.signedBody ?? text,
+    },
+    sign.sk ?? ACME.sk,
+  );
   const qs = query ? `?${new URLSearchParams(query)}` : '';
-  const res = await undiciRequest(`${sim.url}${path}${qs}`, { method: 'POST', headers: { ...sent, authorization: auth }, body: text });
+  const res = await undiciRequest(`${sim.url}${path}${qs}`, {
+    method: 'POST',
+    headers: { ...sent, authorization: auth },
+    body: text,
+  });
   const buf = Buffer.from(await res.body.arrayBuffer());
   return { status: res.statusCode, headers: res.headers, buf, json: () => JSON.parse(buf.toString()) };
 }
@@ -66,13 +115,67 @@ test('a correctly signed download succeeds (the baseline the refusals below diff
 const refusals: Array<[string, Call]> = [
   ['a wrong secret key', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { sk: 'wrong' } }],
   ['an unknown access key', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { ak: 'AK-NOBODY' } }],
-  ['a body that differs from what was signed', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { signedBody: dl('Y:/53/0/x.V3') } }],
-  ['a Host that differs from the signed one', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { signed: { host: '10.0.0.1:28443', 'content-type': 'application/json;charset=UTF-8', 'content-length': String(dl(SEED.acme.recording).length) } } }],
-  ['content-type not signed', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { signed: { host: 'H', 'content-length': String(dl(SEED.acme.recording).length) } } }],
-  ['a signed header that was not sent', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { signed: { host: 'H', 'content-type': 'application/json;charset=UTF-8', 'content-length': String(dl(SEED.acme.recording).length), 'x-extra': '1' } } }],
-  ['a timestamp outside the window', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { at: clock - 61_000 } }],
+  [
+    'a body that differs from what was signed',
+    { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { signedBody: dl('Y:/53/0/x.V3') } },
+  ],
+  [
+    'a Host that differs from the signed one',
+    {
+      op: 'downloadRecord',
+      body: dl(SEED.acme.recording),
+      sign: {
+        signed: {
+          host: '10.0.0.1:28443',
+          'content-type': 'application/json;charset=UTF-8',
+          'content-length': String(dl(SEED.acme.recording).length),
+        },
+      },
+    },
+  ],
+  [
+    'content-type not signed',
+    {
+      op: 'downloadRecord',
+      body: dl(SEED.acme.recording),
+      sign: { signed: { host: 'H', 'content-length': String(dl(SEED.acme.recording).length) } },
+    },
+  ],
+  [
+    'a signed header that was not sent',
+    {
+      op: 'downloadRecord',
+      body: dl(SEED.acme.recording),
+      sign: {
+        signed: {
+          host: 'H',
+          'content-type': 'application/json;charset=UTF-8',
+          'content-length': String(dl(SEED.acme.recording).length),
+          'x-extra': '1',
+        },
+      },
+    },
+  ],
+  [
+    'a timestamp outside the window',
+    { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { at: clock - 61_000 } },
+  ],
   ['a timestamp in the future', { op: 'downloadRecord', body: dl(SEED.acme.recording), sign: { at: clock + 61_000 } }],
-  ['a charset rewritten after signing', { op: 'downloadRecord', body: dl(SEED.acme.recording), headers: { 'content-type': 'application/json; charset=utf-8' }, sign: { signed: { host: 'H', 'content-type': 'application/json;charset=UTF-8', 'content-length': String(dl(SEED.acme.recording).length) } } }],
+  [
+    'a charset rewritten after signing',
+    {
+      op: 'downloadRecord',
+      body: dl(SEED.acme.recording),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      sign: {
+        signed: {
+          host: 'H',
+          'content-type': 'application/json;charset=UTF-8',
+          'content-length': String(dl(SEED.acme.recording).length),
+        },
+      },
+    },
+  ],
 ];
 for (const [name, c] of refusals) {
   test(`HTTP 401: ${name}`, async () => {
@@ -84,7 +187,11 @@ for (const [name, c] of refusals) {
 }
 
 test('an unsigned request is 401', async () => {
-  const res = await undiciRequest(`${sim.url}/CCFS/resource/ccfs/downloadRecord`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: dl(SEED.acme.recording) });
+  const res = await undiciRequest(`${sim.url}/CCFS/resource/ccfs/downloadRecord`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: dl(SEED.acme.recording),
+  });
   await res.body.dump();
   assert.equal(res.statusCode, 401);
 });
@@ -92,7 +199,11 @@ test('an unsigned request is 401', async () => {
 test('appId ownership: another account\'s file is "no data found"', async () => {
   const r = await call({ op: 'downloadRecord', body: dl(SEED.globex.recording) });
   assert.equal(r.json().resultCode, '0300012');
-  const mine = await call({ op: 'downloadRecord', body: dl(SEED.globex.recording), sign: { ak: GLOBEX.ak, sk: GLOBEX.sk } });
+  const mine = await call({
+    op: 'downloadRecord',
+    body: dl(SEED.globex.recording),
+    sign: { ak: GLOBEX.ak, sk: GLOBEX.sk },
+  });
   assert.equal(mine.status, 200);
 });
 
@@ -119,10 +230,26 @@ test('by callId: several recordings are a zip, one is the file, none is 0300012'
 test('ivr/downloadFile mode 1: exactly one file in the folder, else an error; the path rule applies', async () => {
   const ok = await call({ op: 'ivr/downloadFile', body: env({ filePath: SEED.acme.ivrDir, mode: '1' }) });
   assert.equal(ok.buf.toString('latin1', 0, 4), 'RIFF');
-  assert.equal((await call({ op: 'ivr/downloadFile', body: env({ filePath: SEED.acme.ivrCrowdedDir, mode: 1 }) })).json().resultCode, '0300004');
-  assert.equal((await call({ op: 'ivr/downloadFile', body: env({ filePath: 'Y:/voice/53/IVRrecordFile/empty', mode: 1 }) })).json().resultCode, '0300011');
-  assert.equal((await call({ op: 'ivr/downloadFile', body: env({ filePath: SEED.acme.ivrDir }) })).json().resultCode, '0300011', 'without mode a folder is not a file');
-  assert.equal((await call({ op: 'ivr/downloadFile', body: env({ filePath: SEED.acme.recording }) })).json().resultCode, '0300012', 'outside the third-party rule');
+  assert.equal(
+    (await call({ op: 'ivr/downloadFile', body: env({ filePath: SEED.acme.ivrCrowdedDir, mode: 1 }) })).json()
+      .resultCode,
+    '0300004',
+  );
+  assert.equal(
+    (await call({ op: 'ivr/downloadFile', body: env({ filePath: 'Y:/voice/53/IVRrecordFile/empty', mode: 1 }) })).json()
+      .resultCode,
+    '0300011',
+  );
+  assert.equal(
+    (await call({ op: 'ivr/downloadFile', body: env({ filePath: SEED.acme.ivrDir }) })).json().resultCode,
+    '0300011',
+    'without mode a folder is not a file',
+  );
+  assert.equal(
+    (await call({ op: 'ivr/downloadFile', body: env({ filePath: SEED.acme.recording }) })).json().resultCode,
+    '0300012',
+    'outside the third-party rule',
+  );
 });
 
 test('playVoice: tokens last 30 minutes; errors are JSON sent as octet-stream', async () => {
@@ -182,12 +309,33 @@ test('ivr/uploadFile refuses with the vendor code for each fault, and stores not
     ['no data', { op: 'ivr/uploadFile', body: env({}), query: { vdnId: '53' } }, '0300001'],
     ['data not base64', { op: 'ivr/uploadFile', body: env({ data: 'abc$' }), query: { vdnId: '53' } }, '0300004'],
     ['empty data', { op: 'ivr/uploadFile', body: env({ data: '' }), query: { vdnId: '53' } }, '0300002'],
-    ['not a WAV', { op: 'ivr/uploadFile', body: env({ data: Buffer.alloc(60, 1).toString('base64') }), query: { vdnId: '53' } }, '0300004'],
-    ['stereo', { op: 'ivr/uploadFile', body: env({ data: stereo.toString('base64') }), query: { vdnId: '53' } }, '0300004'],
-    ['over the size limit', { op: 'ivr/uploadFile', body: env({ data: wavFromEncoded(Buffer.alloc(5 * 1024 * 1024, 0xd5)).toString('base64') }), query: { vdnId: '53' } }, '0300003'],
+    [
+      'not a WAV',
+      { op: 'ivr/uploadFile', body: env({ data: Buffer.alloc(60, 1).toString('base64') }), query: { vdnId: '53' } },
+      '0300004',
+    ],
+    [
+      'stereo',
+      { op: 'ivr/uploadFile', body: env({ data: stereo.toString('base64') }), query: { vdnId: '53' } },
+      '0300004',
+    ],
+    [
+      'over the size limit',
+      {
+        op: 'ivr/uploadFile',
+        body: env({ data: wavFromEncoded(Buffer.alloc(5 * 1024 * 1024, 0xd5)).toString('base64') }),
+        query: { vdnId: '53' },
+      },
+      '0300003',
+    ],
   ];
   for (const [name, c, code] of cases) assert.equal((await call(c)).json().resultCode, code, name);
-  const unsigned = await call({ op: 'ivr/uploadFile', body: env({ data: wav }), query: { vdnId: '53' }, sign: { signedBody: env({ data: 'AAAA' }) } });
+  const unsigned = await call({
+    op: 'ivr/uploadFile',
+    body: env({ data: wav }),
+    query: { vdnId: '53' },
+    sign: { signedBody: env({ data: 'AAAA' }) },
+  });
   assert.equal(unsigned.status, 401, 'the signature covers the body');
   assert.equal(sim.uploads.length, before, 'nothing was stored');
 });

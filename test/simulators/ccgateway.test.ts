@@ -18,15 +18,31 @@ const REC = 'Y:/53/0/20261125/301/77.V3';
 const MSG = 'Y:/53/record/20261125/301/m1.wav';
 const OTHER_VDN = 'Y:/54/0/20261125/1/1.V3';
 
-interface Answer { status: number; retcode?: string; headers: Headers; bytes: Buffer }
+interface Answer {
+  status: number;
+  retcode?: string;
+  headers: Headers;
+  bytes: Buffer;
+}
 
-async function call(base: string, method: string, path: string, opts: { guid?: string; cookie?: string; body?: unknown } = {}): Promise<Answer> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { guid?: string; cookie?: string; body?: unknown } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8' };
   if (opts.guid) headers.guid = opts.guid;
   if (opts.cookie) headers.cookie = opts.cookie;
-  const res = await fetch(`${base}/agentgateway/resource${path}`, { method, headers, ...(opts.body ? { body: JSON.stringify(opts.body) } : {}) });
+  const res = await fetch(`${base}/agentgateway/resource${path}`, {
+    method,
+    headers,
+    ...(opts.body ? { body: JSON.stringify(opts.body) } : {}),
+  });
   const bytes = Buffer.from(await res.arrayBuffer());
-  const retcode = res.headers.get('content-type')?.includes('json') ? (JSON.parse(bytes.toString()) as { retcode: string }).retcode : undefined;
+  const retcode = res.headers.get('content-type')?.includes('json')
+    ? (JSON.parse(bytes.toString()) as { retcode: string }).retcode
+    : undefined;
   return { status: res.status, headers: res.headers, bytes, ...(retcode !== undefined ? { retcode } : {}) };
 }
 
@@ -41,13 +57,25 @@ async function startSim(extra: Partial<CcgwSimulatorOptions> = {}) {
   await store.put(OTHER_VDN, demoRecording(3, 1));
   const sim = new CcgwSimulator({ agents: [A, B], store, pollWaitMs: 50, ...extra });
   const url = await sim.listen();
-  return { sim, url, store, close: async () => { await sim.close(); rmSync(root, { recursive: true, force: true }); } };
+  return {
+    sim,
+    url,
+    store,
+    close: async () => {
+      await sim.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
 
 describe('CC-Gateway simulator', () => {
   let s: Awaited<ReturnType<typeof startSim>>;
-  before(async () => { s = await startSim(); });
-  after(async () => { await s.close(); });
+  before(async () => {
+    s = await startSim();
+  });
+  after(async () => {
+    await s.close();
+  });
 
   it('checks the password and answers 100-004 when it is wrong', async () => {
     const bad = await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: 'nope', phonenum: '1' } });
@@ -68,36 +96,53 @@ describe('CC-Gateway simulator', () => {
     assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid })).retcode, '0');
     assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid: 'made-up' })).retcode, '100-006');
     assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`)).retcode, '100-006');
-    assert.equal((await call(s.url, 'GET', `/agentevent/${B.agentId}`, { guid })).retcode, '100-006', 'a Guid is one agent\'s');
+    assert.equal(
+      (await call(s.url, 'GET', `/agentevent/${B.agentId}`, { guid })).retcode,
+      '100-006',
+      "a Guid is one agent's",
+    );
   });
 
   it('force sign-in kills the previous Guid; an unforceable agent answers 100-015', async () => {
-    const old = guidOf(await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }));
+    const old = guidOf(
+      await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }),
+    );
     const fresh = await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } });
     assert.equal(fresh.retcode, '0');
     assert.notEqual(guidOf(fresh), old);
     assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid: old })).retcode, '100-006');
     assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid: guidOf(fresh) })).retcode, '0');
     await call(s.url, 'PUT', `/onlineagent/${B.agentId}`, { body: { password: B.password } });
-    assert.equal((await call(s.url, 'PUT', `/onlineagent/${B.agentId}/forcelogin`, { body: { password: B.password } })).retcode, '100-015');
+    assert.equal(
+      (await call(s.url, 'PUT', `/onlineagent/${B.agentId}/forcelogin`, { body: { password: B.password } })).retcode,
+      '100-015',
+    );
   });
 
   it('long-polls: an empty poll returns after the configured wait', async () => {
-    const guid = guidOf(await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }));
+    const guid = guidOf(
+      await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }),
+    );
     const t0 = Date.now();
     await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid });
     assert.ok(Date.now() - t0 >= 45, 'waited about pollWaitMs');
   });
 
-  it('serves recordings of the agent\'s VDN with the 104 codes', async () => {
-    const guid = guidOf(await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }));
+  it("serves recordings of the agent's VDN with the 104 codes", async () => {
+    const guid = guidOf(
+      await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }),
+    );
     const rec = (q: string) => call(s.url, 'GET', `/recordfile/${A.agentId}?${q}`, { guid });
     const ok = await rec(`recordId=${encodeURIComponent(REC)}`);
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('content-type'), 'application/octet-stream;charset=utf-8');
     assert.ok(ok.bytes.equals(s.store.read(REC)));
     assert.equal((await rec(`recordId=${encodeURIComponent(MSG)}&filetype=2`)).status, 200);
-    assert.equal((await rec(`recordId=${encodeURIComponent(REC)}&filetype=2`)).retcode, '104-003', 'fileType 2 is for voice messages');
+    assert.equal(
+      (await rec(`recordId=${encodeURIComponent(REC)}&filetype=2`)).retcode,
+      '104-003',
+      'fileType 2 is for voice messages',
+    );
     assert.equal((await rec(`recordId=${encodeURIComponent('Y:/53/0/none.V3')}`)).retcode, '104-005');
     assert.equal((await rec(`recordId=${encodeURIComponent(OTHER_VDN)}`)).retcode, '104-002');
     assert.equal((await rec('filetype=1')).retcode, '000-002');
@@ -106,16 +151,25 @@ describe('CC-Gateway simulator', () => {
   });
 
   it('signs out on DELETE logout; the Guid dies', async () => {
-    const guid = guidOf(await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }));
+    const guid = guidOf(
+      await call(s.url, 'PUT', `/onlineagent/${A.agentId}/forcelogin`, { body: { password: A.password } }),
+    );
     assert.equal((await call(s.url, 'DELETE', `/onlineagent/${A.agentId}/logout`, { guid })).retcode, '0');
     assert.equal(s.sim.isSignedIn(A.agentId), false);
     assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid })).retcode, '100-006');
-    assert.equal((await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } })).retcode, '0', 'a plain sign-in works again');
+    assert.equal(
+      (await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } })).retcode,
+      '0',
+      'a plain sign-in works again',
+    );
   });
 
   it('injects faults: 5xx, malformed bodies, injected codes', async () => {
     s.sim.injectFault({ operation: 'signIn', times: 1, status: 502 });
-    assert.equal((await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } })).status, 502);
+    assert.equal(
+      (await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } })).status,
+      502,
+    );
     s.sim.injectFault({ operation: 'agentevent', times: 1, malformed: true });
     const text = await (await fetch(`${s.url}/agentgateway/resource/agentevent/${A.agentId}`)).text();
     assert.ok(text.length > 0);
@@ -130,10 +184,18 @@ describe('CC-Gateway simulator timing rules', () => {
     const s = await startSim({ idleSignOutMs: 150 });
     try {
       const guid = guidOf(await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } }));
-      for (let i = 0; i < 4; i += 1) assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid })).retcode, '0', 'polled: alive');
+      for (let i = 0; i < 4; i += 1)
+        assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid })).retcode, '0', 'polled: alive');
       await sleep(250);
-      assert.equal((await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid })).retcode, '100-006');
-      assert.equal((await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } })).retcode, '0', 'not 100-002: it was signed out');
+      assert.equal(
+        (await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid })).retcode,
+        '100-006',
+      );
+      assert.equal(
+        (await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } })).retcode,
+        '0',
+        'not 100-002: it was signed out',
+      );
     } finally {
       await s.close();
     }
@@ -147,10 +209,23 @@ describe('CC-Gateway simulator timing rules', () => {
       const polled = await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid: first });
       const second = guidOf(polled);
       assert.notEqual(second, first);
-      assert.equal((await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid: first })).status, 200, 'the old Guid still works for a while');
+      assert.equal(
+        (await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid: first }))
+          .status,
+        200,
+        'the old Guid still works for a while',
+      );
       await sleep(120);
-      assert.equal((await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid: first })).retcode, '100-006');
-      assert.equal((await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid: second })).status, 200);
+      assert.equal(
+        (await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid: first }))
+          .retcode,
+        '100-006',
+      );
+      assert.equal(
+        (await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid: second }))
+          .status,
+        200,
+      );
     } finally {
       await s.close();
     }
@@ -164,7 +239,11 @@ describe('CC-Gateway simulator timing rules', () => {
       const cookie = cookieOf(signIn);
       const path = `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`;
       assert.equal((await call(s.url, 'GET', path, { guid, cookie })).retcode, '104-010');
-      assert.equal((await call(s.url, 'GET', `${path}&locationId=1`, { guid })).retcode, '100-006', 'no cookie: the NSLB sent it elsewhere');
+      assert.equal(
+        (await call(s.url, 'GET', `${path}&locationId=1`, { guid })).retcode,
+        '100-006',
+        'no cookie: the NSLB sent it elsewhere',
+      );
       assert.equal((await call(s.url, 'GET', `${path}&locationId=1`, { guid, cookie })).status, 200);
     } finally {
       await s.close();

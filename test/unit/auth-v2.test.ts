@@ -2,14 +2,32 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  authStringPrefix, authorization, canonicalRequest, createStreamingSigner, formatTimestamp,
-  percentEncode, signature, signedHeaderList, signingKey, type SignableRequest,
+  authStringPrefix,
+  authorization,
+  canonicalRequest,
+  createStreamingSigner,
+  formatTimestamp,
+  percentEncode,
+  signature,
+  signedHeaderList,
+  signingKey,
+  type SignableRequest,
 } from '../../src/upstream/signing/auth-v2.js';
 
 interface Vector extends SignableRequest {
-  title: string; canonical: string; prefix: string; signingKey: string; signature: string; authorization: string; body: string;
+  title: string;
+  canonical: string;
+  prefix: string;
+  signingKey: string;
+  signature: string;
+  authorization: string;
+  body: string;
 }
-const data = JSON.parse(readFileSync(new URL('../vectors/auth-v2.json', import.meta.url), 'utf8')) as { ak: string; sk: string; vectors: Vector[] };
+const data = JSON.parse(readFileSync(new URL('../vectors/auth-v2.json', import.meta.url), 'utf8')) as {
+  ak: string;
+  sk: string;
+  vectors: Vector[];
+};
 
 for (const v of data.vectors) {
   test(`auth-v2 ${v.title}: every stage matches`, () => {
@@ -35,7 +53,7 @@ for (const v of data.vectors) {
 }
 
 test('percentEncode keeps only RFC 3986 unreserved bytes and upper-cases hex', () => {
-  assert.equal(percentEncode("AZaz09-._~ /:;={}\"!'()*+"), 'AZaz09-._~%20%2F%3A%3B%3D%7B%7D%22%21%27%28%29%2A%2B');
+  assert.equal(percentEncode('AZaz09-._~ /:;={}"!\'()*+'), 'AZaz09-._~%20%2F%3A%3B%3D%7B%7D%22%21%27%28%29%2A%2B');
   assert.equal(percentEncode('ã'), '%C3%A3');
 });
 
@@ -43,13 +61,23 @@ test('a changed byte anywhere changes the signature', () => {
   const v = data.vectors[0]!;
   const base = authorization({ ...v, ak: data.ak }, data.sk);
   assert.notEqual(authorization({ ...v, ak: data.ak, body: v.body.replace('"1"', '"2"') }, data.sk), base);
-  assert.notEqual(authorization({ ...v, ak: data.ak, headers: { ...v.headers, Host: '10.22.26.181:28444' } }, data.sk), base);
+  assert.notEqual(
+    authorization({ ...v, ak: data.ak, headers: { ...v.headers, Host: '10.22.26.181:28444' } }, data.sk),
+    base,
+  );
   assert.notEqual(authorization({ ...v, ak: data.ak, timestamp: '2024-05-06T07:08:09.124Z' }, data.sk), base);
   assert.notEqual(authorization({ ...v, ak: data.ak }, `${data.sk}x`), base);
 });
 
 test('query strings sort as whole k=v strings, so a key that prefixes another sorts by the separator', () => {
-  const c = canonicalRequest({ ak: 'a', timestamp: 't', method: 'GET', path: '/p', query: { 'a-b': '1', a: '2' }, headers: { host: 'h' } });
+  const c = canonicalRequest({
+    ak: 'a',
+    timestamp: 't',
+    method: 'GET',
+    path: '/p',
+    query: { 'a-b': '1', a: '2' },
+    headers: { host: 'h' },
+  });
   assert.equal(c.split('\n')[2], 'a-b=1&a=2');
 });
 

@@ -11,7 +11,11 @@ import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
 const example = readFileSync(new URL('../../config/example.yaml', import.meta.url), 'utf8');
 const exampleEnv = {
   LEGACY_SSO_JWT_SECRET: 'legacy-secret-0123456789abcdefghijklmnopq',
-  ACME_CCFS_AK: 'ak1', ACME_CCFS_SK: 'sk1', ACME_AGENT_2001_PASSWORD: 'pw', GLOBEX_CCFS_AK: 'ak2', GLOBEX_CCFS_SK: 'sk2',
+  ACME_CCFS_AK: 'ak1',
+  ACME_CCFS_SK: 'sk1',
+  ACME_AGENT_2001_PASSWORD: 'pw',
+  GLOBEX_CCFS_AK: 'ak2',
+  GLOBEX_CCFS_SK: 'sk2',
   GATEWAY_PLAYBACK_SECRET: 'playback-secret-0123456789abcdefghijkl',
 };
 // The example names CA files that do not exist on this machine.
@@ -27,7 +31,7 @@ const issuesOf = (fn: () => unknown): string[] => {
   assert.fail('expected a ConfigError');
 };
 
-test('config/example.yaml (the contract\'s example plus a playback secret) is valid, with defaults filled', () => {
+test("config/example.yaml (the contract's example plus a playback secret) is valid, with defaults filled", () => {
   const cfg = parseConfigText(exampleHere, exampleEnv);
   assert.equal(cfg.tenants.length, 2);
   assert.equal(cfg.tenants[0]!.ccfs.sk, 'sk1');
@@ -39,9 +43,17 @@ test('config/example.yaml (the contract\'s example plus a playback secret) is va
 });
 
 test('every missing environment variable is reported at once, naming its key', () => {
-  const issues = issuesOf(() => parseConfigText(exampleHere, { ...exampleEnv, ACME_CCFS_SK: undefined, GLOBEX_CCFS_AK: undefined }));
-  assert.ok(issues.some((i) => i.startsWith('tenants[0].ccfs.sk: environment variable ACME_CCFS_SK is not set')), issues.join('\n'));
-  assert.ok(issues.some((i) => i.startsWith('tenants[1].ccfs.ak: environment variable GLOBEX_CCFS_AK is not set')), issues.join('\n'));
+  const issues = issuesOf(() =>
+    parseConfigText(exampleHere, { ...exampleEnv, ACME_CCFS_SK: undefined, GLOBEX_CCFS_AK: undefined }),
+  );
+  assert.ok(
+    issues.some((i) => i.startsWith('tenants[0].ccfs.sk: environment variable ACME_CCFS_SK is not set')),
+    issues.join('\n'),
+  );
+  assert.ok(
+    issues.some((i) => i.startsWith('tenants[1].ccfs.ak: environment variable GLOBEX_CCFS_AK is not set')),
+    issues.join('\n'),
+  );
 });
 
 test('${file:...} reads a secret file (trailing newline trimmed); a missing file names its key', () => {
@@ -49,13 +61,18 @@ test('${file:...} reads a secret file (trailing newline trimmed); a missing file
   writeFileSync(join(dir, 'sk'), 'from-a-file\n');
   const text = exampleHere.replace('${ACME_CCFS_SK}', `\${file:${join(dir, 'sk')}}`);
   assert.equal(parseConfigText(text, exampleEnv).tenants[0]!.ccfs.sk, 'from-a-file');
-  const issues = issuesOf(() => parseConfigText(exampleHere.replace('${ACME_CCFS_SK}', '${file:/nonexistent/sk}'), exampleEnv));
+  const issues = issuesOf(() =>
+    parseConfigText(exampleHere.replace('${ACME_CCFS_SK}', '${file:/nonexistent/sk}'), exampleEnv),
+  );
   assert.ok(issues.some((i) => i.startsWith('tenants[0].ccfs.sk: cannot read file /nonexistent/sk')));
 });
 
 test('a secret written inline in the file is refused', () => {
   const issues = issuesOf(() => parseConfigText(exampleHere.replace('${ACME_CCFS_SK}', 'plain-text-sk'), exampleEnv));
-  assert.deepEqual(issues.filter((i) => i.includes('inline') || i.includes('not written')), ['tenants[0].ccfs.sk: a secret must be given as ${ENV_VAR} or ${file:/path}, not written in the file']);
+  assert.deepEqual(
+    issues.filter((i) => i.includes('inline') || i.includes('not written')),
+    ['tenants[0].ccfs.sk: a secret must be given as ${ENV_VAR} or ${file:/path}, not written in the file'],
+  );
 });
 
 test('schema problems are all reported with their paths, cross-field checks included', () => {
@@ -66,7 +83,11 @@ test('schema problems are all reported with their paths, cross-field checks incl
     .replace('connections: 64', 'connections: 64\n    connectionz: 1')
     .replace('- id: globex', '- id: acme');
   const issues = issuesOf(() => parseConfigText(broken, exampleEnv));
-  const expectPrefix = (p: string) => assert.ok(issues.some((i) => i.startsWith(p)), `${p} in\n${issues.join('\n')}`);
+  const expectPrefix = (p: string) =>
+    assert.ok(
+      issues.some((i) => i.startsWith(p)),
+      `${p} in\n${issues.join('\n')}`,
+    );
   expectPrefix('server.port:');
   expectPrefix('tenants[1].vdnIds[0]: VDN 53 is already owned by tenant "acme"');
   expectPrefix('tenants[1].id: duplicate tenant id "acme"');
@@ -76,7 +97,10 @@ test('schema problems are all reported with their paths, cross-field checks incl
 });
 
 test('an issuer needs exactly one key source, and HMAC never shares an issuer with public keys', () => {
-  const twoSources = exampleHere.replace('    secret: ${LEGACY_SSO_JWT_SECRET}', '    secret: ${LEGACY_SSO_JWT_SECRET}\n      jwksUri: https://x.test/jwks');
+  const twoSources = exampleHere.replace(
+    '    secret: ${LEGACY_SSO_JWT_SECRET}',
+    '    secret: ${LEGACY_SSO_JWT_SECRET}\n      jwksUri: https://x.test/jwks',
+  );
   assert.ok(issuesOf(() => parseConfigText(twoSources, exampleEnv)).some((i) => i.includes('exactly one key source')));
   const mixed = exampleHere.replace('algorithms: [RS256]', 'algorithms: [RS256, HS256]');
   assert.ok(issuesOf(() => parseConfigText(mixed, exampleEnv)).some((i) => i.startsWith('auth.issuers[0].algorithms')));
@@ -88,7 +112,14 @@ test('--check-config validates a file and exits 0, or prints every issue and exi
   writeFileSync(join(dir, 'bad.yaml'), exampleHere.replace('port: 8080', 'port: -1'));
   const run = (file: string) => {
     try {
-      return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--check-config', '--config', file], { env: { ...process.env, ...exampleEnv }, encoding: 'utf8', stdio: 'pipe' }) };
+      return {
+        code: 0,
+        out: execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--check-config', '--config', file], {
+          env: { ...process.env, ...exampleEnv },
+          encoding: 'utf8',
+          stdio: 'pipe',
+        }),
+      };
     } catch (err) {
       const e = err as { status: number; stderr: string };
       return { code: e.status, out: e.stderr };

@@ -7,7 +7,10 @@ import { parseConfig } from '../../src/config/load.js';
 import { baseConfig } from '../helpers/stack.js';
 import { captureLogger } from '../helpers/logs.js';
 
-interface Layer { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } }
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
 
 function routesOf(stack: Layer[], out = new Map<string, Set<string>>()): Map<string, Set<string>> {
   for (const layer of stack) {
@@ -30,7 +33,8 @@ test('every served route and method is documented, and every documented one is s
     const served = routesOf(app.router.stack);
     const documented = openApiDocument().paths as Record<string, Record<string, unknown>>;
     assert.deepEqual([...served.keys()].sort(), Object.keys(documented).sort());
-    for (const [path, methods] of served) assert.deepEqual([...methods].sort(), Object.keys(documented[path]!).sort(), path);
+    for (const [path, methods] of served)
+      assert.deepEqual([...methods].sort(), Object.keys(documented[path]!).sort(), path);
   } finally {
     await gw.close(10);
   }

@@ -6,8 +6,18 @@ import fc from 'fast-check';
 import { decidePath, expandRule, normalizePath, type PathKind } from '../../src/domain/path-rules.js';
 import { DEFAULT_PATH_RULES, type PathRuleName } from '../../src/config/schema.js';
 
-interface Case { rule: PathRuleName; path: string; allow: boolean; kind?: PathKind; normalized?: string; repeat?: number }
-const table = JSON.parse(readFileSync(new URL('../vectors/path-cases.json', import.meta.url), 'utf8')) as { vdnIds: number[]; cases: Case[] };
+interface Case {
+  rule: PathRuleName;
+  path: string;
+  allow: boolean;
+  kind?: PathKind;
+  normalized?: string;
+  repeat?: number;
+}
+const table = JSON.parse(readFileSync(new URL('../vectors/path-cases.json', import.meta.url), 'utf8')) as {
+  vdnIds: number[];
+  cases: Case[];
+};
 
 test('the case table is long enough to mean something', () => {
   assert.ok(table.cases.length >= 60, `${table.cases.length} cases`);
@@ -23,42 +33,87 @@ for (const c of table.cases) {
 }
 
 test('expandRule substitutes every VDN and drops trailing slashes', () => {
-  assert.deepEqual(expandRule('/%VDNNO%/record/;/3rdfile/%VDNNO%/record/', [1, 2]), ['/1/record', '/2/record', '/3rdfile/1/record', '/3rdfile/2/record']);
+  assert.deepEqual(expandRule('/%VDNNO%/record/;/3rdfile/%VDNNO%/record/', [1, 2]), [
+    '/1/record',
+    '/2/record',
+    '/3rdfile/1/record',
+    '/3rdfile/2/record',
+  ]);
   assert.deepEqual(expandRule(' /a ; ;/b/../c', [1]), ['/a']);
 });
 
 // Strings drawn from the characters that matter to paths, so that the generator finds tricks.
-const pathChar = fc.constantFrom('/', '\\', '.', '%', '2', 'e', 'E', 'f', 'F', '5', 'c', 'C', '3', ':', 'Y', 'y', 'a', '0', '1', ' ', '\u0000', '\uff0e', '\uff0f', 'r', 'd');
+const pathChar = fc.constantFrom(
+  '/',
+  '\\',
+  '.',
+  '%',
+  '2',
+  'e',
+  'E',
+  'f',
+  'F',
+  '5',
+  'c',
+  'C',
+  '3',
+  ':',
+  'Y',
+  'y',
+  'a',
+  '0',
+  '1',
+  ' ',
+  '\u0000',
+  '\uff0e',
+  '\uff0f',
+  'r',
+  'd',
+);
 const trickyPath = fc.oneof(
   fc.string({ unit: pathChar, maxLength: 40 }),
-  fc.tuple(fc.constantFrom('Y:/53/', '/3rdfile/53/thirdvoicebotfile/', 'y:\\53\\', '/voice/53/IVRrecordFile/'), fc.string({ unit: pathChar, maxLength: 30 })).map(([a, b]) => a + b),
+  fc
+    .tuple(
+      fc.constantFrom('Y:/53/', '/3rdfile/53/thirdvoicebotfile/', 'y:\\53\\', '/voice/53/IVRrecordFile/'),
+      fc.string({ unit: pathChar, maxLength: 30 }),
+    )
+    .map(([a, b]) => a + b),
   fc.string({ maxLength: 60 }),
 );
 
-test('property: an allowed path never leaves the tenant\'s expanded prefixes', () => {
+test("property: an allowed path never leaves the tenant's expanded prefixes", () => {
   const vdns = [53, 7];
   for (const rule of Object.keys(DEFAULT_PATH_RULES) as PathRuleName[]) {
     const prefixes = expandRule(DEFAULT_PATH_RULES[rule], vdns);
-    fc.assert(fc.property(trickyPath, fc.constantFrom<PathKind>('file', 'dir'), (p, kind) => {
-      const d = decidePath(p, prefixes, kind);
-      if (!d.allowed) return true;
-      const rest = d.path.replace(/^[A-Z]:/, '');
-      // What a file server would resolve the path to is the path itself, and it is inside a prefix.
-      assert.equal(posix.normalize(rest), rest);
-      assert.ok(prefixes.some((pre) => rest === pre || rest.startsWith(`${pre}/`)), `${rest} escapes ${prefixes.join(';')}`);
-      assert.ok(!/[^\x20-\x7e]/.test(rest));
-      return true;
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(trickyPath, fc.constantFrom<PathKind>('file', 'dir'), (p, kind) => {
+        const d = decidePath(p, prefixes, kind);
+        if (!d.allowed) return true;
+        const rest = d.path.replace(/^[A-Z]:/, '');
+        // What a file server would resolve the path to is the path itself, and it is inside a prefix.
+        assert.equal(posix.normalize(rest), rest);
+        assert.ok(
+          prefixes.some((pre) => rest === pre || rest.startsWith(`${pre}/`)),
+          `${rest} escapes ${prefixes.join(';')}`,
+        );
+        assert.ok(!/[^\x20-\x7e]/.test(rest));
+        return true;
+      }),
+      { numRuns: 3000 },
+    );
   }
 });
 
 test('property: normalisation is idempotent', () => {
-  fc.assert(fc.property(trickyPath, (p) => {
-    const once = normalizePath(p);
-    if (!once.ok) return true;
-    const twice = normalizePath(once.path);
-    assert.ok(twice.ok);
-    assert.equal(twice.path, once.path);
-    return true;
-  }), { numRuns: 5000 });
+  fc.assert(
+    fc.property(trickyPath, (p) => {
+      const once = normalizePath(p);
+      if (!once.ok) return true;
+      const twice = normalizePath(once.path);
+      assert.ok(twice.ok);
+      assert.equal(twice.path, once.path);
+      return true;
+    }),
+    { numRuns: 5000 },
+  );
 });

@@ -25,17 +25,29 @@ test('.ci/run runs the README test command', () => {
 
 /** Every leaf key of the config schema, as a dotted path (`[]` for arrays). */
 function schemaKeys(schema: unknown, path = '', out: string[] = []): string[] {
+  // biome-ignore lint/suspicious/noExplicitAny: walks zod's internal definitions
   let t = schema as { _zod?: { def: Record<string, any> } };
   for (;;) {
     const def = t._zod?.def;
-    if (def?.type === 'array') { t = def.element; path += '[]'; continue; }
-    if (def?.type === 'pipe') { t = def.in; continue; }
-    if (def?.innerType) { t = def.innerType; continue; }
+    if (def?.type === 'array') {
+      t = def.element;
+      path += '[]';
+      continue;
+    }
+    if (def?.type === 'pipe') {
+      t = def.in;
+      continue;
+    }
+    if (def?.innerType) {
+      t = def.innerType;
+      continue;
+    }
     break;
   }
   const def = t._zod?.def;
   if (def?.type === 'object') {
-    for (const [k, v] of Object.entries(def.shape as Record<string, unknown>)) schemaKeys(v, path ? `${path}.${k}` : k, out);
+    for (const [k, v] of Object.entries(def.shape as Record<string, unknown>))
+      schemaKeys(v, path ? `${path}.${k}` : k, out);
   } else {
     out.push(path);
   }
@@ -46,6 +58,10 @@ test('the README configuration section names every key of the schema', () => {
   const section = readme.split('## Configuration')[1]!.split('\n## ')[0]!;
   const keys = schemaKeys(configSchema);
   assert.ok(keys.length > 100, `${keys.length} keys walked`);
-  const missing = keys.filter((k) => !section.includes(`\`${k.split('.').at(-1)!.replace(/\[\]$/, '')}`) && !section.includes(`${k.split('.').at(-1)!.replace(/\[\]$/, '')}\``));
+  const missing = keys.filter(
+    (k) =>
+      !section.includes(`\`${k.split('.').at(-1)!.replace(/\[\]$/, '')}`) &&
+      !section.includes(`${k.split('.').at(-1)!.replace(/\[\]$/, '')}\``),
+  );
   assert.deepEqual(missing, []);
 });

@@ -27,32 +27,42 @@ async function collect(gen: AsyncIterable<string>): Promise<string> {
 
 describe('inspectWavHeader', () => {
   it('accepts every vendor-format WAV, whatever its size and options, fed in any number of pieces', () => {
-    fc.assert(fc.property(
-      fc.uint8Array({ maxLength: 300 }), fc.constantFrom(6 as const, 7 as const), fc.boolean(), fc.boolean(), fc.array(fc.nat(), { maxLength: 6 }),
-      (data, formatTag, extendedFmt, listChunk, cuts) => {
-        const wav = wavFromEncoded(Buffer.from(data), { formatTag, extendedFmt, listChunk });
-        let seen = Buffer.alloc(0);
-        let verdict = inspectWavHeader(seen, false);
-        for (const piece of chunked(wav, cuts)) {
-          if (verdict.kind !== 'need-more') break;
-          seen = Buffer.concat([seen, piece]);
-          verdict = inspectWavHeader(seen, seen.length === wav.length);
-        }
-        assert.equal(verdict.kind, 'header');
-        if (verdict.kind !== 'header') return;
-        assert.deepEqual(verdict.problems, []);
-        assert.deepEqual(lengthProblems(verdict, wav.length), []);
-        assert.equal(verdict.dataSize, data.length);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom(6 as const, 7 as const),
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (data, formatTag, extendedFmt, listChunk, cuts) => {
+          const wav = wavFromEncoded(Buffer.from(data), { formatTag, extendedFmt, listChunk });
+          let seen = Buffer.alloc(0);
+          let verdict = inspectWavHeader(seen, false);
+          for (const piece of chunked(wav, cuts)) {
+            if (verdict.kind !== 'need-more') break;
+            seen = Buffer.concat([seen, piece]);
+            verdict = inspectWavHeader(seen, seen.length === wav.length);
+          }
+          assert.equal(verdict.kind, 'header');
+          if (verdict.kind !== 'header') return;
+          assert.deepEqual(verdict.problems, []);
+          assert.deepEqual(lengthProblems(verdict, wav.length), []);
+          assert.equal(verdict.dataSize, data.length);
+        },
+      ),
+    );
   });
 
   it('never answers need-more once the body has ended, and never throws on any bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, riff) => {
-      const b = riff ? Buffer.concat([Buffer.from('RIFF\x00\x00\x00\x00WAVE', 'latin1'), Buffer.from(bytes)]) : Buffer.from(bytes);
-      assert.notEqual(inspectWavHeader(b, true).kind, 'need-more');
-      inspectWavHeader(b, false);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, riff) => {
+        const b = riff
+          ? Buffer.concat([Buffer.from('RIFF\x00\x00\x00\x00WAVE', 'latin1'), Buffer.from(bytes)])
+          : Buffer.from(bytes);
+        assert.notEqual(inspectWavHeader(b, true).kind, 'need-more');
+        inspectWavHeader(b, false);
+      }),
+    );
   });
 
   it('says not-wav from the first bytes that cannot start a RIFF/WAVE file', () => {
@@ -74,10 +84,12 @@ describe('inspectWavHeader', () => {
 
 describe('the ivr/uploadFile body', () => {
   it('encodes to the one-shot base64 for any chunking of the file', async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(), { maxLength: 8 }), async (bytes, cuts) => {
-      const buf = Buffer.from(bytes);
-      assert.equal(await collect(base64Pieces(Readable.from(chunked(buf, cuts)))), buf.toString('base64'));
-    }));
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(), { maxLength: 8 }), async (bytes, cuts) => {
+        const buf = Buffer.from(bytes);
+        assert.equal(await collect(base64Pieces(Readable.from(chunked(buf, cuts)))), buf.toString('base64'));
+      }),
+    );
   });
 
   it('has the length it announces, and streaming signing gives the one-shot signature', async () => {
@@ -87,7 +99,14 @@ describe('the ivr/uploadFile body', () => {
       const text = await collect(body.pieces());
       assert.equal(text.length, body.length);
       assert.deepEqual(JSON.parse(text), { request: { version: '2.0' }, msgBody: { data: data.toString('base64') } });
-      const req = { ak: 'AK', timestamp: '2026-11-25T10:00:00.000Z', method: 'POST', path: '/CCFS/resource/ccfs/ivr/uploadFile', query: { vdnId: '53' }, headers: { host: '127.0.0.1:1', 'content-length': String(body.length) } };
+      const req = {
+        ak: 'AK',
+        timestamp: '2026-11-25T10:00:00.000Z',
+        method: 'POST',
+        path: '/CCFS/resource/ccfs/ivr/uploadFile',
+        query: { vdnId: '53' },
+        headers: { host: '127.0.0.1:1', 'content-length': String(body.length) },
+      };
       const signer = createStreamingSigner(req, 'SK');
       for await (const piece of body.pieces()) signer.update(piece);
       assert.equal(signer.finish(), authorization({ ...req, body: text }, 'SK'));

@@ -9,7 +9,12 @@ import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import yazl from 'yazl';
 import {
-  CCFS_BASE_PATH, CCFS_BINARY_CONTENT_TYPE, CCFS_CODES, CCFS_ENVELOPE_VERSION, CCFS_LIMITS, CCFS_PLAY_TOKEN_TTL_MS,
+  CCFS_BASE_PATH,
+  CCFS_BINARY_CONTENT_TYPE,
+  CCFS_CODES,
+  CCFS_ENVELOPE_VERSION,
+  CCFS_LIMITS,
+  CCFS_PLAY_TOKEN_TTL_MS,
 } from '../../protocol/ccfs.js';
 import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
 import { SimHttpServer, type SimTls } from '../shared/http-server.js';
@@ -63,7 +68,8 @@ export interface UploadedFile {
   bytes: Buffer;
 }
 
-const DEFAULT_IVR_RULE = '/voice/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/thirdvoicebotfile';
+const DEFAULT_IVR_RULE =
+  '/voice/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/thirdvoicebotfile';
 const DEFAULT_UPLOAD_RULE = '/3rdfile/%VDNNO%/thirdvoicebotfile/';
 
 function envelope(code: string, desc: string, data: unknown = null) {
@@ -76,7 +82,10 @@ function envelope(code: string, desc: string, data: unknown = null) {
 }
 
 class VendorRefusal extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -105,7 +114,9 @@ export class CcfsSimulator {
     };
     this.store = new FileStore(opts.root);
     this.http = new SimHttpServer((req, res) => void this.handle(req, res), opts.tls);
-    this.http.server.on('connection', () => { this.connections += 1; });
+    this.http.server.on('connection', () => {
+      this.connections += 1;
+    });
   }
 
   listen(port?: number, host?: string): Promise<string> {
@@ -146,8 +157,19 @@ export class CcfsSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
-    const operation = url.pathname.startsWith(`${CCFS_BASE_PATH}/`) ? url.pathname.slice(CCFS_BASE_PATH.length + 1) : url.pathname;
-    const rec: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', operation, headers: { ...req.headers }, body: '', bodyBytes: 0, ak: undefined, aborted: false };
+    const operation = url.pathname.startsWith(`${CCFS_BASE_PATH}/`)
+      ? url.pathname.slice(CCFS_BASE_PATH.length + 1)
+      : url.pathname;
+    const rec: RecordedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      operation,
+      headers: { ...req.headers },
+      body: '',
+      bodyBytes: 0,
+      ak: undefined,
+      aborted: false,
+    };
     this.requests.push(rec);
     res.on('close', () => {
       if (!res.writableFinished) rec.aborted = true;
@@ -165,7 +187,9 @@ export class CcfsSimulator {
     const fault = this.faults.take(operation);
     if (fault?.latencyMs) await sleep(fault.latencyMs);
     if (fault?.status) {
-      res.writeHead(fault.status, { 'content-type': 'text/html' }).end(`<html><body>${fault.status} from the load balancer</body></html>`);
+      res
+        .writeHead(fault.status, { 'content-type': 'text/html' })
+        .end(`<html><body>${fault.status} from the load balancer</body></html>`);
       return;
     }
 
@@ -192,7 +216,9 @@ export class CcfsSimulator {
       });
       if (!verdict.ok) {
         rec.authError = verdict.reason;
-        res.writeHead(401, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify({ error: 'Unauthorized' }));
+        res
+          .writeHead(401, { 'content-type': 'application/json;charset=UTF-8' })
+          .end(JSON.stringify({ error: 'Unauthorized' }));
         return;
       }
       rec.ak = verdict.ak;
@@ -221,7 +247,11 @@ export class CcfsSimulator {
   }
 
   private parseEnvelope(req: IncomingMessage, body: Buffer): Record<string, unknown> {
-    if (!String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+    if (
+      !String(req.headers['content-type'] ?? '')
+        .toLowerCase()
+        .startsWith('application/json')
+    ) {
       throw new VendorRefusal(CCFS_CODES.bodyMissing, 'request body parameters missing');
     }
     let parsed: unknown;
@@ -231,9 +261,12 @@ export class CcfsSimulator {
       throw new VendorRefusal(CCFS_CODES.bodyMissing, 'request body parameters missing');
     }
     const env = parsed as { request?: { version?: unknown }; msgBody?: unknown };
-    if (!env || typeof env !== 'object' || !env.request || typeof env.request !== 'object') throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter request is null');
-    if (env.request.version !== CCFS_ENVELOPE_VERSION) throw new VendorRefusal(CCFS_CODES.badVersion, `version error, current version is ${CCFS_ENVELOPE_VERSION}`);
-    if (!env.msgBody || typeof env.msgBody !== 'object' || Array.isArray(env.msgBody)) throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter msgBody is null');
+    if (!env || typeof env !== 'object' || !env.request || typeof env.request !== 'object')
+      throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter request is null');
+    if (env.request.version !== CCFS_ENVELOPE_VERSION)
+      throw new VendorRefusal(CCFS_CODES.badVersion, `version error, current version is ${CCFS_ENVELOPE_VERSION}`);
+    if (!env.msgBody || typeof env.msgBody !== 'object' || Array.isArray(env.msgBody))
+      throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter msgBody is null');
     return env.msgBody as Record<string, unknown>;
   }
 
@@ -243,7 +276,8 @@ export class CcfsSimulator {
       if (required) throw new VendorRefusal(CCFS_CODES.paramNull, `parameter ${name} is null`);
       return undefined;
     }
-    if (typeof v !== 'string') throw new VendorRefusal(CCFS_CODES.paramBadFormat, `parameter ${name} is badly formatted`);
+    if (typeof v !== 'string')
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, `parameter ${name} is badly formatted`);
     if (v === '') throw new VendorRefusal(CCFS_CODES.paramEmpty, `parameter ${name} is an empty string`);
     if (v.length > max) throw new VendorRefusal(CCFS_CODES.paramTooLong, `parameter ${name} is too long`);
     return v;
@@ -254,7 +288,8 @@ export class CcfsSimulator {
     const p = parseVendorPath(name);
     if (!p) throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter fileName is badly formatted');
     const vdn = vdnOfPath(p);
-    if (vdn === undefined || !account.vdnIds.includes(vdn)) throw new VendorRefusal(CCFS_CODES.noDataFound, 'no data found');
+    if (vdn === undefined || !account.vdnIds.includes(vdn))
+      throw new VendorRefusal(CCFS_CODES.noDataFound, 'no data found');
     if (!this.store.stat(p)?.isFile()) throw new VendorRefusal(CCFS_CODES.fileNotExist, 'file does not exist');
     return p;
   }
@@ -265,14 +300,23 @@ export class CcfsSimulator {
     sendBody(res, createReadStream(this.store.diskPath(p), { highWaterMark: 64 * 1024 }), fault);
   }
 
-  private async downloadRecord(account: CcfsAccount, body: Record<string, unknown>, res: ServerResponse, fault: FaultSpec | undefined, json: (c: string, d: string) => void): Promise<void> {
+  private async downloadRecord(
+    account: CcfsAccount,
+    body: Record<string, unknown>,
+    res: ServerResponse,
+    fault: FaultSpec | undefined,
+    json: (c: string, d: string) => void,
+  ): Promise<void> {
     const fileName = this.field(body, 'fileName', CCFS_LIMITS.fileNameMax, false);
     const callId = this.field(body, 'callId', CCFS_LIMITS.callIdMax, false);
     this.field(body, 'ccId', 16, false);
-    if (fileName === undefined && callId === undefined) throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter fileName and callId are null');
+    if (fileName === undefined && callId === undefined)
+      throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter fileName and callId are null');
     if (fileName !== undefined) return this.sendFile(res, this.ownedFile(account, fileName), fault);
     const names = this.store.call(callId!);
-    const files = (names ?? []).map((n) => parseVendorPath(n)!).filter((p) => account.vdnIds.includes(vdnOfPath(p) ?? -1) && this.store.stat(p)?.isFile());
+    const files = (names ?? [])
+      .map((n) => parseVendorPath(n)!)
+      .filter((p) => account.vdnIds.includes(vdnOfPath(p) ?? -1) && this.store.stat(p)?.isFile());
     if (files.length === 0) return json(CCFS_CODES.noDataFound, 'no data found');
     if (files.length === 1) return this.sendFile(res, files[0]!, fault);
     const zip = new yazl.ZipFile();
@@ -282,21 +326,31 @@ export class CcfsSimulator {
     sendBody(res, zip.outputStream as unknown as import('node:stream').Readable, fault);
   }
 
-  private requestPlayVoice(account: CcfsAccount, body: Record<string, unknown>, json: (c: string, d: string, data?: unknown) => void): void {
+  private requestPlayVoice(
+    account: CcfsAccount,
+    body: Record<string, unknown>,
+    json: (c: string, d: string, data?: unknown) => void,
+  ): void {
     const p = this.ownedFile(account, this.field(body, 'fileName', CCFS_LIMITS.fileNameMax, true)!);
     const token = randomBytes(16).toString('hex').toUpperCase();
     this.tokens.set(token, { file: p, ak: account.ak, expiresAt: this.options.now() + CCFS_PLAY_TOKEN_TTL_MS });
     json(CCFS_CODES.success, 'success', { token });
   }
 
-  private async playVoice(url: URL, res: ServerResponse, fault: FaultSpec | undefined, json: (c: string, d: string, data?: unknown, ct?: string) => void): Promise<void> {
+  private async playVoice(
+    url: URL,
+    res: ServerResponse,
+    fault: FaultSpec | undefined,
+    json: (c: string, d: string, data?: unknown, ct?: string) => void,
+  ): Promise<void> {
     // The vendor answers playVoice errors as JSON with an octet-stream content type (cc-protocol 3.6).
     const fail = (code: string, desc: string) => json(code, desc, null, 'application/octet-stream');
     const st = url.searchParams.get('st');
     if (!st) return fail(CCFS_CODES.playTokenEmpty, 'Parameter token is empty.');
     if (url.searchParams.get('version') !== CCFS_ENVELOPE_VERSION) return fail(CCFS_CODES.badVersion, 'version error');
     const t = this.tokens.get(st);
-    if (!t || t.expiresAt <= this.options.now()) return fail(CCFS_CODES.playTokenInvalid, 'Parameter token is invalid.');
+    if (!t || t.expiresAt <= this.options.now())
+      return fail(CCFS_CODES.playTokenInvalid, 'Parameter token is invalid.');
     if (fault?.resultCode) return fail(fault.resultCode, 'injected');
     if (!this.store.stat(t.file)?.isFile()) return fail(CCFS_CODES.fileNotExist, 'file does not exist');
     this.sendFile(res, t.file, fault);
@@ -305,21 +359,33 @@ export class CcfsSimulator {
   /** Expands the vendor's `%VDNNO%` rule for an account and tells whether a path lies under it. */
   private underRule(rule: string, account: CcfsAccount, p: VendorPath, allowEqual: boolean): boolean {
     const path = `/${p.segments.join('/')}`;
-    return rule.split(';').map((r) => r.trim()).filter(Boolean).some((r) =>
-      account.vdnIds.some((v) => {
-        const prefix = r.replace(/%VDNNO%/g, String(v)).replace(/\/+$/, '');
-        return path.startsWith(`${prefix}/`) || (allowEqual && path === prefix);
-      }));
+    return rule
+      .split(';')
+      .map((r) => r.trim())
+      .filter(Boolean)
+      .some((r) =>
+        account.vdnIds.some((v) => {
+          const prefix = r.replace(/%VDNNO%/g, String(v)).replace(/\/+$/, '');
+          return path.startsWith(`${prefix}/`) || (allowEqual && path === prefix);
+        }),
+      );
   }
 
-  private ivrDownloadFile(account: CcfsAccount, body: Record<string, unknown>, res: ServerResponse, fault: FaultSpec | undefined): void {
+  private ivrDownloadFile(
+    account: CcfsAccount,
+    body: Record<string, unknown>,
+    res: ServerResponse,
+    fault: FaultSpec | undefined,
+  ): void {
     const filePath = this.field(body, 'filePath', CCFS_LIMITS.filePathMax, true)!;
     const mode = body.mode;
-    if (mode !== undefined && typeof mode !== 'number' && typeof mode !== 'string') throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter mode is badly formatted');
+    if (mode !== undefined && typeof mode !== 'number' && typeof mode !== 'string')
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter mode is badly formatted');
     const dirMode = mode === 1 || mode === '1';
     const p = parseVendorPath(filePath);
     if (!p) throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter filePath is badly formatted');
-    if (!this.underRule(this.options.ivrDownloadRule, account, p, dirMode)) throw new VendorRefusal(CCFS_CODES.noDataFound, 'no data found');
+    if (!this.underRule(this.options.ivrDownloadRule, account, p, dirMode))
+      throw new VendorRefusal(CCFS_CODES.noDataFound, 'no data found');
     if (!dirMode) return this.sendFile(res, this.ownedFile(account, filePath), fault);
     const files = this.store.filesIn(p);
     if (!files || files.length === 0) throw new VendorRefusal(CCFS_CODES.fileNotExist, 'file does not exist');
@@ -327,20 +393,33 @@ export class CcfsSimulator {
     this.sendFile(res, { ...p, segments: [...p.segments, files[0]!], canonical: `${p.canonical}/${files[0]}` }, fault);
   }
 
-  private async ivrUploadFile(account: CcfsAccount, url: URL, body: Record<string, unknown>, json: (c: string, d: string, data?: unknown) => void): Promise<void> {
+  private async ivrUploadFile(
+    account: CcfsAccount,
+    url: URL,
+    body: Record<string, unknown>,
+    json: (c: string, d: string, data?: unknown) => void,
+  ): Promise<void> {
     const vdnText = url.searchParams.get('vdnId');
     if (vdnText === null) throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter vdnId is null');
-    if (!/^\d{1,9}$/.test(vdnText)) throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter vdnId is badly formatted');
+    if (!/^\d{1,9}$/.test(vdnText))
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter vdnId is badly formatted');
     const vdnId = Number(vdnText);
     if (!account.vdnIds.includes(vdnId)) throw new VendorRefusal(CCFS_CODES.noDataFound, 'no data found');
     const data = body.data;
     if (data === undefined || data === null) throw new VendorRefusal(CCFS_CODES.paramNull, 'parameter data is null');
-    if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0) throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter data is badly formatted');
+    if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0)
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter data is badly formatted');
     if (data === '') throw new VendorRefusal(CCFS_CODES.paramEmpty, 'parameter data is an empty string');
     const bytes = Buffer.from(data, 'base64');
-    if (bytes.length > this.options.uploadMaxBytes) throw new VendorRefusal(CCFS_CODES.paramTooLong, 'parameter data is too long');
-    if (!isVendorWav(bytes)) throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'the file is not an 8 bit 8000 Hz mono WAV');
-    const dir = this.options.ivrUploadRule.split(';')[0]!.trim().replace(/%VDNNO%/g, String(vdnId)).replace(/\/+$/, '');
+    if (bytes.length > this.options.uploadMaxBytes)
+      throw new VendorRefusal(CCFS_CODES.paramTooLong, 'parameter data is too long');
+    if (!isVendorWav(bytes))
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'the file is not an 8 bit 8000 Hz mono WAV');
+    const dir = this.options.ivrUploadRule
+      .split(';')[0]!
+      .trim()
+      .replace(/%VDNNO%/g, String(vdnId))
+      .replace(/\/+$/, '');
     this.uploadSeq += 1;
     const fileName = `Y:${dir}/${Date.now()}${String(this.uploadSeq).padStart(4, '0')}.wav`;
     await this.store.put(fileName, bytes);
@@ -358,7 +437,12 @@ function isVendorWav(b: Buffer): boolean {
     const size = b.readUInt32LE(off + 4);
     if (id === 'fmt ') {
       if (off + 24 > b.length) return false;
-      return b.readUInt16LE(off + 10) === 1 && b.readUInt32LE(off + 12) === 8000 && b.readUInt32LE(off + 16) === 8000 && b.readUInt16LE(off + 22) === 8;
+      return (
+        b.readUInt16LE(off + 10) === 1 &&
+        b.readUInt32LE(off + 12) === 8000 &&
+        b.readUInt32LE(off + 16) === 8000 &&
+        b.readUInt16LE(off + 22) === 8
+      );
     }
     off += 8 + size + (size % 2);
   }

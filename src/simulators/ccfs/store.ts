@@ -23,7 +23,9 @@ export function parseVendorPath(input: string): VendorPath | undefined {
   if (!m) return undefined;
   const drive = (m[1] ?? DEFAULT_DRIVE).toUpperCase();
   const segments = m[2]!.split('/').slice(1);
-  if (segments.some((seg) => seg === '' || seg === '.' || seg === '..' || /[\0-\x1f:*?"<>|%]/.test(seg))) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the vendor refuses control characters in a path segment
+  if (segments.some((seg) => seg === '' || seg === '.' || seg === '..' || /[\0-\x1f:*?"<>|%]/.test(seg)))
+    return undefined;
   return { drive, segments, canonical: `${drive}:/${segments.join('/')}` };
 }
 
@@ -75,7 +77,10 @@ export class FileStore {
   /** The regular files directly inside a directory (mode 1 of ivr/downloadFile). */
   filesIn(p: VendorPath): string[] | undefined {
     try {
-      return readdirSync(this.diskPath(p), { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name).sort();
+      return readdirSync(this.diskPath(p), { withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => d.name)
+        .sort();
     } catch {
       return undefined;
     }

@@ -9,7 +9,15 @@ import type { IncomingMessage } from 'node:http';
 const HEX = '0123456789ABCDEF';
 
 function isUnreserved(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e;
+  return (
+    (b >= 0x30 && b <= 0x39) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    b === 0x2d ||
+    b === 0x2e ||
+    b === 0x5f ||
+    b === 0x7e
+  );
 }
 
 /** Byte-by-byte encoding of UTF-8 bytes, in runs, so multi-megabyte bodies stay quick. */
@@ -53,7 +61,8 @@ export function verifyAuthV2(req: IncomingMessage, body: Buffer, opts: VerifyOpt
   const header = req.headers.authorization;
   if (!header) return { ok: false, reason: 'no Authorization header' };
   const parts = header.split('/');
-  if (parts.length !== 5 || parts[0] !== 'auth-v2') return { ok: false, reason: 'Authorization is not auth-v2/{ak}/{ts}/{headers}/{signature}' };
+  if (parts.length !== 5 || parts[0] !== 'auth-v2')
+    return { ok: false, reason: 'Authorization is not auth-v2/{ak}/{ts}/{headers}/{signature}' };
   const [, ak, ts, signedList, sig] = parts as [string, string, string, string, string];
   const sk = opts.secretFor(ak);
   if (sk === undefined) return { ok: false, reason: 'unknown access key' };
@@ -64,7 +73,8 @@ export function verifyAuthV2(req: IncomingMessage, body: Buffer, opts: VerifyOpt
 
   const names = signedList.split(';');
   const sorted = [...names].sort();
-  if (names.some((n, i) => n !== sorted[i] || n === '' || n !== n.toLowerCase())) return { ok: false, reason: 'signed header list is not sorted lower-case names', ak };
+  if (names.some((n, i) => n !== sorted[i] || n === '' || n !== n.toLowerCase()))
+    return { ok: false, reason: 'signed header list is not sorted lower-case names', ak };
   for (const r of opts.required) if (!names.includes(r)) return { ok: false, reason: `header ${r} is not signed`, ak };
   const lines: string[] = [];
   for (const name of names) {
@@ -82,13 +92,21 @@ export function verifyAuthV2(req: IncomingMessage, body: Buffer, opts: VerifyOpt
     const params = new URLSearchParams(rawUrl.slice(q + 1));
     const keys = [...params.keys()];
     if (new Set(keys).size !== keys.length) return { ok: false, reason: 'duplicate query parameter', ak };
-    queryLine = [...params.entries()].map(([k, v]) => `${vendorEncode(k)}=${vendorEncode(v)}`).sort().join('&');
+    queryLine = [...params.entries()]
+      .map(([k, v]) => `${vendorEncode(k)}=${vendorEncode(v)}`)
+      .sort()
+      .join('&');
   }
 
-  const canonical = [req.method ?? '', path, ...(queryLine !== undefined ? [queryLine] : []), signedList, lines.join('\n')].join('\n') + '\n' + (body.length ? vendorEncode(body) : '');
+  const canonical =
+    [req.method ?? '', path, ...(queryLine !== undefined ? [queryLine] : []), signedList, lines.join('\n')].join('\n') +
+    '\n' +
+    (body.length ? vendorEncode(body) : '');
   const prefix = `auth-v2/${ak}/${ts}/${signedList}`;
   const key = createHmac('sha256', Buffer.from(sk, 'utf8')).update(Buffer.from(prefix, 'utf8')).digest('hex');
   const expected = createHmac('sha256', Buffer.from(key, 'ascii')).update(Buffer.from(canonical, 'latin1')).digest();
   const given = Buffer.from(sig, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? { ok: true, ak } : { ok: false, reason: 'signature mismatch', ak };
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true, ak }
+    : { ok: false, reason: 'signature mismatch', ak };
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { CCGW_BASE_PATH, CCGW_CODES, CCGW_GUID_HEADER, CCGW_GUID_PREFIX } from '../../protocol/ccgateway.js';
 import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
 import { SimHttpServer, type SimTls } from '../shared/http-server.js';
-import { FileStore, parseVendorPath, vdnOfPath } from '../ccfs/store.js';
+import { type FileStore, parseVendorPath, vdnOfPath } from '../ccfs/store.js';
 
 export interface SimAgent {
   agentId: number;
@@ -80,13 +80,21 @@ export class CcgwSimulator {
   rotations = 0;
   private readonly sessions = new Map<number, Session>();
   private readonly http: SimHttpServer;
-  private readonly opts: Required<Omit<CcgwSimulatorOptions, 'rotateEveryMs' | 'tls'>> & { rotateEveryMs: number | undefined };
+  private readonly opts: Required<Omit<CcgwSimulatorOptions, 'rotateEveryMs' | 'tls'>> & {
+    rotateEveryMs: number | undefined;
+  };
   private readonly waiting = new Set<() => void>();
 
   constructor(opts: CcgwSimulatorOptions) {
     this.opts = {
-      idleSignOutMs: 120_000, pollWaitMs: 10_000, oldGuidTtlMs: 120_000, poolMode: false, requireStickyCookie: false, now: Date.now,
-      ...opts, rotateEveryMs: opts.rotateEveryMs,
+      idleSignOutMs: 120_000,
+      pollWaitMs: 10_000,
+      oldGuidTtlMs: 120_000,
+      poolMode: false,
+      requireStickyCookie: false,
+      now: Date.now,
+      ...opts,
+      rotateEveryMs: opts.rotateEveryMs,
     };
     this.http = new SimHttpServer((req, res) => void this.handle(req, res), opts.tls);
   }
@@ -138,7 +146,15 @@ export class CcgwSimulator {
 
   private openSession(agentId: number): Session {
     const now = this.opts.now();
-    const s: Session = { agentId, guid: newGuid(), previous: undefined, previousUntil: 0, rotatedAt: now, lastPollAt: now, cookie: randomUUID() };
+    const s: Session = {
+      agentId,
+      guid: newGuid(),
+      previous: undefined,
+      previousUntil: 0,
+      rotatedAt: now,
+      lastPollAt: now,
+      cookie: randomUUID(),
+    };
     this.issued.push(s.guid, s.cookie);
     this.sessions.set(agentId, s);
     return s;
@@ -158,23 +174,35 @@ export class CcgwSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
-    const rest = url.pathname.startsWith(`${CCGW_BASE_PATH}/`) ? url.pathname.slice(CCGW_BASE_PATH.length + 1).split('/') : [];
+    const rest = url.pathname.startsWith(`${CCGW_BASE_PATH}/`)
+      ? url.pathname.slice(CCGW_BASE_PATH.length + 1).split('/')
+      : [];
     const [kind, idText, action] = rest;
     const agentId = idText !== undefined && /^\d+$/.test(idText) ? Number(idText) : undefined;
     const operation = kind === 'onlineagent' ? (action ?? 'signIn') : (kind ?? 'unknown');
     const guidHeader = req.headers[CCGW_GUID_HEADER];
     const rec: CcgwRecordedRequest = {
-      method: req.method ?? '', url: req.url ?? '', operation, agentId, hadGuid: typeof guidHeader === 'string',
-      guidValid: false, cookie: req.headers.cookie, aborted: false,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      operation,
+      agentId,
+      hadGuid: typeof guidHeader === 'string',
+      guidValid: false,
+      cookie: req.headers.cookie,
+      aborted: false,
     };
     this.requests.push(rec);
-    res.on('close', () => { if (!res.writableFinished) rec.aborted = true; });
+    res.on('close', () => {
+      if (!res.writableFinished) rec.aborted = true;
+    });
     const body = await this.readJson(req);
 
     const fault = this.faults.take(operation);
     if (fault?.latencyMs) await sleep(fault.latencyMs);
     if (fault?.status) {
-      res.writeHead(fault.status, { 'content-type': 'text/html' }).end(`<html><body>${fault.status} from the NSLB</body></html>`);
+      res
+        .writeHead(fault.status, { 'content-type': 'text/html' })
+        .end(`<html><body>${fault.status} from the NSLB</body></html>`);
       return;
     }
     const answer = (retcode: string, message = '', result: unknown = null, headers: Record<string, string> = {}) => {
@@ -183,7 +211,9 @@ export class CcgwSimulator {
         res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8' }).end('{"retcode":"0","mess');
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', ...headers }).end(JSON.stringify({ message, retcode, result }));
+      res
+        .writeHead(200, { 'content-type': 'application/json;charset=UTF-8', ...headers })
+        .end(JSON.stringify({ message, retcode, result }));
     };
     if (fault?.resultCode) return answer(fault.resultCode, 'injected');
 
@@ -198,8 +228,12 @@ export class CcgwSimulator {
     const session = this.live(agent.agentId);
     const now = this.opts.now();
     const guid = typeof guidHeader === 'string' ? guidHeader : '';
-    const valid = session !== undefined && (guid === session.guid || (guid === session.previous && now < session.previousUntil));
-    const cookieOk = !this.opts.requireStickyCookie || (session !== undefined && (req.headers.cookie ?? '').split(/;\s*/).includes(`${STICKY_COOKIE}=${session.cookie}`));
+    const valid =
+      session !== undefined && (guid === session.guid || (guid === session.previous && now < session.previousUntil));
+    const cookieOk =
+      !this.opts.requireStickyCookie ||
+      (session !== undefined &&
+        (req.headers.cookie ?? '').split(/;\s*/).includes(`${STICKY_COOKIE}=${session.cookie}`));
     rec.guidValid = valid;
     if (!valid || !cookieOk) return answer(CCGW_CODES.notSignedIn, 'agent not signed in');
 
@@ -213,8 +247,15 @@ export class CcgwSimulator {
     return answer(CCGW_CODES.badParams, 'bad URL or parameters');
   }
 
-  private signIn(agent: SimAgent, body: Record<string, unknown> | undefined, forced: boolean, answer: (c: string, m?: string, r?: unknown, h?: Record<string, string>) => void, res: ServerResponse): void {
-    if (!body || typeof body.password !== 'string' || body.password === '') return answer('100-001', 'sign-in parameters empty or invalid');
+  private signIn(
+    agent: SimAgent,
+    body: Record<string, unknown> | undefined,
+    forced: boolean,
+    answer: (c: string, m?: string, r?: unknown, h?: Record<string, string>) => void,
+    res: ServerResponse,
+  ): void {
+    if (!body || typeof body.password !== 'string' || body.password === '')
+      return answer('100-001', 'sign-in parameters empty or invalid');
     if (body.password !== agent.password) return answer(CCGW_CODES.wrongPassword, 'wrong user name or password');
     if (this.live(agent.agentId)) {
       if (!forced) return answer(CCGW_CODES.alreadySignedIn, 'agent already signed in');
@@ -223,13 +264,27 @@ export class CcgwSimulator {
     const s = this.openSession(agent.agentId);
     this.signIns.push({ agentId: agent.agentId, forced });
     res.setHeader('set-cookie', [`${STICKY_COOKIE}=${s.cookie}; Path=/; HttpOnly`]);
-    answer(CCGW_CODES.success, '', {
-      vdnid: agent.vdnId, workno: String(agent.agentId), mediatype: 'TTF', loginTime: String(this.opts.now()),
-      isForceChange: 'false', serverName: 'AgentGateway', timeRemaining: '',
-    }, { 'set-guid': `${CCGW_GUID_PREFIX}${s.guid}` });
+    answer(
+      CCGW_CODES.success,
+      '',
+      {
+        vdnid: agent.vdnId,
+        workno: String(agent.agentId),
+        mediatype: 'TTF',
+        loginTime: String(this.opts.now()),
+        isForceChange: 'false',
+        serverName: 'AgentGateway',
+        timeRemaining: '',
+      },
+      { 'set-guid': `${CCGW_GUID_PREFIX}${s.guid}` },
+    );
   }
 
-  private async poll(session: Session, answer: (c: string, m?: string, r?: unknown, h?: Record<string, string>) => void, res: ServerResponse): Promise<void> {
+  private async poll(
+    session: Session,
+    answer: (c: string, m?: string, r?: unknown, h?: Record<string, string>) => void,
+    res: ServerResponse,
+  ): Promise<void> {
     session.lastPollAt = this.opts.now();
     await new Promise<void>((resolve) => {
       const wake = () => {
@@ -259,12 +314,20 @@ export class CcgwSimulator {
     answer(CCGW_CODES.success, '', null, headers);
   }
 
-  private recordFile(agent: SimAgent, url: URL, fault: FaultSpec | undefined, answer: (c: string, m?: string) => void, res: ServerResponse): void {
+  private recordFile(
+    agent: SimAgent,
+    url: URL,
+    fault: FaultSpec | undefined,
+    answer: (c: string, m?: string) => void,
+    res: ServerResponse,
+  ): void {
     const recordId = url.searchParams.get('recordId');
     const fileType = url.searchParams.get('filetype') ?? '1';
     const locationId = url.searchParams.get('locationId');
-    if (!recordId || !['1', '2'].includes(fileType) || (locationId !== null && !/^\d+$/.test(locationId))) return answer(CCGW_CODES.badParams, 'bad URL or parameters');
-    if (this.opts.poolMode && locationId === null) return answer(CCGW_CODES.locationNotConfigured, 'node id not configured');
+    if (!recordId || !['1', '2'].includes(fileType) || (locationId !== null && !/^\d+$/.test(locationId)))
+      return answer(CCGW_CODES.badParams, 'bad URL or parameters');
+    if (this.opts.poolMode && locationId === null)
+      return answer(CCGW_CODES.locationNotConfigured, 'node id not configured');
     const p = parseVendorPath(recordId);
     if (!p) return answer(CCGW_CODES.invalidFileName, 'invalid file name');
     const [first] = p.segments;
@@ -273,7 +336,10 @@ export class CcgwSimulator {
     if (vdnOfPath(p) !== agent.vdnId) return answer(CCGW_CODES.noPlaybackRight, 'no inspection or playback right');
     const stat = this.opts.store.stat(p);
     if (!stat?.isFile()) return answer(CCGW_CODES.fileNotExist, 'file does not exist');
-    res.writeHead(200, { 'content-type': 'application/octet-stream;charset=utf-8', 'content-length': String(stat.size) });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream;charset=utf-8',
+      'content-length': String(stat.size),
+    });
     sendBody(res, createReadStream(this.opts.store.diskPath(p), { highWaterMark: 64 * 1024 }), fault);
   }
 }

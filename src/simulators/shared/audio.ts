@@ -30,7 +30,13 @@ export function wavFromEncoded(data: Buffer, opts: WavOptions = {}): Buffer {
   fmt.writeUInt32LE(8000, 16);
   fmt.writeUInt16LE(1, 20);
   fmt.writeUInt16LE(8, 22);
-  const list = opts.listChunk ? Buffer.concat([Buffer.from('LIST', 'latin1'), Buffer.from([16, 0, 0, 0]), Buffer.from('INFOISFT\x04\x00\x00\x00demo', 'latin1')]) : Buffer.alloc(0);
+  const list = opts.listChunk
+    ? Buffer.concat([
+        Buffer.from('LIST', 'latin1'),
+        Buffer.from([16, 0, 0, 0]),
+        Buffer.from('INFOISFT\x04\x00\x00\x00demo', 'latin1'),
+      ])
+    : Buffer.alloc(0);
   const dataHead = Buffer.alloc(8);
   dataHead.write('data', 0, 'latin1');
   dataHead.writeUInt32LE(data.length, 4);

@@ -14,7 +14,9 @@ export class SimHttpServer {
 
   constructor(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: SimTls) {
     // The vendors keep connections a long time; a client's keep-alive must be the shorter one.
-    this.server = tls ? createTlsServer({ keepAliveTimeout: 60_000, ...tls }, handler) : createServer({ keepAliveTimeout: 60_000 }, handler);
+    this.server = tls
+      ? createTlsServer({ keepAliveTimeout: 60_000, ...tls }, handler)
+      : createServer({ keepAliveTimeout: 60_000 }, handler);
     this.scheme = tls ? 'https' : 'http';
   }
 

@@ -30,7 +30,10 @@ export function formatTimestamp(atMs: number): string {
 }
 
 export function signedHeaderList(headers: Readonly<Record<string, string>>): string {
-  return Object.keys(headers).map((n) => n.toLowerCase()).sort().join(';');
+  return Object.keys(headers)
+    .map((n) => n.toLowerCase())
+    .sort()
+    .join(';');
 }
 
 export function authStringPrefix(ak: string, timestamp: string, signedHeaders: string): string {
@@ -41,7 +44,13 @@ export function authStringPrefix(ak: string, timestamp: string, signedHeaders: s
 export function canonicalHead(req: SignableRequest): string {
   const lines = [req.method.toUpperCase(), req.path];
   const q = Object.entries(req.query ?? {});
-  if (q.length > 0) lines.push(q.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).sort().join('&'));
+  if (q.length > 0)
+    lines.push(
+      q
+        .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+        .sort()
+        .join('&'),
+    );
   lines.push(signedHeaderList(req.headers));
   lines.push(
     Object.entries(req.headers)
