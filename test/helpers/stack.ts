@@ -91,6 +91,12 @@ export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): Raw
   };
 }
 
+/** Downloads and uploads the gateway counts as in progress for a tenant (its active_streams gauge). */
+export async function activeStreams(stack: Stack, tenant = 'acme'): Promise<number> {
+  const { values } = await stack.gateway.deps.metrics.activeStreams.get();
+  return values.find((v) => v.labels.tenant === tenant)?.value ?? 0;
+}
+
 export interface Stack {
   ccfs: CcfsSimulator;
   ccgw: CcgwSimulator;

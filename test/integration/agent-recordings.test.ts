@@ -5,7 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as tick } from 'node:timers/promises';
+import { eventually } from '../helpers/eventually.js';
 import request from 'supertest';
 import { AGENTS, startStack, type Stack, type StackOptions } from '../helpers/stack.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,14 +26,6 @@ const get = (stack: Stack, query: string, tenant = 'acme', scopes?: string[]) =>
     .parse(binaryBody);
 const rec = (path: string) => `recordId=${encodeURIComponent(path)}`;
 const problem = (res: { body: Buffer }) => JSON.parse(res.body.toString('utf8'));
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 async function withStack(opts: StackOptions, fn: (stack: Stack) => Promise<void>): Promise<void> {
   const stack = await startStack(opts);
@@ -63,7 +56,7 @@ describe('agent recordings (contract 3.8)', () => {
     assert.equal(call.guidValid, true);
     assert.match(call.cookie ?? '', /^AGWNODE=/);
     assert.deepEqual(stack.ccgw.signIns, [{ agentId: AGENTS.acme.agentId, forced: false }]);
-    await until(() => stack.ccgw.seen('agentevent').length >= 2);
+    await eventually(() => stack.ccgw.seen('agentevent').length >= 2, 'two polls');
   });
 
   it('fileType 2 reads voice messages under the agentMessageRecordings rule; locationId is passed on', async () => {
@@ -167,7 +160,7 @@ describe('agent sessions under stress', () => {
     await withStack({ ccgw: { idleSignOutMs: 300 } }, async (stack) => {
       assert.equal((await get(stack, rec(SEED.acme.recording))).status, 200);
       stack.ccgw.injectFault({ operation: 'agentevent', times: Infinity, status: 502 });
-      await until(() => !stack.ccgw.isSignedIn(AGENTS.acme.agentId));
+      await eventually(() => !stack.ccgw.isSignedIn(AGENTS.acme.agentId), 'the vendor signed the agent out');
       stack.ccgw.faults.clear();
       const res = await get(stack, rec(SEED.acme.recording));
       assert.equal(res.status, 200);
@@ -202,17 +195,29 @@ describe('agent sessions under stress', () => {
   });
 
   it('Guid rotation under steady traffic: no request fails, one sign-in', async () => {
-    await withStack({ ccgw: { rotateEveryMs: 80, oldGuidTtlMs: 200 } }, async (stack) => {
-      const end = Date.now() + 1500;
+    // The simulator's clock, moved by hand: each step makes the next poll answer rotate the Guid,
+    // while four loops keep requesting across the rotation.
+    let clock = 1_000_000;
+    await withStack({ ccgw: { rotateEveryMs: 1000, oldGuidTtlMs: 5000, now: () => clock } }, async (stack) => {
       const statuses: number[] = [];
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (Date.now() < end) statuses.push((await get(stack, rec(SEED.acme.recording))).status);
-        }),
-      );
-      assert.ok(statuses.length > 40, `${statuses.length} requests`);
+      let done = false;
+      const loops = Array.from({ length: 4 }, async () => {
+        while (!done) statuses.push((await get(stack, rec(SEED.acme.recording))).status);
+      });
+      try {
+        await eventually(() => statuses.length >= 4, 'signed in and serving');
+        for (let step = 1; step <= 6; step += 1) {
+          clock += 1000;
+          await eventually(() => stack.ccgw.rotations >= step, `rotation ${step}`);
+          const seen = statuses.length;
+          await eventually(() => statuses.length >= seen + 4, 'requests made with the new Guid');
+        }
+      } finally {
+        done = true;
+        await Promise.all(loops);
+      }
       assert.deepEqual([...new Set(statuses)], [200]);
-      assert.ok(stack.ccgw.rotations >= 5, `${stack.ccgw.rotations} rotations`);
+      assert.ok(stack.ccgw.rotations >= 6, `${stack.ccgw.rotations} rotations`);
       assert.equal(stack.ccgw.signIns.length, 1);
       const late = stack.ccgw.seen('recordfile').slice(-5);
       assert.ok(late.every((r) => r.guidValid));
@@ -279,8 +284,10 @@ describe('agent sessions under stress', () => {
         AGENTS.globexB.agentId,
       ]);
       for (const a of Object.values(AGENTS)) assert.equal(stack.ccgw.isSignedIn(a.agentId), false);
+      // Every poll loop is stopped and the pool closed: no poll can start after shutdown.
+      assert.deepEqual(new Set(stack.gateway.deps.agentRecordings.status().map((a) => a.state)), new Set(['stopped']));
       const polls = stack.ccgw.seen('agentevent').length;
-      await sleep(300);
+      await eventually(() => stack.ccgw.connectionCount() === 0, 'the gateway holds no connection to CC-Gateway');
       assert.equal(stack.ccgw.seen('agentevent').length, polls, 'no poll after shutdown');
 
       const secrets = [...stack.ccgw.issued, ...Object.values(AGENTS).map((a) => a.password)];
@@ -353,9 +360,9 @@ describe('agent sessions over time', () => {
     try {
       await withStack({ ccgw: { pollWaitMs: 5 } }, async (stack) => {
         assert.equal((await get(stack, rec(SEED.acme.recording))).status, 200);
-        await until(() => stack.ccgw.seen('agentevent').length >= 40, 5000);
+        await eventually(() => stack.ccgw.seen('agentevent').length >= 40, 'forty polls');
       });
-      await sleep(50);
+      await tick();
       assert.deepEqual(
         warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
         [],

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../helpers/eventually.js';
 import request from 'supertest';
-import { AGENTS, startStack, ISSUER, AUDIENCE, JWT_SECRET, ACCOUNTS } from '../helpers/stack.js';
+import { activeStreams, AGENTS, startStack, ISSUER, AUDIENCE, JWT_SECRET, ACCOUNTS } from '../helpers/stack.js';
 import { download } from '../helpers/download.js';
 import { SEED } from '../../src/simulators/seed.js';
 import { CcfsSimulator } from '../../src/simulators/ccfs/server.js';
@@ -72,7 +72,7 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
     const inFlight = download(`${stack.url}/v1/recordings?fileName=${encodeURIComponent(big)}`, {
       authorization: `Bearer ${stack.token()}`,
     });
-    await sleep(100);
+    await eventually(async () => (await activeStreams(stack)) === 1, 'the download is in flight');
     let closed = false;
     const closing = stack.gateway.close(60_000).then(() => {
       closed = true;
@@ -82,19 +82,17 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
     assert.match(JSON.stringify(ready.body), /"shutdown","ok":false/);
     assert.equal(idleClosed, false, 'not closed before the drain delay');
 
-    for (let i = 0; i < 200; i += 1) {
-      const refused = await request(stack.url)
-        .get('/healthz')
-        .then(
-          () => false,
-          (e: Error) => /ECONNREFUSED/.test(e.message),
-        );
-      if (refused) break;
-      assert.ok(i < 199, 'new connections are refused once the drain delay is over');
-      await sleep(50);
-    }
-    for (let i = 0; i < 100 && !idleClosed; i += 1) await sleep(20);
-    assert.equal(idleClosed, true, 'the idle keep-alive socket is closed when the listener closes');
+    await eventually(
+      () =>
+        request(stack.url)
+          .get('/healthz')
+          .then(
+            () => false,
+            (e: Error) => /ECONNREFUSED/.test(e.message),
+          ),
+      'new connections are refused once the drain delay is over',
+    );
+    await eventually(() => idleClosed, 'the idle keep-alive socket is closed when the listener closes');
 
     const result = await inFlight;
     assert.equal(result.status, 200);
@@ -167,9 +165,12 @@ test('the process exits 0 on SIGTERM, after signing its agents out', async () =>
     });
     const url = await listening;
     assert.equal((await request(url).get('/healthz')).status, 200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let code: number | null | undefined;
+    child.once('exit', (c) => {
+      code = c;
+    });
     child.kill('SIGTERM');
-    const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
+    await eventually(() => code !== undefined, 'the process exits');
     assert.equal(code, 0, `exit code (${lines.slice(-3).join(' | ')})`);
     assert.ok(lines.some((l) => /shutting down/.test(l)));
   } finally {

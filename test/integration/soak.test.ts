@@ -7,12 +7,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { activeStreams, startStack, type Stack } from '../helpers/stack.js';
+import { eventually } from '../helpers/eventually.js';
+import { seededRandom, seedFrom } from '../helpers/random.js';
 import { download, type DownloadResult } from '../helpers/download.js';
 import { SEED } from '../../src/simulators/seed.js';
 
-const TOTAL = 2000;
+/** `SOAK_TOTAL` and `SOAK_SEED` make a longer run, or replay one, by hand. */
+const TOTAL = Number(process.env.SOAK_TOTAL ?? 2000);
+const SEED_VALUE = seedFrom('SOAK_SEED');
+const random = seededRandom(SEED_VALUE);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
@@ -23,7 +27,9 @@ const onFailure = (err: unknown) => failures.push(err);
 before(async () => {
   process.on('unhandledRejection', onFailure);
   process.on('uncaughtException', onFailure);
+  process.stderr.write(`soak seed ${SEED_VALUE} (replay with SOAK_SEED=${SEED_VALUE})\n`);
   stack = await startStack({
+    sim: { random },
     configure: (raw) => {
       Object.assign(raw.server, { keepAliveTimeoutMs: 200 });
       Object.assign(raw.upstreams.ccfs, {
@@ -60,7 +66,7 @@ test(`${TOTAL} downloads under injected faults: complete and identical, or visib
 
   // Warm up, then take the baseline.
   for (let i = 0; i < 40; i += 1) assert.equal((await download(url(paths[i % paths.length]!), headers)).status, 200);
-  await sleep(400);
+  await eventually(async () => (await activeStreams(stack)) === 0, 'warm-up finished');
   global.gc?.();
   const baseHeap = process.memoryUsage().heapUsed;
   const baseSockets = tcpSockets();
@@ -72,7 +78,7 @@ test(`${TOTAL} downloads under injected faults: complete and identical, or visib
     { status: 502, probability: 0.1 },
     { malformed: true, resultCode: '0', probability: 0.02 },
     { stallAfterBytes: 2000, probability: 0.01 },
-    ...Array.from({ length: 8 }, () => ({ resetAfterBytes: Math.floor(Math.random() * 200_000), probability: 0.005 })),
+    ...Array.from({ length: 8 }, () => ({ resetAfterBytes: Math.floor(random() * 200_000), probability: 0.005 })),
   ];
   for (const f of chaos) stack.ccfs.injectFault({ operation: op, times: Infinity, ...f });
 
@@ -110,19 +116,14 @@ test(`${TOTAL} downloads under injected faults: complete and identical, or visib
   }
   stack.ccfs.faults.clear();
 
-  t.diagnostic(`soak outcomes: ${JSON.stringify(outcomes)}`);
+  t.diagnostic(`soak seed ${SEED_VALUE}, outcomes: ${JSON.stringify(outcomes)}`);
   assert.equal(outcomes.complete + outcomes.cut + outcomes.error, TOTAL);
   assert.ok(outcomes.cut > 0 && outcomes.error > 0, `faults were visible: ${JSON.stringify(outcomes)}`);
   assert.ok(outcomes.complete > TOTAL * 0.8, `retries kept most answers whole: ${JSON.stringify(outcomes)}`);
   assert.deepEqual(failures, [], 'no unhandled rejection or exception');
 
   // Back to the baseline once keep-alive sockets have timed out.
-  let sockets = tcpSockets();
-  for (let i = 0; i < 50 && sockets > baseSockets; i += 1) {
-    await sleep(100);
-    sockets = tcpSockets();
-  }
-  assert.ok(sockets <= baseSockets, `TCP sockets ${sockets}, baseline ${baseSockets}`);
+  await eventually(() => tcpSockets() <= baseSockets, `TCP sockets back to the baseline of ${baseSockets}`);
   const open = await new Promise<number>((resolve) => stack.gateway.server.getConnections((_e, n) => resolve(n)));
   assert.equal(open, 0, 'no client connection left open on the gateway');
   global.gc?.();

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CcgwSimulator, type CcgwSimulatorOptions } from '../../src/simulators/ccgateway/server.js';
 import { FileStore } from '../../src/simulators/ccfs/store.js';
 import { demoRecording } from '../../src/simulators/shared/audio.js';
@@ -181,12 +180,14 @@ describe('CC-Gateway simulator', () => {
 
 describe('CC-Gateway simulator timing rules', () => {
   it('signs an agent out when it is not polled for idleSignOutMs', async () => {
-    const s = await startSim({ idleSignOutMs: 150 });
+    // The simulator's clock, moved by hand: its timeouts pass when the test says so.
+    let clock = 1_000_000;
+    const s = await startSim({ idleSignOutMs: 150, now: () => clock });
     try {
       const guid = guidOf(await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } }));
       for (let i = 0; i < 4; i += 1)
         assert.equal((await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid })).retcode, '0', 'polled: alive');
-      await sleep(250);
+      clock += 250;
       assert.equal(
         (await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid })).retcode,
         '100-006',
@@ -202,10 +203,11 @@ describe('CC-Gateway simulator timing rules', () => {
   });
 
   it('rotates the Guid on poll answers in dynamic mode; the old one dies after its timeout', async () => {
-    const s = await startSim({ rotateEveryMs: 60, oldGuidTtlMs: 100 });
+    let clock = 1_000_000;
+    const s = await startSim({ rotateEveryMs: 60, oldGuidTtlMs: 100, now: () => clock });
     try {
       const first = guidOf(await call(s.url, 'PUT', `/onlineagent/${A.agentId}`, { body: { password: A.password } }));
-      await sleep(70);
+      clock += 70;
       const polled = await call(s.url, 'GET', `/agentevent/${A.agentId}`, { guid: first });
       const second = guidOf(polled);
       assert.notEqual(second, first);
@@ -215,7 +217,7 @@ describe('CC-Gateway simulator timing rules', () => {
         200,
         'the old Guid still works for a while',
       );
-      await sleep(120);
+      clock += 120;
       assert.equal(
         (await call(s.url, 'GET', `/recordfile/${A.agentId}?recordId=${encodeURIComponent(REC)}`, { guid: first }))
           .retcode,

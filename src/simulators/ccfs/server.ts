@@ -43,6 +43,8 @@ export interface CcfsSimulatorOptions {
   maxBodyBytes?: number;
   /** Serve HTTPS with this key and certificate, as the vendor does (port 28443). */
   tls?: SimTls;
+  /** Draws for faults injected with a `probability`; seeded by the soak test. */
+  random?: () => number;
 }
 
 export interface RecordedRequest {
@@ -92,12 +94,12 @@ class VendorRefusal extends Error {
 
 export class CcfsSimulator {
   readonly store: FileStore;
-  readonly faults = new FaultInjector();
+  readonly faults: FaultInjector;
   readonly requests: RecordedRequest[] = [];
   readonly uploads: UploadedFile[] = [];
   /** TCP connections accepted so far: shows whether clients keep theirs alive. */
   connections = 0;
-  readonly options: Required<Omit<CcfsSimulatorOptions, 'now' | 'tls'>> & { now: () => number };
+  readonly options: Required<Omit<CcfsSimulatorOptions, 'now' | 'tls' | 'random'>> & { now: () => number };
   private readonly http: SimHttpServer;
   private readonly tokens = new Map<string, { file: VendorPath; ak: string; expiresAt: number }>();
   private uploadSeq = 0;
@@ -112,6 +114,7 @@ export class CcfsSimulator {
       now: Date.now,
       ...opts,
     };
+    this.faults = new FaultInjector(opts.random);
     this.store = new FileStore(opts.root);
     this.http = new SimHttpServer((req, res) => void this.handle(req, res), opts.tls);
     this.http.server.on('connection', () => {

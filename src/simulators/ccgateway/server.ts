@@ -103,6 +103,11 @@ export class CcgwSimulator {
     return this.http.listen(port, host);
   }
 
+  /** Client connections open now (the gateway's pool to this vendor). */
+  connectionCount(): number {
+    return this.http.openConnections;
+  }
+
   get url(): string {
     return this.http.url;
   }

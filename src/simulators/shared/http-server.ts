@@ -18,6 +18,19 @@ export class SimHttpServer {
       ? createTlsServer({ keepAliveTimeout: 60_000, ...tls }, handler)
       : createServer({ keepAliveTimeout: 60_000 }, handler);
     this.scheme = tls ? 'https' : 'http';
+    this.server.on(tls ? 'secureConnection' : 'connection', (socket: { once(e: 'close', f: () => void): void }) => {
+      this.open += 1;
+      socket.once('close', () => {
+        this.open -= 1;
+      });
+    });
+  }
+
+  private open = 0;
+
+  /** Client connections open now. */
+  get openConnections(): number {
+    return this.open;
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
