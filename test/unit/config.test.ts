@@ -132,3 +132,58 @@ test('--check-config validates a file and exits 0, or prints every issue and exi
   assert.equal(bad.code, 2);
   assert.match(bad.out, /server\.port/);
 });
+
+test("a tenant's upstreams are resolved once: the global settings, its override on top, with the same bounds", () => {
+  const cfg = parseConfigText(exampleHere, exampleEnv);
+  const [acme, globex] = cfg.tenants;
+  assert.equal(acme!.upstreams.ccfs.label, 'default');
+  assert.equal(acme!.upstreams.ccfs.baseUrl, cfg.upstreams.ccfs.baseUrl);
+  assert.equal(globex!.upstreams.ccfs.label, 'tenant:globex');
+  assert.equal(globex!.upstreams.ccfs.baseUrl, 'https://10.0.1.10:28443');
+  assert.equal(globex!.upstreams.ccfs.headersTimeoutMs, cfg.upstreams.ccfs.headersTimeoutMs, 'inherited');
+  assert.equal(globex!.upstreams.ccfs.breaker.volumeThreshold, cfg.upstreams.ccfs.breaker.volumeThreshold);
+
+  const override = (o: string) =>
+    exampleHere.replace(
+      /( {4}upstreams:\s*# per-tenant override of a global upstream\n {6}ccfs:\n)/,
+      `$1${o.replace(/^/gm, '        ')}\n`,
+    );
+  const tooLong = issuesOf(() => parseConfigText(override('headersTimeoutMs: 999999999'), exampleEnv));
+  assert.ok(
+    tooLong.some((i) => i.startsWith('tenants[1].upstreams.ccfs.headersTimeoutMs')),
+    tooLong.join('\n'),
+  );
+  const wrongService = issuesOf(() => parseConfigText(override('pollIntervalMs: 100'), exampleEnv));
+  assert.ok(
+    wrongService.some((i) => i.startsWith('tenants[1].upstreams.ccfs')),
+    'CC-FS has no poll loop',
+  );
+  const breaker = parseConfigText(override('breaker:\n  resetTimeoutMs: 2000'), exampleEnv);
+  assert.equal(breaker.tenants[1]!.upstreams.ccfs.breaker.resetTimeoutMs, 2000);
+  assert.equal(breaker.tenants[1]!.upstreams.ccfs.breaker.volumeThreshold, cfg.upstreams.ccfs.breaker.volumeThreshold);
+});
+
+test("a tenant may override CC-Gateway's poll and sign-in keys", () => {
+  const text = exampleHere.replace(
+    /( {4}upstreams:\s*# per-tenant override of a global upstream\n)/,
+    [
+      '    ccgateway:',
+      '      agents:',
+      '        - agentId: 3001',
+      '          password: ${ACME_AGENT_2001_PASSWORD}',
+      '          phoneNumber: "88003001"',
+      '$1      ccgateway:',
+      '        pollIntervalMs: 150',
+      '        signInRetryAfterMs: 2000',
+      '',
+    ].join('\n'),
+  );
+  const cfg = parseConfigText(text, exampleEnv);
+  const [acme, globex] = cfg.tenants;
+  assert.equal(globex!.upstreams.ccgateway?.pollIntervalMs, 150);
+  assert.equal(globex!.upstreams.ccgateway?.signInRetryAfterMs, 2000);
+  assert.equal(globex!.upstreams.ccgateway?.baseUrl, cfg.upstreams.ccgateway?.baseUrl, 'inherited');
+  assert.equal(globex!.upstreams.ccgateway?.label, 'tenant:globex');
+  assert.equal(acme!.upstreams.ccgateway?.pollIntervalMs, 300, 'the other tenant keeps the default');
+  assert.equal(acme!.upstreams.ccgateway?.label, 'default');
+});

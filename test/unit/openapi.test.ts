@@ -39,3 +39,9 @@ test('every served route and method is documented, and every documented one is s
     await gw.close(10);
   }
 });
+
+test("the pass-through's envelope version is the vendor's", async () => {
+  const { NATIVE_ENVELOPE_VERSION } = await import('../../src/http/native-envelope.js');
+  const { CCFS_ENVELOPE_VERSION } = await import('../../src/protocol/ccfs.js');
+  assert.equal(NATIVE_ENVELOPE_VERSION, CCFS_ENVELOPE_VERSION);
+});
