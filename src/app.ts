@@ -21,6 +21,8 @@ import { ivrFilesRouter } from './routes/ivr-files.js';
 import { ccfsNativeRouter } from './routes/ccfs-native.js';
 import { agentRecordingsRouter } from './routes/agent-recordings.js';
 import type { RouteDeps } from './routes/deps.js';
+import { requireAuth } from './http/authenticate.js';
+import { SCOPES } from './domain/principal.js';
 
 export interface AppDeps extends RouteDeps {
   logger: Logger;
@@ -39,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
+  app.set('case sensitive routing', true);
   app.use(requestScope);
   app.use(createHttpLogger(deps.logger));
   app.use(observe(deps));
@@ -54,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
   // cookies, guard everything else, so cross-origin embedding leaks nothing.
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, hsts: false }));
   app.use(opsRouter(deps));
-  if (deps.metricsRoute) app.get('/metrics', metricsHandler(deps.metrics));
+  if (deps.metricsRoute) app.get('/metrics', requireAuth(deps, SCOPES.opsRead), metricsHandler(deps.metrics));
   app.use(recordingsRouter(deps));
   app.use(ivrFilesRouter(deps));
   app.use(ccfsNativeRouter(deps));

@@ -11,10 +11,11 @@ import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.j
 import { derivePlaybackKey } from './domain/playback-id.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { createTenantLimits } from './http/limits.js';
+import { createFailedAuthBudget } from './http/failed-auth-budget.js';
 import { createApp, type AppDeps } from './app.js';
 import { createAudit } from './ops/audit.js';
 import { createMetrics } from './ops/metrics.js';
-import { metricsHandler } from './ops/metrics-handler.js';
+import { internalHandler } from './ops/internal-listener.js';
 import { createReadiness } from './ops/readiness.js';
 import { createGatewayServer } from './server.js';
 import { createUpstreams } from './upstream/upstreams.js';
@@ -40,9 +41,16 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   const metrics = createMetrics();
   const upstreams = createUpstreams(config, { logger, metrics, now });
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
-  const authenticator = createAuthenticator(config.auth, new Set(tenants.keys()));
+  const authenticator = createAuthenticator(config.auth, new Set(tenants.keys()), { now, logger, metrics });
   metrics.observe({ agentStates: () => upstreams.agentRecordings.status(), breakers: upstreams.breakers });
 
+  const readiness = createReadiness({
+    endpoints: upstreams.probeEndpoints,
+    breakers: upstreams.breakers,
+    jwks: () => authenticator.jwksStatus(),
+    agents: () => upstreams.agentRecordings.status(),
+    draining: () => api.draining,
+  });
   const deps: AppDeps = {
     logger,
     trustProxy: config.server.trustProxy,
@@ -53,17 +61,12 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     audit: createAudit(config.audit.destination),
     authenticator,
     limits: createTenantLimits(tenants, now, metrics),
+    failedAuth: createFailedAuthBudget(config.auth.failedAuthLimit, now, metrics),
     tenants,
     ccfs: upstreams.ccfs,
     ccfsNative: upstreams.ccfsNative,
     agentRecordings: upstreams.agentRecordings,
-    readiness: createReadiness({
-      endpoints: upstreams.probeEndpoints,
-      breakers: upstreams.breakers,
-      jwks: () => authenticator.jwksStatus(),
-      agents: () => upstreams.agentRecordings.status(),
-      draining: () => api.draining,
-    }),
+    readiness,
     playbackKey: derivePlaybackKey(config.server.playbackSecret),
     now,
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,
@@ -71,7 +74,9 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   };
   const api = createGatewayServer(createApp(deps), config.server);
   const metricsServer =
-    config.metrics.enabled && config.metrics.port !== undefined ? createServer(metricsHandler(metrics)) : undefined;
+    config.metrics.enabled && config.metrics.port !== undefined
+      ? createServer(internalHandler({ metrics, readiness }))
+      : undefined;
 
   return {
     deps,
@@ -85,6 +90,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     async close(graceMs = config.server.shutdownGraceMs) {
       await api.close(graceMs, config.server.drainDelayMs);
       await upstreams.close();
+      await authenticator.close?.();
       await deps.audit.close();
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },

@@ -5,6 +5,9 @@ import { createLogger } from './edge/logging.js';
 import { createGateway } from './gateway.js';
 import type { GatewayConfig } from './config/schema.js';
 
+/** Time allowed past drain and grace for signing agents out and closing pools. */
+const SHUTDOWN_MARGIN_MS = 3000;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { config: { type: 'string', short: 'c' }, 'check-config': { type: 'boolean', default: false } },
@@ -42,6 +45,13 @@ async function main(): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal, graceMs: config.server.shutdownGraceMs }, 'shutting down');
+      // Whatever is still pending (a hung request, a key fetch, a pool), the process ends in time:
+      // the platform's kill would come anyway, and without the agents' sign-out.
+      const deadlineMs = config.server.drainDelayMs + config.server.shutdownGraceMs + SHUTDOWN_MARGIN_MS;
+      setTimeout(() => {
+        logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, deadlineMs).unref();
       gateway.close().then(
         () => resolve(0),
         (err) => {
@@ -62,7 +72,8 @@ process.on('unhandledRejection', (err) => {
 
 main().then(
   (code) => {
-    process.exitCode = code;
+    // Everything was closed; a socket or timer left behind by a library must not keep the process up.
+    process.exit(code);
   },
   (err) => {
     process.stderr.write(`fatal: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -116,6 +116,7 @@ function readReferencedFiles(cfg: GatewayConfig): string[] {
     }
   });
   const caFiles: Array<[string, string | undefined]> = [
+    ...cfg.auth.issuers.map((iss, i): [string, string | undefined] => [`auth.issuers[${i}].caFile`, iss.caFile]),
     ['upstreams.ccfs.caFile', cfg.upstreams.ccfs.caFile],
     ['upstreams.ccgateway.caFile', cfg.upstreams.ccgateway?.caFile],
     ...cfg.tenants.flatMap(

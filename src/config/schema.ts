@@ -46,14 +46,16 @@ const httpUrl = z.string().refine((s) => {
   }
 }, 'must be an http(s) URL of the form scheme://host[:port] with no path, query or credentials');
 
-const anyHttpUrl = z.string().refine((s) => {
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+/** A key endpoint: https, or plain http on loopback only (a local IdP in development). */
+const jwksUrl = z.string().refine((s) => {
   try {
     const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username;
+    return !u.username && (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname)));
   } catch {
     return false;
   }
-}, 'must be an http(s) URL');
+}, 'must be an https URL (plain http only on a loopback address)');
 
 const ms = (def: number) =>
   z
@@ -77,6 +79,10 @@ const upstreamFields = {
   /** Longest silence allowed inside a streaming body. */
   idleTimeoutMs: ms(30000),
   connections: z.number().int().min(1).max(4096).default(64),
+  /** The share of `connections` one tenant may hold at once (0.5: half the pool). */
+  maxTenantShare: z.number().gt(0).max(1).default(0.5),
+  /** Longest a request waits for a free connection; then 503 with Retry-After. */
+  queueTimeoutMs: z.number().int().min(1).max(60_000).default(2000),
   /** Idle keep-alive sockets are closed after this; keep it below the vendor's own idle timeout. */
   keepAliveTimeoutMs: ms(4000),
   /** Extra attempts for a read that failed before any byte reached the client (uploads: never). */
@@ -177,6 +183,13 @@ const limitsSchema = z.strictObject({
   requestsPerSecond: z.number().positive().default(50),
   burst: z.number().int().positive().default(100),
   concurrentStreams: z.number().int().positive().default(20),
+  /** Playback URLs (3.4) are limited apart from the API: streams of the tenant's playback at once. */
+  playbackConcurrentStreams: z.number().int().positive().default(20),
+  /** Streams of one playback URL at once (a browser may open a few while it seeks). */
+  playbackStreamsPerId: z.number().int().positive().default(3),
+  /** Requests for one playback URL: a bucket of `playbackBurstPerId` refilled at this rate. */
+  playbackRequestsPerSecondPerId: z.number().positive().default(2),
+  playbackBurstPerId: z.number().int().positive().default(20),
 });
 
 const vdnId = z
@@ -204,15 +217,21 @@ const issuerSchema = z.strictObject({
   issuer: z.string().min(1),
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1),
-  jwksUri: anyHttpUrl.optional(),
+  jwksUri: jwksUrl.optional(),
+  /** Trust anchor for the JWKS endpoint's certificate (default: the system's CAs). */
+  caFile: z.string().min(1).optional(),
   secret: z.string().min(32, 'an HMAC secret must be at least 32 characters').optional(),
   publicKeyFile: z.string().min(1).optional(),
   /** Filled by the loader from publicKeyFile: the PEM text. */
   publicKeyPem: z.string().optional(),
-  /** How long fetched JWKS keys are cached. */
+  /** A fetched key set is fresh this long; the next token after that refetches it. */
   jwksCacheMaxAgeMs: ms(10 * 60 * 1000),
-  /** At most this many JWKS fetches a minute (an unknown `kid` triggers one). */
-  jwksRequestsPerMinute: z.number().int().positive().default(10),
+  /** While the endpoint fails, the last good key set keeps working this long after it was fetched. */
+  jwksMaxStaleMs: ms(24 * 3600 * 1000),
+  /** At most this many fetches a minute: one per 60 s / n however many unknown `kid`s arrive. */
+  jwksRequestsPerMinute: z.number().int().positive().max(600).default(10),
+  /** Total deadline of one key fetch, headers and body. */
+  jwksTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
 });
 
 const serverSchema = z.strictObject({
@@ -272,6 +291,22 @@ export const configSchema = z
       /** Tokens longer than this are refused before any parsing. */
       maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
       issuers: z.array(issuerSchema).min(1),
+      /**
+       * Failed authentications per client address (the socket's, or the one `trustProxy` derives): a
+       * token bucket of `burst`, refilled at `perMinute`. Over it, the address gets 429 before any
+       * token is parsed. Keyed on the address, never the tenant, so no one can lock a tenant out.
+       */
+      failedAuthLimit: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          perMinute: z.number().positive().max(100_000).default(60),
+          burst: z.number().int().positive().max(100_000).default(30),
+          /** CIDRs exempt from the budget (a trusted network, the health checker). */
+          trustedNetworks: z
+            .array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.0.0.0/8'))
+            .default([]),
+        })
+        .prefault({}),
     }),
     upstreams: z.strictObject({ ccfs: upstreamSchema, ccgateway: ccgatewaySchema.optional() }),
     tenants: z.array(tenantSchema).min(1),
@@ -358,16 +393,6 @@ export const configSchema = z
           code: 'custom',
           path: ['auth', 'issuers', i, 'algorithms'],
           message: 'HS* algorithms need a shared secret; a public key or JWKS may only be used with RS*, PS* or ES*',
-        });
-      }
-      const families = new Set(
-        iss.algorithms.map((a) => (a.startsWith('ES') ? 'EC' : a.startsWith('HS') ? 'HMAC' : 'RSA')),
-      );
-      if (families.size > 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['auth', 'issuers', i, 'algorithms'],
-          message: 'algorithms of one issuer must share one key family (RSA: RS*/PS*, EC: ES*, or HMAC: HS*)',
         });
       }
     });

@@ -28,4 +28,5 @@ export const ALL_SCOPES = [
   'ivr-files:write',
   'agent-recordings:read',
   'ccfs:native',
+  'ops:read',
 ] as const;

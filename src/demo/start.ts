@@ -119,7 +119,7 @@ export async function startDemo(opts: {
     `curl -fsS ${auth()} ${q(`${url}/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
     `curl -fsS ${q(`${url}/healthz`)}`,
     `curl -fsS ${q(`${url}/readyz`)}`,
-    `curl -fsS ${q(`${url}/metrics`)} ${out('metrics.txt')}`,
+    `curl -fsS ${auth()} ${q(`${url}/metrics`)} ${out('metrics.txt')}`,
     `curl -fsS ${q(`${url}/openapi.json`)} ${out('openapi.json')}`,
   ];
 

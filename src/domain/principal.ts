@@ -5,6 +5,8 @@ export const SCOPES = {
   ivrFilesWrite: 'ivr-files:write',
   agentRecordingsRead: 'agent-recordings:read',
   ccfsNative: 'ccfs:native',
+  /** Readiness details and metrics on the API's listener (the internal listener needs none). */
+  opsRead: 'ops:read',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 

@@ -12,7 +12,16 @@ export interface TenantPolicyInput {
   vdnIds: readonly number[];
   ccId?: string | undefined;
   pathRules: Readonly<Record<RuleName, string>>;
-  limits: { uploadMaxBytes: number; requestsPerSecond: number; burst: number; concurrentStreams: number };
+  limits: {
+    uploadMaxBytes: number;
+    requestsPerSecond: number;
+    burst: number;
+    concurrentStreams: number;
+    playbackConcurrentStreams: number;
+    playbackStreamsPerId: number;
+    playbackRequestsPerSecondPerId: number;
+    playbackBurstPerId: number;
+  };
 }
 
 export interface TenantPolicy {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type Options } from 'pino-http';
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import { ClientGoneError } from '../errors/catalogue.js';
+import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { scopeOf } from '../http/scope.js';
 
 export const REDACT_PATHS = [
@@ -49,7 +49,15 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 /** Playback ids are credentials (contract 3.4): never in a log line. */
 export function safeUrl(url: string): string {
-  return url.replace(/(\/v1\/recordings\/playback\/)[^/?#]+/, '$1[redacted]');
+  let text = url;
+  try {
+    text = decodeURIComponent(url);
+  } catch {
+    /* malformed escapes: mask the raw form */
+  }
+  // However it is spelled (case, escapes, extra slashes): whatever follows "playback/", and any run
+  // long enough to be a sealed id, is masked.
+  return text.replace(/(playback\/+)[^?#]*/gi, '$1[redacted]').replace(/[A-Za-z0-9_-]{40,}/g, '[redacted]');
 }
 
 const scopeOfRaw = (res: ServerResponse) => scopeOf(res as ServerResponse & { locals?: Record<string, unknown> });
@@ -69,7 +77,11 @@ export function createHttpLogger(logger: Logger) {
         userAgent: req.headers['user-agent'],
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode, contentLength: res.getHeader('content-length') }),
-      err: pino.stdSerializers.err,
+      // A refusal (4xx) is the caller's doing: its message is enough, a stack trace is noise.
+      err: (err: unknown) =>
+        err instanceof GatewayError && err.status < 500
+          ? { type: err.name, code: err.code, message: err.message }
+          : pino.stdSerializers.err(err as Error),
     },
     // Called at the start (nothing known yet: no child logger is made) and at the end of a request.
     // The route is Express' matched template, never the raw path.

@@ -4,8 +4,9 @@
  * `jwk` are ignored) and `kid` is only ever a lookup key into the issuer's own JWKS.
  */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
-import jwksRsa from 'jwks-rsa';
 import type { NextFunction, Request, Response } from 'express';
 import type { TenantLimits } from './limits.js';
 import type { GatewayConfig, IssuerConfig } from '../config/schema.js';
@@ -13,6 +14,9 @@ import { GatewayError } from '../errors/catalogue.js';
 import { scopesFromClaims, type Principal, type Scope } from '../domain/principal.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import { setCaller } from './scope.js';
+import type { FailedAuthBudget } from './failed-auth-budget.js';
+import { JwksError, JwksKeys } from './jwks.js';
+import type { Metrics } from '../ops/metrics.js';
 
 const REALM = 'Bearer realm="cc-file-gateway"';
 
@@ -24,71 +28,107 @@ const invalidToken = (detail: string, cause?: unknown) =>
     headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
   });
 
-type KeyResolver = ((kid: string | undefined) => Promise<KeyObject>) & {
-  /** For a JWKS issuer: whether the last fetch reached the endpoint (undefined before the first). */
-  reachable?: () => boolean | undefined;
-};
-
 interface IssuerEntry {
   config: IssuerConfig;
-  resolveKey: KeyResolver;
+  /** The key for a token's `kid`; a JWKS issuer looks it up in its key set. */
+  key(kid: string | undefined): Promise<KeyObject>;
+  jwks?: JwksKeys;
 }
 
 const KID = /^[A-Za-z0-9._:+/=-]{1,256}$/;
 
-function createKeyResolver(iss: IssuerConfig): KeyResolver {
-  if (iss.secret !== undefined) {
-    const key = createSecretKey(Buffer.from(iss.secret, 'utf8'));
-    return async () => key;
+function createIssuer(config: IssuerConfig, now: () => number): IssuerEntry {
+  if (config.secret !== undefined) {
+    const key = createSecretKey(Buffer.from(config.secret, 'utf8'));
+    return { config, key: async () => key };
   }
-  if (iss.publicKeyPem !== undefined) {
-    const key = createPublicKey(iss.publicKeyPem);
-    return async () => key;
+  if (config.publicKeyPem !== undefined) {
+    const key = createPublicKey(config.publicKeyPem);
+    return { config, key: async () => key };
   }
-  const jwks = jwksRsa({
-    jwksUri: iss.jwksUri!,
-    cache: true,
-    cacheMaxEntries: 20,
-    cacheMaxAge: iss.jwksCacheMaxAgeMs,
-    rateLimit: true,
-    jwksRequestsPerMinute: iss.jwksRequestsPerMinute,
-    timeout: 5000,
+  const jwks = new JwksKeys({
+    uri: config.jwksUri!,
+    ca: config.caFile ? readFileSync(config.caFile) : undefined,
+    maxAgeMs: config.jwksCacheMaxAgeMs,
+    maxStaleMs: config.jwksMaxStaleMs,
+    cooldownMs: Math.ceil(60_000 / config.jwksRequestsPerMinute),
+    timeoutMs: config.jwksTimeoutMs,
+    now,
   });
-  let reachable: boolean | undefined;
-  const resolve: KeyResolver = async (kid) => {
-    if (kid !== undefined && !KID.test(kid)) throw invalidToken('token key id is malformed');
-    try {
-      const signingKey = await jwks.getSigningKey(kid);
-      reachable = true;
-      return createPublicKey(signingKey.getPublicKey());
-    } catch (err) {
-      // An unknown kid is the token's fault; anything else (network, 5xx, bad JSON) is the endpoint's.
-      const name = (err as Error).name;
-      if (name !== 'SigningKeyNotFoundError' && name !== 'JwksRateLimitError') reachable = false;
-      throw invalidToken('token key is not known to its issuer', err);
-    }
-  };
-  resolve.reachable = () => reachable;
-  return resolve;
+  return { config, jwks, key: (kid) => jwks.key(kid) };
 }
+
+/** Which key types an algorithm may be verified with (RFC 7518 section 3.1). */
+function keyFits(alg: string, key: KeyObject): boolean {
+  if (alg.startsWith('HS')) return key.type === 'secret';
+  if (key.type !== 'public') return false;
+  if (alg.startsWith('RS')) return key.asymmetricKeyType === 'rsa';
+  if (alg.startsWith('PS')) return key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
+  const curve = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }[alg];
+  return key.asymmetricKeyType === 'ec' && curve !== undefined && key.asymmetricKeyDetails?.namedCurve === curve;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The header and payload of a compact JWS, or undefined when either is not a JSON object. */
+function decodeParts(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } | undefined {
+  const [h, p] = token.split('.');
+  try {
+    const header: unknown = JSON.parse(Buffer.from(h!, 'base64url').toString('utf8'));
+    const payload: unknown = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8'));
+    return isPlainObject(header) && isPlainObject(payload) ? { header, payload } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const numericOrAbsent = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
 
 export interface Authenticator {
   /** Verifies the Authorization header value and returns the caller, or throws UNAUTHENTICATED. */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** JWKS issuers and whether their endpoint answered the last time it was asked. */
   jwksStatus(): Array<{ issuer: string; reachable: boolean | undefined }>;
+  close?(): Promise<void>;
 }
 
-export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: ReadonlySet<string>): Authenticator {
-  const issuers = new Map<string, IssuerEntry>(
-    auth.issuers.map((c) => [c.issuer, { config: c, resolveKey: createKeyResolver(c) }]),
-  );
+export interface AuthenticatorOptions {
+  now?: () => number;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export function createAuthenticator(
+  auth: GatewayConfig['auth'],
+  tenantIds: ReadonlySet<string>,
+  opts: AuthenticatorOptions = {},
+): Authenticator {
+  const now = opts.now ?? Date.now;
+  const issuers = new Map<string, IssuerEntry>(auth.issuers.map((c) => [c.issuer, createIssuer(c, now)]));
+  // Callers get one answer for every key problem; operators get the cause, once per cause and issuer.
+  const warned = new Set<string>();
+  const keyFailed = (issuer: string, err: unknown): GatewayError => {
+    const reason = err instanceof JwksError ? err.reason : 'unreachable';
+    opts.metrics?.authKeyFailures.inc({ issuer, reason });
+    if (!warned.has(`${issuer} ${reason}`)) {
+      warned.add(`${issuer} ${reason}`);
+      opts.logger?.warn(
+        { issuer, reason, detail: (err as Error).message },
+        'a token key could not be had from its issuer',
+      );
+    }
+    return invalidToken('token key is not known to its issuer', err);
+  };
 
   return {
     jwksStatus: () =>
       [...issuers.values()]
-        .filter((e) => e.resolveKey.reachable)
-        .map((e) => ({ issuer: e.config.issuer, reachable: e.resolveKey.reachable!() })),
+        .filter((e) => e.jwks)
+        .map((e) => ({ issuer: e.config.issuer, reachable: e.jwks!.reachable })),
+    async close() {
+      await Promise.all([...issuers.values()].map((e) => e.jwks?.close()));
+    },
     async authenticate(header) {
       if (header === undefined || header === '') throw missingToken();
       const m = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i.exec(header);
@@ -96,23 +136,39 @@ export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: Read
       const token = m[1]!;
       if (token.length > auth.maxTokenBytes) throw invalidToken('token is too large');
 
-      const decoded = jwt.decode(token, { complete: true });
-      if (!decoded || typeof decoded.payload !== 'object') throw invalidToken('token is not a JWT');
-      const iss = (decoded.payload as JwtPayload).iss;
+      const decoded = decodeParts(token);
+      if (!decoded) throw invalidToken('token is not a JWT');
+      // RFC 7515 4.1.11: no extension is understood here, so any critical one refuses the token.
+      if (decoded.header.crit !== undefined) throw invalidToken('token header lists critical extensions');
+      const { alg, kid } = decoded.header;
+      const iss = decoded.payload.iss;
       const entry = typeof iss === 'string' ? issuers.get(iss) : undefined;
       if (!entry) throw invalidToken('token issuer is not trusted');
       const { config } = entry;
-      if (!(config.algorithms as string[]).includes(decoded.header.alg))
+      if (typeof alg !== 'string' || !(config.algorithms as string[]).includes(alg))
         throw invalidToken('token algorithm is not allowed for its issuer');
+      if (kid !== undefined && (typeof kid !== 'string' || !KID.test(kid)))
+        throw invalidToken('token key id is malformed');
+      for (const claim of ['exp', 'nbf', 'iat'] as const) {
+        if (!numericOrAbsent(decoded.payload[claim])) throw invalidToken(`token ${claim} is not a finite number`);
+      }
 
-      const key = await entry.resolveKey(decoded.header.kid);
+      let key: KeyObject;
+      try {
+        key = await entry.key(kid);
+      } catch (err) {
+        throw keyFailed(config.issuer, err);
+      }
+      // The key's type decides the family: an RSA key never verifies an HS256 or ES256 token.
+      if (!keyFits(alg, key)) throw invalidToken('token algorithm does not fit its key');
       let claims: JwtPayload;
       try {
         claims = jwt.verify(token, key, {
-          algorithms: config.algorithms,
+          algorithms: [alg as jwt.Algorithm],
           issuer: config.issuer,
           audience: Array.isArray(config.audience) ? (config.audience as [string, ...string[]]) : config.audience,
           clockTolerance: auth.clockToleranceSec,
+          clockTimestamp: Math.floor(now() / 1000),
         }) as JwtPayload;
       } catch (err) {
         const name = (err as Error).name;
@@ -126,7 +182,7 @@ export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: Read
         );
       }
       if (typeof claims.exp !== 'number') throw invalidToken('token has no exp claim');
-      if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + auth.clockToleranceSec)
+      if (typeof claims.iat === 'number' && claims.iat > now() / 1000 + auth.clockToleranceSec)
         throw invalidToken('token was issued in the future');
       const tenant = (claims as Record<string, unknown>)[auth.tenantClaim];
       if (typeof tenant !== 'string' || !tenantIds.has(tenant)) throw invalidToken('token names no configured tenant');
@@ -143,11 +199,23 @@ export function createAuthenticator(auth: GatewayConfig['auth'], tenantIds: Read
 
 /** Express middleware: authenticates, takes a token from the tenant's rate budget, then checks one scope. */
 export function requireAuth(
-  deps: { authenticator: Authenticator; limits: TenantLimits; tenants: ReadonlyMap<string, TenantPolicy> },
+  deps: {
+    authenticator: Authenticator;
+    limits: TenantLimits;
+    tenants: ReadonlyMap<string, TenantPolicy>;
+    failedAuth: FailedAuthBudget;
+  },
   scope: Scope,
 ) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const principal = await deps.authenticator.authenticate(req.headers.authorization);
+    deps.failedAuth.check(req.ip);
+    let principal: Principal;
+    try {
+      principal = await deps.authenticator.authenticate(req.headers.authorization);
+    } catch (err) {
+      deps.failedAuth.failed(req.ip);
+      throw err;
+    }
     const tenant = deps.tenants.get(principal.tenantId);
     // The authenticator admits only configured tenants: a miss here is a wiring bug.
     if (!tenant) throw new Error(`authenticated tenant ${principal.tenantId} has no policy`);

@@ -37,6 +37,12 @@ export async function sendDownload(res: Response, file: UpstreamFile, fileName: 
   res.setHeader('Content-Disposition', contentDisposition(fileName));
   res.setHeader('Cache-Control', 'no-store');
   if (file.contentLength !== undefined) res.setHeader('Content-Length', String(file.contentLength));
+  if (res.req.method === 'HEAD') {
+    // The headers are known from the vendor's headers and the first bytes: the rest is never fetched.
+    file.rest.destroy();
+    res.end();
+    return;
+  }
   await stream(res, file.rest, file.head);
 }
 

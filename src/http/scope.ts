@@ -65,6 +65,11 @@ export function auditAccess(res: Response, operation: string, target: string): v
   requireScope(res).audit = { operation, target: target.slice(0, 512) };
 }
 
+/** What the audit names for a caller's value: a string as given, anything else nothing (it is refused anyway). */
+export function auditTarget(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Upload bytes received, for the bytes metric. */
 export function countReceived(res: Response, bytes: number): void {
   requireScope(res).bytesReceived += bytes;

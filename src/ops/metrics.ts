@@ -25,6 +25,7 @@ export interface Metrics {
   agentSignIns: Counter<'tenant'>;
   rateLimited: Counter<'tenant' | 'reason'>;
   circuitOpened: Counter<'upstream'>;
+  authKeyFailures: Counter<'issuer' | 'reason'>;
 }
 
 export interface MetricSources {
@@ -95,6 +96,12 @@ export function createMetrics(): Metrics & { observe(sources: MetricSources): vo
       name: `${PREFIX}circuit_opened_total`,
       help: 'Times a circuit breaker opened',
       labelNames: ['upstream'] as const,
+      registers: [registry],
+    }),
+    authKeyFailures: new Counter({
+      name: `${PREFIX}auth_key_failures_total`,
+      help: 'Tokens refused because their key could not be had, by issuer and cause (unknown_kid, timeout, unreachable, tls, http_status, bad_response)',
+      labelNames: ['issuer', 'reason'] as const,
       registers: [registry],
     }),
   };

@@ -13,7 +13,8 @@ import type { RouteDeps } from './deps.js';
 const LOCATION_ID = /^[0-9]{1,10}$/;
 
 export function agentRecordingsRouter(deps: RouteDeps): Router {
-  const router = Router();
+  // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
+  const router = Router({ caseSensitive: true });
   router
     .route('/v1/agent-recordings')
     .get(requireAuth(deps, SCOPES.agentRecordingsRead), async (req, res) => {

@@ -9,7 +9,7 @@ import { createJsonReader } from '../http/body.js';
 import { clientSignal, relayAnswer } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
 import { isNativeOperation, nativeMsgBody, type NativeOperation } from '../http/native-envelope.js';
-import { auditAccess, tenantOf } from '../http/scope.js';
+import { auditAccess, auditTarget, tenantOf } from '../http/scope.js';
 import { queryOf } from '../http/validate.js';
 import type { RouteDeps } from './deps.js';
 
@@ -27,7 +27,8 @@ function operationOf(req: Request): NativeOperation {
 }
 
 export function ccfsNativeRouter(deps: RouteDeps): Router {
-  const router = Router();
+  // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
+  const router = Router({ caseSensitive: true });
   const readJson = createJsonReader();
 
   router
@@ -49,7 +50,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       auditAccess(
         res,
         `native.${operation}`,
-        String(given.fileName ?? given.filePath ?? given.callId ?? (query ? `vdn:${query.vdnId}` : '')),
+        auditTarget(given.fileName ?? given.filePath ?? given.callId) ?? (query ? `vdn:${query.vdnId}` : ''),
       );
       const msgBody = nativeMsgBody(tenant, operation, req.body);
       if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);

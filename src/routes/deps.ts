@@ -1,6 +1,7 @@
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Authenticator } from '../http/authenticate.js';
 import type { TenantLimits } from '../http/limits.js';
+import type { FailedAuthBudget } from '../http/failed-auth-budget.js';
 import type { AgentRecordings, CcfsClient, CcfsNative } from '../upstream/ports.js';
 
 /** What `/readyz` answers: whether the instance should take traffic, and why. */
@@ -15,6 +16,8 @@ export interface ReadinessProbe {
 export interface RouteDeps {
   authenticator: Authenticator;
   limits: TenantLimits;
+  /** Failed authentications per client address. */
+  failedAuth: FailedAuthBudget;
   tenants: ReadonlyMap<string, TenantPolicy>;
   ccfs: CcfsClient;
   /** The contract 3.7 pass-through. */

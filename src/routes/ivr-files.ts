@@ -14,7 +14,8 @@ import type { UploadedFile } from '../upstream/ports.js';
 import type { RouteDeps } from './deps.js';
 
 export function ivrFilesRouter(deps: RouteDeps): Router {
-  const router = Router();
+  // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
+  const router = Router({ caseSensitive: true });
   router
     .route('/v1/ivr-files')
     .get(requireAuth(deps, SCOPES.ivrFilesRead), async (req, res) => {

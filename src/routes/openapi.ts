@@ -220,16 +220,24 @@ export function openApiDocument() {
       '/healthz': { get: { summary: 'Alive', security: [], responses: { 200: { description: 'alive' } } } },
       '/readyz': {
         get: {
-          summary: 'Ready: config loaded and vendors reachable',
+          summary: 'Ready: config loaded and vendors reachable. Only {"status"}: the details are at /readyz/details',
           security: [],
           responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } },
         },
       },
+      '/readyz/details': {
+        get: {
+          summary: 'Readiness with each dependency (endpoints, breakers, JWKS issuers, agent sessions)',
+          security: bearer('ops:read'),
+          responses: { 200: { description: 'ready' }, 503: { description: 'not ready' }, ...errors(401, 403, 429) },
+        },
+      },
       '/metrics': {
         get: {
-          summary: 'Prometheus metrics (unless metrics.port moves them to a listener of their own)',
-          security: [],
-          responses: { 200: { description: 'text/plain; version=0.0.4' } },
+          summary:
+            'Prometheus metrics (unless metrics.port moves them to the internal listener, where no token is needed)',
+          security: bearer('ops:read'),
+          responses: { 200: { description: 'text/plain; version=0.0.4' }, ...errors(401, 403, 429) },
         },
       },
       '/openapi.json': {

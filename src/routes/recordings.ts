@@ -1,4 +1,5 @@
 /** Contract 3.1-3.4: call recordings by file name, by call, and browser playback. */
+import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { GatewayError } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
@@ -8,7 +9,7 @@ import { requireAuth } from '../http/authenticate.js';
 import { createJsonReader } from '../http/body.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
-import { auditAccess, setCaller, tenantOf } from '../http/scope.js';
+import { auditAccess, auditTarget, setCaller, tenantOf } from '../http/scope.js';
 import { allowedPath, jsonBodyOf, optionalCcId, queryOf, requireCallId } from '../http/validate.js';
 import type { RouteDeps } from './deps.js';
 
@@ -16,7 +17,8 @@ import type { RouteDeps } from './deps.js';
 const PLAYBACK_SAFETY_MS = 60_000;
 
 export function recordingsRouter(deps: RouteDeps): Router {
-  const router = Router();
+  // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
+  const router = Router({ caseSensitive: true });
   const auth = requireAuth(deps, SCOPES.recordingsRead);
   const readJson = createJsonReader();
 
@@ -55,7 +57,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       queryOf(req, [] as const);
       await readJson(req, res, deps.jsonBodyMaxBytes);
       const body = jsonBodyOf(req, ['fileName'] as const);
-      auditAccess(res, 'playback.create', String(body.fileName ?? ''));
+      auditAccess(res, 'playback.create', auditTarget(body.fileName) ?? '');
       const fileName = allowedPath(tenant, 'recordings', body.fileName, 'fileName');
       const vendor = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
       const expiresAtMs = vendor.expiresAtMs - PLAYBACK_SAFETY_MS;
@@ -85,8 +87,14 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const { grant } = opened;
       setCaller(res, undefined, tenant);
       auditAccess(res, 'playback.stream', grant.fileName);
-      deps.limits.admit(grant.tenantId);
-      deps.limits.openStream(grant.tenantId, res);
+      // Its own limits: a link handed to browsers must not spend the tenant's API budget.
+      deps.limits.openPlayback(
+        grant.tenantId,
+        createHash('sha256')
+          .update(req.params.playbackId ?? '')
+          .digest('hex'),
+        res,
+      );
       const file = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
       await sendDownload(res, file, baseName(grant.fileName));
     })

@@ -8,7 +8,6 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { CCFS_ENVELOPE_VERSION } from '../protocol/ccfs.js';
 import { ccfsStatusError, signedCcfsPost, type CcfsTenant } from './ccfs.js';
-import { toUpstreamError } from './transport.js';
 import type { CcfsNative, NativeAnswer } from './ports.js';
 
 const HOP_BY_HOP = new Set([
@@ -61,12 +60,7 @@ export function createCcfsNative({
         call.operation,
         async () => {
           const { url, headers } = await signedCcfsPost(t, call.operation, call.query, body, now());
-          let res: Dispatcher.ResponseData;
-          try {
-            res = await t.endpoint.pool.request({ method: 'POST', path: url, headers, body, signal });
-          } catch (err) {
-            throw toUpstreamError(err, 'ccfs', signal);
-          }
+          const res = await t.endpoint.request(t.id, { method: 'POST', path: url, headers, body, signal });
           if (res.statusCode !== 200) {
             // CC-FS answers business errors with 200; any other status is ours to explain (a 401 is
             // our signature) and a load balancer's error page is not passed on.

@@ -32,6 +32,7 @@ export type Guarded = <T>(
 ) => Promise<T>;
 
 export interface CcfsTenant {
+  id: string;
   ak: string;
   sk: string;
   endpoint: UpstreamEndpoint;
@@ -103,13 +104,8 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
     return t;
   };
 
-  async function send(t: CcfsTenant, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<ResponseData> {
-    try {
-      return await t.endpoint.pool.request(opts);
-    } catch (err) {
-      throw toUpstreamError(err, 'ccfs', opts.signal as AbortSignal);
-    }
-  }
+  const send = (t: CcfsTenant, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<ResponseData> =>
+    t.endpoint.request(t.id, opts);
 
   async function post(
     tenantId: string,

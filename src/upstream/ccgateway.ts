@@ -79,7 +79,12 @@ export interface CcgwCallTimeouts {
   signInTimeoutMs: number;
 }
 
-export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTimeouts, now: () => number): CcgwCalls {
+export function createCcgwCalls(
+  endpoint: UpstreamEndpoint,
+  tenantId: string,
+  timeouts: CcgwCallTimeouts,
+  now: () => number,
+): CcgwCalls {
   const headersFor = (creds?: SessionCredentials): Record<string, string> => {
     const h: Record<string, string> = { host: endpoint.host, 'content-type': CCGW_REQUEST_CONTENT_TYPE };
     if (creds) {
@@ -94,12 +99,7 @@ export function createCcgwCalls(endpoint: UpstreamEndpoint, timeouts: CcgwCallTi
     operation: string,
     opts: Omit<Dispatcher.RequestOptions, 'origin'>,
   ): Promise<Dispatcher.ResponseData> {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await endpoint.pool.request(opts);
-    } catch (err) {
-      throw toUpstreamError(err, 'ccgateway', opts.signal as AbortSignal | undefined);
-    }
+    const res = await endpoint.request(tenantId, opts);
     if (res.statusCode !== 200) {
       res.body.dump().catch(() => undefined);
       throw upstreamHttpStatus('ccgateway', operation, res.statusCode);

@@ -9,6 +9,7 @@ import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/c
 import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
 import { isTlsFailure } from './tls-failure.js';
 import { sleep as realSleep, type Sleep } from './sleep.js';
+import { isQueueTimeout } from './slots.js';
 
 export interface GuardConfig {
   /** Extra attempts for a read that failed before answering (0: none). */
@@ -42,7 +43,7 @@ export interface Guard {
  * the caller's wait and the vendor's load) and never a vendor business code.
  */
 export function isTransient(err: unknown): boolean {
-  if (!(err instanceof GatewayError) || isTlsFailure(err.cause)) return false;
+  if (!(err instanceof GatewayError) || isTlsFailure(err.cause) || isQueueTimeout(err)) return false;
   if (err.code !== 'UPSTREAM_UNAVAILABLE' && err.code !== 'UPSTREAM_ERROR') return false;
   return !err.upstream || /^HTTP 5/.test(err.upstream.code);
 }

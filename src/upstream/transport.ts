@@ -5,7 +5,8 @@
  * gateway errors (with their cause kept). Every vendor call, the pass-through included, uses it.
  */
 import { readFileSync } from 'node:fs';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
+import { createSlots, type Slots } from './slots.js';
 import type { ResolvedUpstream } from '../config/schema.js';
 import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
@@ -18,6 +19,13 @@ export interface UpstreamEndpoint {
   /** A name for readiness and metrics that reveals no address: `default` or `tenant:<id>`. */
   label: string;
   pool: Pool;
+  /** Who may use the pool's connections now (a fair share per tenant, a bounded wait). */
+  slots: Slots;
+  /**
+   * A request for `tenantId` on one of the endpoint's slots, freed when the answer's body is read
+   * or torn down. Every vendor call goes through here; errors are translated at this boundary.
+   */
+  request(tenantId: string, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<Dispatcher.ResponseData>;
   /** The Host header value sent (and, for CC-FS, signed). */
   host: string;
   origin: string;
@@ -62,7 +70,25 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
           logger,
           ...(metrics ? { metrics } : {}),
         });
-        ep = { service, label, pool, host, origin: url.origin, config: cfg, guard };
+        const slots = createSlots({
+          service,
+          size: cfg.connections,
+          perTenant: Math.max(1, Math.ceil(cfg.connections * cfg.maxTenantShare)),
+          maxWaitMs: cfg.queueTimeoutMs,
+        });
+        const request = async (tenantId: string, opts: Omit<Dispatcher.RequestOptions, 'origin'>) => {
+          const signal = opts.signal as AbortSignal | undefined;
+          const release = await slots.acquire(tenantId, signal);
+          try {
+            const res = await pool.request(opts);
+            res.body.once('close', release);
+            return res;
+          } catch (err) {
+            release();
+            throw toUpstreamError(err, service, signal);
+          }
+        };
+        ep = { service, label, pool, slots, request, host, origin: url.origin, config: cfg, guard };
         pools.set(key, ep);
       }
       return ep;

@@ -56,7 +56,7 @@ export function createUpstreams(
           () => endpoint.guard.run(operation, attempt, o),
           o?.signal ? { signal: o.signal } : {},
         );
-      return [t.id, { ak: t.ccfs.ak, sk: t.ccfs.sk, endpoint, guarded }];
+      return [t.id, { id: t.id, ak: t.ccfs.ak, sk: t.ccfs.sk, endpoint, guarded }];
     }),
   );
   const agentTenants = new Map<string, AgentTenant>(
@@ -69,7 +69,7 @@ export function createUpstreams(
           t.id,
           {
             agents: t.ccgateway.agents,
-            calls: createCcgwCalls(endpoint, cfg, now),
+            calls: createCcgwCalls(endpoint, t.id, cfg, now),
             guard: endpoint.guard,
             pollIntervalMs: cfg.pollIntervalMs,
             signInRetryAfterMs: cfg.signInRetryAfterMs,
@@ -78,6 +78,7 @@ export function createUpstreams(
       ];
     }),
   );
+  warnOversubscribed(config, logger);
   const agentRecordings = createAgentRecordings(agentTenants, {
     logger,
     now,
@@ -98,4 +99,39 @@ export function createUpstreams(
       for (const g of credentialGuards) g.shutdown();
     },
   };
+}
+
+/**
+ * Start-up check that tenant stream caps and pool shares agree: a tenant allowed more concurrent
+ * streams than its share of its CC-FS pool sees the excess wait, then 503; the operator is told.
+ */
+function warnOversubscribed(config: GatewayConfig, logger: Logger): void {
+  const demand = new Map<string, { connections: number; streams: number; tenants: string[] }>();
+  for (const t of config.tenants) {
+    const cfg = t.upstreams.ccfs;
+    const share = Math.max(1, Math.ceil(cfg.connections * cfg.maxTenantShare));
+    if (t.limits.concurrentStreams > share) {
+      logger.warn(
+        {
+          tenant: t.id,
+          concurrentStreams: t.limits.concurrentStreams,
+          poolShare: share,
+          endpoint: `ccfs:${cfg.label}`,
+        },
+        'tenant stream cap exceeds its share of the CC-FS pool: the excess waits up to queueTimeoutMs, then gets 503',
+      );
+    }
+    const d = demand.get(cfg.label) ?? { connections: cfg.connections, streams: 0, tenants: [] };
+    d.streams += Math.min(t.limits.concurrentStreams, share);
+    d.tenants.push(t.id);
+    demand.set(cfg.label, d);
+  }
+  for (const [label, d] of demand) {
+    if (d.streams > d.connections) {
+      logger.info(
+        { endpoint: `ccfs:${label}`, connections: d.connections, streamCaps: d.streams, tenants: d.tenants },
+        'the tenants of this CC-FS pool may ask for more streams than it has connections: the fair share and queueTimeoutMs decide',
+      );
+    }
+  }
 }

@@ -1,37 +1,61 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 
 export interface KeyPair {
   kid: string;
+  alg: 'RS256' | 'ES256';
   privateKey: KeyObject;
   publicKey: KeyObject;
 }
 
 export function rsaKey(kid: string): KeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { kid, privateKey, publicKey };
+  return { kid, alg: 'RS256', privateKey, publicKey };
 }
 
-/** A JWKS endpoint on 127.0.0.1 that counts its fetches and can be switched off. */
-export async function startJwksServer(keys: KeyPair[]) {
+export function ecKey(kid: string): KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { kid, alg: 'ES256', privateKey, publicKey };
+}
+
+/**
+ * A JWKS endpoint on 127.0.0.1 that counts its fetches. Its keys can change (rotation), it can
+ * be down (503), stall after its headers, or publish extra raw JWKs (an `oct` key, say).
+ */
+export async function startJwksServer(initial: KeyPair[]) {
   let fetches = 0;
-  let down = false;
+  let mode: 'up' | 'down' | 'stall' = 'up';
+  let keys = [...initial];
+  let extra: object[] = [];
+  const stalled = new Set<ServerResponse>();
   const server: Server = createServer((_req, res) => {
     fetches += 1;
-    if (down) {
+    if (mode === 'down') {
       res.writeHead(503).end();
       return;
     }
     const jwks = {
-      keys: keys.map((k) => ({
-        ...(k.publicKey.export({ format: 'jwk' }) as object),
-        kid: k.kid,
-        use: 'sig',
-        alg: 'RS256',
-      })),
+      keys: [
+        ...keys.map((k) => ({
+          ...(k.publicKey.export({ format: 'jwk' }) as object),
+          kid: k.kid,
+          use: 'sig',
+          alg: k.alg,
+        })),
+        ...extra,
+      ],
     };
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+    const body = JSON.stringify(jwks);
+    if (mode === 'stall') {
+      // Headers and a first byte, then nothing: a fetch without a total deadline would hang here.
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) })
+        .write(body.slice(0, 1));
+      stalled.add(res);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -41,11 +65,21 @@ export async function startJwksServer(keys: KeyPair[]) {
       return fetches;
     },
     setDown(v: boolean) {
-      down = v;
+      mode = v ? 'down' : 'up';
     },
-    keys,
+    setMode(m: 'up' | 'down' | 'stall') {
+      mode = m;
+    },
+    setKeys(next: KeyPair[], raw: object[] = []) {
+      keys = [...next];
+      extra = raw;
+    },
+    get keys() {
+      return keys;
+    },
     close: () =>
       new Promise<void>((r) => {
+        for (const res of stalled) res.destroy();
         server.closeAllConnections();
         server.close(() => r());
       }),

@@ -3,6 +3,7 @@
  * a real config through parseConfig, a capturing logger, and token minting for its issuer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import request from 'supertest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
@@ -43,7 +44,11 @@ export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): Raw
     },
     logging: { level: 'debug' },
     audit: { destination: 'off' },
-    auth: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], secret: JWT_SECRET }] },
+    auth: {
+      issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], secret: JWT_SECRET }],
+      // The attack suites send hundreds of bad tokens from 127.0.0.1; the budget has its own tests.
+      failedAuthLimit: { burst: 100_000, perMinute: 100_000 },
+    },
     upstreams: {
       ccfs: { baseUrl: ccfsUrl, headersTimeoutMs: 2000, idleTimeoutMs: 2000, connectTimeoutMs: 1000 },
       ccgateway: {
@@ -89,6 +94,11 @@ export function baseConfig(ccfsUrl: string, ccgwUrl = 'http://127.0.0.1:9'): Raw
       },
     ],
   };
+}
+
+/** An ops endpoint of the API's listener (readiness details, metrics), with a token holding `ops:read`. */
+export function opsGet(stack: Stack, path: '/readyz/details' | '/metrics') {
+  return request(stack.url).get(path).set('Authorization', `Bearer ${stack.token()}`);
 }
 
 /** Downloads and uploads the gateway counts as in progress for a tenant (its active_streams gauge). */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { eventually } from '../helpers/eventually.js';
 import request from 'supertest';
-import { AGENTS, startStack, type Stack, type StackOptions } from '../helpers/stack.js';
+import { AGENTS, startStack, type Stack, type StackOptions, opsGet } from '../helpers/stack.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,7 +130,7 @@ describe('agent recordings (contract 3.8)', () => {
   });
 
   it("/readyz shows each agent's session state and no Guid", async () => {
-    const res = await request(stack.url).get('/readyz');
+    const res = await opsGet(stack, '/readyz/details');
     const agents = res.body.dependencies.filter((d: { name: string }) => d.name.startsWith('agent:'));
     assert.deepEqual(agents.map((d: { name: string }) => d.name).sort(), [
       'agent:acme/1001',
@@ -181,7 +181,7 @@ describe('agent sessions under stress', () => {
       assert.equal(problem(refused).code, 'UPSTREAM_UNAVAILABLE');
       assert.equal(problem(refused).upstream.code, '100-002');
       assert.ok(Number(refused.headers['retry-after']) >= 1);
-      const ready = await request(stack.url).get('/readyz');
+      const ready = await opsGet(stack, '/readyz/details');
       assert.equal(ready.status, 200, "one tenant's agent does not make the gateway unready");
       assert.match(JSON.stringify(ready.body), /agent:acme\/1001","ok":false/);
       const signInsBefore = stack.ccgw.seen('signIn').length;
@@ -273,7 +273,7 @@ describe('agent sessions under stress', () => {
       stack.ccgw.injectFault({ operation: 'recordfile', times: 1, resultCode: '104-002' });
       const refused = await get(stack, rec(SEED.acme.recording));
       responses.push(JSON.stringify(refused.headers), refused.body.toString());
-      const ready = await request(stack.url).get('/readyz');
+      const ready = await opsGet(stack, '/readyz/details');
       responses.push(ready.text);
 
       await stack.gateway.close(1000);

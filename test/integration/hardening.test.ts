@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { activeStreams, startStack, type Stack } from '../helpers/stack.js';
+import { activeStreams, startStack, type Stack, opsGet } from '../helpers/stack.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
 import { SEED } from '../../src/simulators/seed.js';
@@ -149,7 +149,7 @@ describe('per-tenant limits', () => {
     );
     await eventually(async () => (await activeStreams(stack)) === 0, 'slots given back');
     assert.equal((await rec(stack)).status, 200, 'slots are given back when a stream ends');
-    const metrics = await request(stack.url).get('/metrics');
+    const metrics = await opsGet(stack, '/metrics');
     assert.match(metrics.text, /cc_file_gateway_rate_limited_total\{tenant="acme",reason="concurrency"\} 1/);
     assert.match(metrics.text, /cc_file_gateway_rate_limited_total\{tenant="acme",reason="rate"\} [1-9]/);
   });
@@ -314,13 +314,10 @@ describe('circuit breakers', () => {
     assert.match(fast.body.detail, /circuit open/);
     assert.ok(Number(fast.headers['retry-after']) >= 1);
     assert.equal(stack.ccfs.requests.length, seen, 'the vendor was not called');
-    const ready = await request(stack.url).get('/readyz');
+    const ready = await opsGet(stack, '/readyz/details');
     assert.equal(ready.status, 503);
     assert.match(JSON.stringify(ready.body), /"breaker:ccfs:default","ok":false/);
-    assert.match(
-      (await request(stack.url).get('/metrics')).text,
-      /cc_file_gateway_circuit_state\{upstream="ccfs:default"\} 2/,
-    );
+    assert.match((await opsGet(stack, '/metrics')).text, /cc_file_gateway_circuit_state\{upstream="ccfs:default"\} 2/);
     // Calls keep failing fast until resetTimeoutMs has passed; then the trial call closes the circuit.
     await eventually(async () => (await rec(stack)).status === 200, 'the trial call went through and closed it');
     assert.equal((await request(stack.url).get('/readyz')).status, 200);
@@ -333,7 +330,7 @@ describe('circuit breakers', () => {
     assert.equal(fast.status, 503);
     assert.equal(stack.ccfs.requests.length, seen);
     assert.equal((await rec(stack)).status, 200, 'acme still served');
-    const ready = await request(stack.url).get('/readyz');
+    const ready = await opsGet(stack, '/readyz/details');
     assert.equal(ready.status, 200, "one tenant's credentials do not make the gateway unready");
     assert.match(JSON.stringify(ready.body), /"breaker:ccfs-credentials:globex","ok":false/);
   });
@@ -381,7 +378,7 @@ describe('metrics and audit trail', () => {
       200,
     );
     await request(stack.url).get('/v1/nowhere/12345');
-    const text = (await request(stack.url).get('/metrics')).text;
+    const text = (await opsGet(stack, '/metrics')).text;
     assert.match(
       text,
       /cc_file_gateway_http_requests_total\{route="\/v1\/recordings",method="GET",status="200",tenant="acme"\} 1/,

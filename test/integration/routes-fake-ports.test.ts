@@ -103,7 +103,16 @@ const policy = (id: string, vdnIds: number[], ccId?: string): TenantPolicy =>
     vdnIds,
     ccId,
     pathRules: DEFAULT_PATH_RULES,
-    limits: { uploadMaxBytes: 1024 * 1024, requestsPerSecond: 1000, burst: 1000, concurrentStreams: 10 },
+    limits: {
+      uploadMaxBytes: 1024 * 1024,
+      requestsPerSecond: 1000,
+      burst: 1000,
+      concurrentStreams: 10,
+      playbackConcurrentStreams: 10,
+      playbackStreamsPerId: 3,
+      playbackRequestsPerSecondPerId: 2,
+      playbackBurstPerId: 20,
+    },
   });
 
 let server: Server;
@@ -124,6 +133,7 @@ before(async () => {
     audit: createAudit('off'),
     authenticator,
     limits: createTenantLimits(tenants, () => NOW, metrics),
+    failedAuth: { check: () => undefined, failed: () => undefined },
     tenants,
     ccfs,
     ccfsNative,

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { eventually } from '../helpers/eventually.js';
 import request from 'supertest';
-import { activeStreams, AGENTS, startStack, ISSUER, AUDIENCE, JWT_SECRET, ACCOUNTS } from '../helpers/stack.js';
+import { activeStreams, AGENTS, startStack, ISSUER, AUDIENCE, JWT_SECRET, ACCOUNTS, opsGet } from '../helpers/stack.js';
 import { download } from '../helpers/download.js';
 import { SEED } from '../../src/simulators/seed.js';
 import { CcfsSimulator } from '../../src/simulators/ccfs/server.js';
@@ -77,7 +77,7 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
     const closing = stack.gateway.close(60_000).then(() => {
       closed = true;
     });
-    const ready = await request(stack.url).get('/readyz');
+    const ready = await opsGet(stack, '/readyz/details');
     assert.equal(ready.status, 503, 'readiness turns 503 while the listener still accepts');
     assert.match(JSON.stringify(ready.body), /"shutdown","ok":false/);
     assert.equal(idleClosed, false, 'not closed before the drain delay');

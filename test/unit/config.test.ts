@@ -187,3 +187,40 @@ test("a tenant may override CC-Gateway's poll and sign-in keys", () => {
   assert.equal(acme!.upstreams.ccgateway?.pollIntervalMs, 300, 'the other tenant keeps the default');
   assert.equal(acme!.upstreams.ccgateway?.label, 'default');
 });
+
+test('a JWKS URL is https, or plain http on loopback only; an issuer may name its own CA file', () => {
+  const withJwks = (uri: string, extra = '') =>
+    exampleHere.replace('jwksUri: https://idp.example.internal/.well-known/jwks.json', `jwksUri: ${uri}${extra}`);
+  const plain = issuesOf(() => parseConfigText(withJwks('http://idp.example.internal/jwks'), exampleEnv));
+  assert.ok(
+    plain.some((i) => i.startsWith('auth.issuers[0].jwksUri: must be an https URL')),
+    plain.join('\n'),
+  );
+  for (const ok of [
+    'http://127.0.0.1:8080/jwks',
+    'http://localhost/jwks',
+    'http://[::1]:9/jwks',
+    'https://idp.example.internal/jwks',
+  ]) {
+    assert.equal(parseConfigText(withJwks(ok), exampleEnv).auth.issuers[0]!.jwksUri, ok);
+  }
+  const ca = issuesOf(() =>
+    parseConfigText(withJwks('https://idp.example.internal/jwks', '\n      caFile: /nonexistent/ca.pem'), exampleEnv),
+  );
+  assert.ok(
+    ca.some((i) => i.startsWith('auth.issuers[0].caFile: cannot read /nonexistent/ca.pem')),
+    ca.join('\n'),
+  );
+});
+
+test('RS256 and ES256 may share a JWKS issuer; HS256 never mixes with a public key', () => {
+  const mixed = exampleHere.replace('algorithms: [RS256]', 'algorithms: [RS256, ES256, PS256]');
+  assert.deepEqual(parseConfigText(mixed, exampleEnv).auth.issuers[0]!.algorithms, ['RS256', 'ES256', 'PS256']);
+  const hmac = issuesOf(() =>
+    parseConfigText(exampleHere.replace('algorithms: [RS256]', 'algorithms: [RS256, HS256]'), exampleEnv),
+  );
+  assert.ok(
+    hmac.some((i) => i.startsWith('auth.issuers[0].algorithms')),
+    hmac.join('\n'),
+  );
+});

@@ -1,0 +1,165 @@
+/**
+ * Issue 13, items 12 to 17: keys from a JWKS issuer as a real identity provider serves them. A
+ * stalled endpoint never hangs a request; a flood of forged `kid`s costs one fetch per cooldown
+ * and cannot keep a rotated key out; the last good set outlives an outage up to a bound; RSA and
+ * EC keys share one issuer, each token checked against its key's type; causes are logged once
+ * and counted. The gateway's clock is moved by hand, so cooldowns and ages pass on demand.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { AUDIENCE, opsGet, startStack, type Stack } from '../helpers/stack.js';
+import { ecKey, rsaKey, startJwksServer, type KeyPair } from '../helpers/jwks.js';
+
+const ISS = 'https://idp.jwks.test';
+let jwks: Awaited<ReturnType<typeof startJwksServer>>;
+let s: Stack;
+let clock = Date.now();
+const rsa1 = rsaKey('rsa-1');
+const ec1 = ecKey('ec-1');
+
+before(async () => {
+  jwks = await startJwksServer([rsa1, ec1]);
+  s = await startStack({
+    now: () => clock,
+    configure: (raw) => {
+      raw.auth.issuers.push({
+        issuer: ISS,
+        audience: AUDIENCE,
+        algorithms: ['RS256', 'ES256'],
+        jwksUri: jwks.url,
+        jwksRequestsPerMinute: 6, // a cooldown of 10 s
+        jwksCacheMaxAgeMs: 60_000,
+        jwksMaxStaleMs: 3_600_000,
+        jwksTimeoutMs: 500,
+      });
+    },
+  });
+});
+after(async () => {
+  await s.close();
+  await jwks.close();
+});
+
+const token = (key: KeyPair, kid = key.kid, extra: jwt.SignOptions = {}) =>
+  jwt.sign({ tenant: 'acme', scope: 'ops:read', sub: 'u1' }, key.privateKey, {
+    algorithm: key.alg,
+    issuer: ISS,
+    audience: AUDIENCE,
+    // Long-lived: the test moves the gateway's clock by hours.
+    expiresIn: 10 * 24 * 3600,
+    keyid: kid,
+    ...extra,
+  });
+// A route that needs a token and no vendor call: the gateway's clock moves by hours here, and the
+// simulators would refuse signatures made on it.
+const get = (t: string) => request(s.url).get('/readyz/details').set('Authorization', `Bearer ${t}`);
+
+describe('JWKS issuer', () => {
+  it('accepts RS256 and ES256 from one key set, each against its own key type only', async () => {
+    assert.equal((await get(token(rsa1))).status, 200);
+    assert.equal((await get(token(ec1))).status, 200);
+    // An EC signature that names the RSA key, and the reverse: the key's type decides.
+    assert.equal((await get(token(ec1, 'rsa-1'))).status, 401);
+    assert.equal((await get(token(rsa1, 'ec-1'))).status, 401);
+  });
+
+  it('algorithm confusion: HS256 signed with the public key, and an oct key in the set, are refused', async () => {
+    const pem = rsa1.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const hs = jwt.sign({ tenant: 'acme', scope: 'ops:read', sub: 'u1' }, pem, {
+      algorithm: 'HS256',
+      issuer: ISS,
+      audience: AUDIENCE,
+      expiresIn: 600,
+      keyid: 'rsa-1',
+    });
+    assert.equal((await get(hs)).status, 401);
+    const secret = 'a-symmetric-key-published-by-mistake-0123456789';
+    jwks.setKeys([rsa1, ec1], [{ kty: 'oct', kid: 'sym', k: Buffer.from(secret).toString('base64url'), alg: 'HS256' }]);
+    clock += 10_000;
+    const viaOct = jwt.sign({ tenant: 'acme', scope: 'ops:read', sub: 'u1' }, secret, {
+      algorithm: 'HS256',
+      issuer: ISS,
+      audience: AUDIENCE,
+      expiresIn: 600,
+      keyid: 'sym',
+    });
+    assert.equal((await get(viaOct)).status, 401);
+    jwks.setKeys([rsa1, ec1]);
+  });
+
+  it('a flood of forged kids costs one fetch per cooldown, and a rotated key is accepted within one cooldown', async () => {
+    clock += 10_000;
+    const rotated = rsaKey('rsa-2');
+    jwks.setKeys([rsa1, ec1, rotated]);
+    const before = jwks.fetches;
+    for (let round = 0; round < 3; round += 1) {
+      for (let i = 0; i < 20; i += 1) assert.equal((await get(token(rsa1, `forged-${round}-${i}`))).status, 401);
+      clock += 3_000;
+    }
+    assert.equal(jwks.fetches - before, 1, 'one fetch for sixty forged kids within one cooldown');
+    // The one fetch took the whole set: the rotated key is already known.
+    assert.equal((await get(token(rotated))).status, 200);
+
+    const later = rsaKey('rsa-3');
+    jwks.setKeys([rsa1, ec1, rotated, later]);
+    assert.equal((await get(token(rsa1, 'forged-again'))).status, 401);
+    clock += 10_000;
+    for (let i = 0; i < 5; i += 1) await get(token(rsa1, `forged-late-${i}`));
+    assert.equal(
+      (await get(token(later))).status,
+      200,
+      'accepted within one cooldown of its publication, flood or not',
+    );
+  });
+
+  it('while the endpoint is down the last good set keeps working, up to jwksMaxStaleMs', async () => {
+    clock += 10_000;
+    assert.equal((await get(token(rsa1))).status, 200);
+    jwks.setDown(true);
+    try {
+      clock += 120_000; // past jwksCacheMaxAgeMs: a refetch is due and fails
+      assert.equal((await get(token(rsa1))).status, 200, 'stale keys keep working');
+      const ready = await opsGet(s, '/readyz/details');
+      assert.equal(ready.status, 200);
+      assert.match(JSON.stringify(ready.body), /"jwks:https:\/\/idp.jwks.test","ok":false,"critical":false/);
+      clock += 3_600_000; // past jwksMaxStaleMs
+      assert.equal((await get(token(rsa1))).status, 401, 'too old to be trusted');
+    } finally {
+      jwks.setDown(false);
+    }
+    clock += 10_000;
+    assert.equal((await get(token(rsa1))).status, 200, 'back when the endpoint is');
+  });
+
+  it('a stalled key endpoint answers 401 within the fetch deadline, logs the cause once at warn, and counts it', async () => {
+    clock += 10_000;
+    jwks.setMode('stall');
+    try {
+      const first = await get(token(rsa1, 'new-kid-1'));
+      assert.equal(first.status, 401);
+      assert.equal(first.body.detail, 'token key is not known to its issuer', 'one answer for callers');
+      clock += 10_000;
+      assert.equal((await get(token(rsa1, 'new-kid-2'))).status, 401);
+    } finally {
+      jwks.setMode('up');
+    }
+    const warnings = s.lines.filter(
+      (l) => l.includes('a token key could not be had') && l.includes('"reason":"timeout"'),
+    );
+    assert.equal(warnings.length, 1, 'logged once per cause and issuer');
+    assert.match(warnings[0]!, /"level":40/);
+    const metrics = await request(s.url)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${token(rsa1)}`);
+    assert.match(metrics.text, /auth_key_failures_total\{issuer="https:\/\/idp.jwks.test",reason="timeout"\} 2/);
+    assert.match(
+      metrics.text,
+      /auth_key_failures_total\{issuer="https:\/\/idp.jwks.test",reason="unknown_kid"\} [1-9]/,
+    );
+    for (const l of s.lines.filter((x) => x.includes('"statusCode":401'))) {
+      assert.doesNotMatch(l, /"stack"/, 'a 4xx is logged without a stack trace');
+    }
+  });
+});
