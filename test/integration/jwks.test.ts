@@ -14,6 +14,8 @@ import { ecKey, rsaKey, startJwksServer, type KeyPair } from '../helpers/jwks.js
 
 const ISS = 'https://idp.jwks.test';
 let jwks: Awaited<ReturnType<typeof startJwksServer>>;
+let otherJwks: Awaited<ReturnType<typeof startJwksServer>>;
+const otherKey = rsaKey('other-1');
 let s: Stack;
 let clock = Date.now();
 const rsa1 = rsaKey('rsa-1');
@@ -21,6 +23,7 @@ const ec1 = ecKey('ec-1');
 
 before(async () => {
   jwks = await startJwksServer([rsa1, ec1]);
+  otherJwks = await startJwksServer([otherKey]);
   s = await startStack({
     now: () => clock,
     configure: (raw) => {
@@ -34,12 +37,19 @@ before(async () => {
         jwksMaxStaleMs: 3_600_000,
         jwksTimeoutMs: 500,
       });
+      raw.auth.issuers.push({
+        issuer: 'https://other.jwks.test',
+        audience: AUDIENCE,
+        algorithms: ['RS256'],
+        jwksUri: otherJwks.url,
+      });
     },
   });
 });
 after(async () => {
   await s.close();
   await jwks.close();
+  await otherJwks.close();
 });
 
 const token = (key: KeyPair, kid = key.kid, extra: jwt.SignOptions = {}) =>
@@ -87,6 +97,18 @@ describe('JWKS issuer', () => {
     });
     assert.equal((await get(viaOct)).status, 401);
     jwks.setKeys([rsa1, ec1]);
+    // A kid that names another issuer's key (and a key that claims one of ours) is not ours.
+    const other = jwt.sign({ tenant: 'acme', scope: 'ops:read', sub: 'u1' }, otherKey.privateKey, {
+      algorithm: 'RS256',
+      issuer: 'https://other.jwks.test',
+      audience: AUDIENCE,
+      expiresIn: 600,
+      keyid: 'other-1',
+    });
+    assert.equal((await get(other)).status, 200, 'valid for its own issuer');
+    clock += 10_000;
+    assert.equal((await get(token(otherKey, 'other-1'))).status, 401, 'not a key of this issuer');
+    assert.equal((await get(token(otherKey, 'rsa-1'))).status, 401, 'an impostor key under our kid');
   });
 
   it('a flood of forged kids costs one fetch per cooldown, and a rotated key is accepted within one cooldown', async () => {

@@ -20,6 +20,8 @@ import { download } from '../helpers/download.js';
 import { SEED } from '../../src/simulators/seed.js';
 import { CcfsSimulator } from '../../src/simulators/ccfs/server.js';
 import { seedCcfs } from '../../src/simulators/seed.js';
+import { CcgwSimulator } from '../../src/simulators/ccgateway/server.js';
+import { ALL_SCOPES, mintToken } from '../../src/demo/mint.js';
 
 const MIB = 1024 * 1024;
 
@@ -174,6 +176,104 @@ test('the process exits 0 on SIGTERM, after signing its agents out', async () =>
     assert.equal(code, 0, `exit code (${lines.slice(-3).join(' | ')})`);
     assert.ok(lines.some((l) => /shutting down/.test(l)));
   } finally {
+    await ccfs.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('whatever still hangs at shutdown (here an agent sign-out the vendor never answers), the process ends by its deadline', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shutdown-hang-'));
+  const ccfs = new CcfsSimulator({ root, accounts: [{ ...ACCOUNTS.acme, vdnIds: [53] }] });
+  const ccfsUrl = await ccfs.listen();
+  await seedCcfs(ccfs);
+  const ccgw = new CcgwSimulator({ agents: [AGENTS.acme], store: ccfs.store, pollWaitMs: 200 });
+  const ccgwUrl = await ccgw.listen();
+  const file = join(root, 'gateway.yaml');
+  writeFileSync(
+    file,
+    [
+      'server:',
+      '  host: 127.0.0.1',
+      '  port: 0',
+      '  drainDelayMs: 0',
+      '  shutdownGraceMs: 200',
+      '  playbackSecret: ${PB}',
+      'audit:',
+      '  destination: "off"',
+      'auth:',
+      '  issuers:',
+      `    - issuer: ${ISSUER}`,
+      `      audience: ${AUDIENCE}`,
+      '      algorithms: [HS256]',
+      '      secret: ${JWT}',
+      'upstreams:',
+      '  ccfs:',
+      `    baseUrl: ${ccfsUrl}`,
+      '  ccgateway:',
+      `    baseUrl: ${ccgwUrl}`,
+      '    signInTimeoutMs: 60000',
+      'tenants:',
+      '  - id: acme',
+      '    vdnIds: [53]',
+      '    ccfs:',
+      '      ak: ${AK}',
+      '      sk: ${SK}',
+      '    ccgateway:',
+      '      agents:',
+      `        - agentId: ${AGENTS.acme.agentId}`,
+      '          password: ${AGENT_PW}',
+      '          phoneNumber: "60001"',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
+    env: {
+      ...process.env,
+      PB: 'playback-secret-for-tests-0123456789abcdef',
+      JWT: JWT_SECRET,
+      AK: ACCOUNTS.acme.ak,
+      SK: ACCOUNTS.acme.sk,
+      AGENT_PW: AGENTS.acme.password,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const lines: string[] = [];
+    const url = await new Promise<string>((resolve) => {
+      createInterface({ input: child.stdout! }).on('line', (l) => {
+        lines.push(l);
+        const u = (JSON.parse(l) as { url?: string }).url;
+        if (u) resolve(u);
+      });
+    });
+    const token = mintToken({
+      secret: JWT_SECRET,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      tenant: 'acme',
+      scopes: ALL_SCOPES,
+    });
+    const rec = await request(url)
+      .get('/v1/agent-recordings')
+      .query({ recordId: SEED.acme.recording })
+      .set('Authorization', `Bearer ${token}`);
+    assert.equal(rec.status, 200, 'the agent is signed in');
+    // The vendor will sit on the sign-out for a minute: longer than drain + grace + margin.
+    ccgw.injectFault({ operation: 'logout', latencyMs: 60_000 });
+    let code: number | null | undefined;
+    child.once('exit', (c) => {
+      code = c;
+    });
+    child.kill('SIGTERM');
+    await eventually(() => code !== undefined, 'the process exits', 50_000);
+    assert.equal(code, 1, 'ended by the deadline, not by the hung sign-out');
+    assert.ok(
+      lines.some((l) => /shutdown did not finish in time/.test(l)),
+      lines.slice(-3).join(' | '),
+    );
+  } finally {
+    child.kill('SIGKILL');
+    await ccgw.close();
     await ccfs.close();
     rmSync(root, { recursive: true, force: true });
   }

@@ -57,7 +57,8 @@ export class FaultInjector {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** An injected delay; it never keeps a process alive by itself once the simulator is closed. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** Passes bytes through until a budget is spent, then cuts the connection or goes silent. */
 export function byteBudget(res: ServerResponse, fault: FaultSpec | undefined): Transform | undefined {
