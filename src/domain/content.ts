@@ -18,16 +18,25 @@ export function baseName(path: string): string {
 }
 
 /**
- * `attachment` with a quoted name and, when the name is not plain ASCII, RFC 5987 `filename*`
- * (the `content-disposition` package, which keeps quotes and control characters out).
+ * The Content-Disposition of a download: `attachment`, or `inline` for playback in a page, with a
+ * quoted name and, when the name is not plain ASCII, RFC 5987 `filename*` (the
+ * `content-disposition` package, which keeps quotes and control characters out).
  */
-export function contentDisposition(fileName: string): string {
-  return formatDisposition(fileName || 'download', { type: 'attachment' });
+export function contentDisposition(fileName: string, type: 'attachment' | 'inline' = 'attachment'): string {
+  return formatDisposition(fileName || 'download', { type });
 }
 
-/** For a download by call: a zip is named after the call, a single recording after the call too. */
-export function callDownloadName(callId: string, contentType: string): string {
-  return contentType === 'application/zip' ? `${callId}.zip` : contentType === 'audio/wav' ? `${callId}.wav` : callId;
+const EXTENSION: Readonly<Record<string, string>> = { 'audio/wav': '.wav', 'application/zip': '.zip' };
+
+/**
+ * The name a file leaves the gateway with: its extension follows what it is, so a player or an
+ * unzipper opens it (the vendor's `4411223.V3` is a WAV: `4411223.wav`). Unknown types keep theirs.
+ */
+export function downloadName(name: string, contentType: string): string {
+  const ext = EXTENSION[contentType];
+  if (!ext || name.toLowerCase().endsWith(ext)) return name;
+  const dot = name.lastIndexOf('.');
+  return `${dot > 0 ? name.slice(0, dot) : name}${ext}`;
 }
 
 /** Characters of the base64 text of `bytes` bytes (padding included). */

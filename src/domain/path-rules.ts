@@ -4,7 +4,10 @@
  * than guessed at: a Windows file server may map look-alike characters onto `.` or `/`.
  */
 
+/** `downloadRecord` and `requestPlayVoice` document `fileName` as String(1-225) (cc-protocol 3.2). */
 export const MAX_PATH_LENGTH = 225;
+/** Where the vendor documents no limit (ivr/downloadFile, recordfile): a Windows path (MAX_PATH 260, less the NUL). */
+export const MAX_WINDOWS_PATH_LENGTH = 259;
 
 export type NormalizedPath = {
   ok: true;
@@ -27,16 +30,16 @@ function decodeOnce(s: string): string | undefined {
   }
 }
 
-export function normalizePath(input: string): NormalizedPath | Rejection {
+export function normalizePath(input: string, maxLength = MAX_PATH_LENGTH): NormalizedPath | Rejection {
   if (input.length === 0) return reject('path is empty');
-  if (input.length > MAX_PATH_LENGTH * 3) return reject('path is too long');
+  if (input.length > maxLength * 3) return reject('path is too long');
   const decoded = decodeOnce(input.replaceAll('\\', '/'));
   if (decoded === undefined) return reject('path has broken percent-encoding');
   // eslint-disable-next-line no-control-regex
   if (/[^\x20-\x7e]/.test(decoded)) return reject('path holds control or non-ASCII characters');
   const s = decoded.replaceAll('\\', '/');
   if (s.includes('%')) return reject('path is still percent-encoded after one decoding');
-  if (s.length > MAX_PATH_LENGTH) return reject('path is too long');
+  if (s.length > maxLength) return reject('path is too long');
 
   let drive = '';
   let rest = s;
@@ -89,8 +92,13 @@ export type PathDecision = { allowed: true; path: string } | { allowed: false; r
  * A file must lie strictly below a prefix; a directory may also be the prefix itself (mode 1 of
  * `ivr/downloadFile` names the rule's own folder). Matching is on whole segments only.
  */
-export function decidePath(input: string, prefixes: readonly string[], kind: PathKind = 'file'): PathDecision {
-  const n = normalizePath(input);
+export function decidePath(
+  input: string,
+  prefixes: readonly string[],
+  kind: PathKind = 'file',
+  maxLength = MAX_PATH_LENGTH,
+): PathDecision {
+  const n = normalizePath(input, maxLength);
   if (!n.ok) return { allowed: false, reason: n.reason };
   const inside = prefixes.some((p) => n.rest.startsWith(p === '/' ? '/' : `${p}/`) || (kind === 'dir' && n.rest === p));
   return inside ? { allowed: true, path: n.path } : { allowed: false, reason: 'outside the rule' };

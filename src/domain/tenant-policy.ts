@@ -3,7 +3,7 @@
  * configuration; no secrets here (credentials stay in the upstream layer).
  */
 import { invalidRequest, pathForbidden } from '../errors/catalogue.js';
-import { decidePath, expandRule, type PathKind } from './path-rules.js';
+import { decidePath, expandRule, MAX_PATH_LENGTH, MAX_WINDOWS_PATH_LENGTH, type PathKind } from './path-rules.js';
 
 export type RuleName = 'recordings' | 'ivrDownload' | 'ivrUpload' | 'agentRecordings' | 'agentMessageRecordings';
 
@@ -39,8 +39,17 @@ export function compileTenantPolicy(t: TenantPolicyInput): TenantPolicy {
   return { id: t.id, vdnIds: t.vdnIds, ccId: t.ccId, prefixes, limits: t.limits };
 }
 
+/** Each operation's own documented limit: only CC-FS's recording name is String(1-225). */
+export const PATH_LIMITS: Readonly<Record<RuleName, number>> = {
+  recordings: MAX_PATH_LENGTH,
+  ivrDownload: MAX_WINDOWS_PATH_LENGTH,
+  ivrUpload: MAX_WINDOWS_PATH_LENGTH,
+  agentRecordings: MAX_WINDOWS_PATH_LENGTH,
+  agentMessageRecordings: MAX_WINDOWS_PATH_LENGTH,
+};
+
 export function checkTenantPath(tenant: TenantPolicy, rule: RuleName, path: string, kind: PathKind = 'file') {
-  return decidePath(path, tenant.prefixes[rule], kind);
+  return decidePath(path, tenant.prefixes[rule], kind, PATH_LIMITS[rule]);
 }
 
 /** Contract 3.6: `vdnId` may be left out only when the tenant has exactly one VDN. */

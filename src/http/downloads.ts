@@ -1,12 +1,15 @@
 /**
- * Contract section 3: downloads are piped with backpressure, typed from their first bytes, and
- * never end cleanly when the vendor failed mid-way: the client's connection is destroyed instead.
+ * Contract section 3: downloads are piped with backpressure, typed from their first bytes, named
+ * for what they are, and never end cleanly when the vendor failed mid-way: the client's connection
+ * is destroyed instead. Byte ranges (RFC 9110 14) are served from a fresh vendor stream: the bytes
+ * before the range are read and dropped, the stream is torn down after it, and nothing is cached.
  */
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
 import type { Response } from 'express';
-import { ClientGoneError } from '../errors/catalogue.js';
-import { contentDisposition } from '../domain/content.js';
+import parseRange from 'range-parser';
+import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
+import { contentDisposition, downloadName } from '../domain/content.js';
 import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
 import { recordStreamError } from './scope.js';
 
@@ -20,35 +23,114 @@ export function clientSignal(res: Response): AbortSignal {
 }
 
 /** Pipes `body` into the answer; a failure on either side tears both down, so the client sees a cut. */
-async function stream(res: Response, body: Readable, head?: Buffer): Promise<void> {
+async function stream(res: Response, body: Readable, teardown: Readable): Promise<void> {
   try {
-    if (head && head.length > 0) res.write(head);
     await pipeline(body, res);
   } catch (err) {
     body.destroy();
+    teardown.destroy();
     res.destroy();
     recordStreamError(res, err);
   }
 }
 
-export async function sendDownload(res: Response, file: UpstreamFile, fileName: string): Promise<void> {
-  res.status(200);
+/** The file's bytes from `start`, `length` of them; the vendor stream is torn down once they are out. */
+async function* window(file: UpstreamFile, start: number, length: number): AsyncGenerator<Buffer> {
+  let skip = start;
+  let left = length;
+  const cut = (chunk: Buffer): Buffer => {
+    let c = chunk;
+    if (skip > 0) {
+      const n = Math.min(skip, c.length);
+      c = c.subarray(n);
+      skip -= n;
+    }
+    if (c.length > left) c = c.subarray(0, left);
+    left -= c.length;
+    return c;
+  };
+  const first = cut(file.head);
+  if (first.length > 0) yield first;
+  if (left === 0) {
+    file.rest.destroy();
+    return;
+  }
+  // Leaving this loop early (the range is out) destroys the vendor stream.
+  for await (const chunk of file.rest as AsyncIterable<Buffer>) {
+    const part = cut(chunk);
+    if (part.length > 0) yield part;
+    if (left === 0) return;
+  }
+  throw new Error('the vendor stream ended before the requested range');
+}
+
+const BYTE_RANGES = /^bytes=\s*(\d+-\d*|-\d+)(\s*,\s*(\d+-\d*|-\d+))*\s*$/;
+
+/** Which part of a file of `size` bytes to send: all of it, one range, or none (416). */
+function rangeOf(res: Response, size: number | undefined): { start: number; end: number } | 'all' {
+  const header = res.req.headers.range;
+  // No length, no ranges; an If-Range can never match (the vendor gives no validator), so: all.
+  if (header === undefined || size === undefined || res.req.headers['if-range'] !== undefined) return 'all';
+  // A header that is not a byte-range set is ignored, as RFC 9110 14.2 allows.
+  if (!BYTE_RANGES.test(header)) return 'all';
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -2) return 'all';
+  if (ranges === -1 || ranges.type !== 'bytes') {
+    throw new GatewayError('RANGE_NOT_SATISFIABLE', `the range is outside the file's ${size} bytes`, {
+      headers: { 'content-range': `bytes */${size}` },
+    });
+  }
+  // Several ranges may be answered with the whole file (RFC 9110 14.2).
+  return ranges.length === 1 ? ranges[0]! : 'all';
+}
+
+export interface DownloadOptions {
+  /** `inline` for playback in a page (3.4); downloads are attachments. */
+  disposition?: 'attachment' | 'inline';
+}
+
+export async function sendDownload(
+  res: Response,
+  file: UpstreamFile,
+  name: string,
+  opts: DownloadOptions = {},
+): Promise<void> {
+  let range: ReturnType<typeof rangeOf>;
+  try {
+    range = res.req.method === 'HEAD' ? 'all' : rangeOf(res, file.contentLength);
+  } catch (err) {
+    file.rest.destroy();
+    throw err;
+  }
   res.setHeader('Content-Type', file.contentType);
-  res.setHeader('Content-Disposition', contentDisposition(fileName));
+  res.setHeader('Content-Disposition', contentDisposition(downloadName(name, file.contentType), opts.disposition));
   res.setHeader('Cache-Control', 'no-store');
-  if (file.contentLength !== undefined) res.setHeader('Content-Length', String(file.contentLength));
+  if (file.contentLength !== undefined) res.setHeader('Accept-Ranges', 'bytes');
+  if (range === 'all') {
+    res.status(200);
+    if (file.contentLength !== undefined) res.setHeader('Content-Length', String(file.contentLength));
+  } else {
+    res.status(206);
+    res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.contentLength}`);
+    res.setHeader('Content-Length', String(range.end - range.start + 1));
+  }
   if (res.req.method === 'HEAD') {
     // The headers are known from the vendor's headers and the first bytes: the rest is never fetched.
     file.rest.destroy();
     res.end();
     return;
   }
-  await stream(res, file.rest, file.head);
+  if (range === 'all') {
+    if (file.head.length > 0) res.write(file.head);
+    await stream(res, file.rest, file.rest);
+  } else {
+    await stream(res, Readable.from(window(file, range.start, range.end - range.start + 1)), file.rest);
+  }
 }
 
 /** Contract 3.7: the vendor's answer as it came (its end-to-end headers, its body). */
 export async function relayAnswer(res: Response, answer: NativeAnswer): Promise<void> {
   res.status(200);
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  await stream(res, answer.body);
+  await stream(res, answer.body, answer.body);
 }

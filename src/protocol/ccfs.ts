@@ -71,11 +71,15 @@ export interface UploadFileData {
   locationId?: string | number | Array<string | number>;
 }
 
-/** Field limits from the operation pages (cc-protocol 3.2, 3.5, 3.7). */
+/**
+ * Field limits from the operation pages (cc-protocol 3.2, 3.5): `fileName` String(1-225), `callId`
+ * String(1-25). `ivr/downloadFile` documents none for `filePath` (3.7): the file server's own, a
+ * Windows path of at most 259 characters (MAX_PATH less the terminating NUL).
+ */
 export const CCFS_LIMITS = {
   fileNameMax: 225,
   callIdMax: 25,
-  filePathMax: 225,
+  filePathMax: 259,
 } as const;
 
 /** Result codes (cc-protocol 3.10). Business errors travel with HTTP 200. */

@@ -29,11 +29,8 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
         : allowedPath(tenant, 'ivrDownload', q.path, 'path', 'file');
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.ivrDownloadFile(tenant.id, { filePath, directory }, clientSignal(res));
-      // In folder mode the vendor does not name the file it sends: name it after the folder.
-      const name = directory
-        ? `${baseName(filePath)}${file.contentType === 'audio/wav' ? '.wav' : ''}`
-        : baseName(filePath);
-      await sendDownload(res, file, name);
+      // In folder mode the vendor does not name the file it sends: it is named after the folder.
+      await sendDownload(res, file, baseName(filePath));
     })
     .post(requireAuth(deps, SCOPES.ivrFilesWrite), async (req, res) => {
       const tenant = tenantOf(res);

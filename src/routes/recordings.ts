@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { GatewayError } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
-import { baseName, callDownloadName } from '../domain/content.js';
+import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
 import { requireAuth } from '../http/authenticate.js';
 import { createJsonReader } from '../http/body.js';
@@ -46,7 +46,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const ccId = optionalCcId(q.ccId, tenant.ccId);
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, clientSignal(res));
-      await sendDownload(res, file, callDownloadName(callId, file.contentType));
+      await sendDownload(res, file, callId);
     })
     .all(methodNotAllowed('GET'));
 
@@ -96,7 +96,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
         res,
       );
       const file = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
-      await sendDownload(res, file, baseName(grant.fileName));
+      await sendDownload(res, file, baseName(grant.fileName), { disposition: 'inline' });
     })
     .all(methodNotAllowed('GET'));
 

@@ -50,7 +50,7 @@ describe('agent recordings (contract 3.8)', () => {
     assert.equal(res.status, 200);
     assert.ok((res.body as Buffer).equals(stack.ccfs.store.read(SEED.acme.recording)));
     assert.equal(res.headers['content-type'], 'audio/wav');
-    assert.equal(res.headers['content-disposition'], 'attachment; filename="4411223.V3"');
+    assert.equal(res.headers['content-disposition'], 'attachment; filename="4411223.wav"');
     const call = stack.ccgw.seen('recordfile').at(-1)!;
     assert.equal(call.agentId, AGENTS.acme.agentId);
     assert.equal(call.guidValid, true);

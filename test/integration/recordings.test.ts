@@ -51,7 +51,7 @@ test('3.1: a recording by file name streams back byte-identical, typed from its 
     .parse(binary);
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-type'], 'audio/wav');
-  assert.equal(res.headers['content-disposition'], 'attachment; filename="4411223.V3"');
+  assert.equal(res.headers['content-disposition'], 'attachment; filename="4411223.wav"');
   assert.equal(res.headers['content-length'], String(stored(SEED.acme.recording).length));
   assert.ok((res.body as Buffer).equals(stored(SEED.acme.recording)));
   const seen = s.ccfs.requests.slice(before);

@@ -164,7 +164,7 @@ describe('routes over fake ports', () => {
     assert.deepEqual(last(), ['downloadRecord', 'acme', { fileName: 'Y:/53/0/20261125/1001/1.V3', ccId: '7' }]);
     assert.deepEqual(res.body, WAV);
     assert.equal(res.headers['content-type'], 'audio/wav');
-    assert.equal(res.headers['content-disposition'], 'attachment; filename="1.V3"');
+    assert.equal(res.headers['content-disposition'], 'attachment; filename="1.wav"');
   });
 
   it('refuses a path outside the rules without asking any port', async () => {

@@ -117,3 +117,36 @@ test('property: normalisation is idempotent', () => {
     { numRuns: 5000 },
   );
 });
+
+test("each operation's own length limit: 225 for a recording name, 259 (a Windows path) where none is documented", async () => {
+  const { compileTenantPolicy, checkTenantPath } = await import('../../src/domain/tenant-policy.js');
+  const tenant = compileTenantPolicy({
+    id: 't',
+    vdnIds: [53],
+    pathRules: DEFAULT_PATH_RULES,
+    limits: {
+      uploadMaxBytes: 1,
+      requestsPerSecond: 1,
+      burst: 1,
+      concurrentStreams: 1,
+      playbackConcurrentStreams: 1,
+      playbackStreamsPerId: 1,
+      playbackRequestsPerSecondPerId: 1,
+      playbackBurstPerId: 1,
+    },
+  });
+  const ofLength = (prefix: string, n: number) => `${prefix}${'a'.repeat(n - prefix.length - 4)}.wav`;
+  const cases = [
+    ['recordings', 'Y:/53/0/', 225],
+    ['ivrDownload', 'Y:/voice/53/IVRrecordFile/', 259],
+    ['agentRecordings', 'Y:/53/0/', 259],
+    ['agentMessageRecordings', 'Y:/53/record/', 259],
+  ] as const;
+  for (const [rule, prefix, limit] of cases) {
+    const at = ofLength(prefix, limit);
+    assert.equal(at.length, limit);
+    assert.deepEqual(checkTenantPath(tenant, rule, at), { allowed: true, path: at }, `${rule} at ${limit}`);
+    const over = checkTenantPath(tenant, rule, ofLength(prefix, limit + 1));
+    assert.equal(over.allowed, false, `${rule} at ${limit + 1}`);
+  }
+});

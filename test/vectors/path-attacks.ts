@@ -156,8 +156,8 @@ export function pathAttacks(): string[] {
     '/53/x.V3%3f/../54/x.V3',
     '/53/x.V3%23/../54/x.V3',
     // Very long.
-    `/53/${'a/'.repeat(120)}x.V3`,
-    `/53/${'a'.repeat(230)}`,
+    `/53/${'a/'.repeat(130)}x.V3`, // over 259, the longest any operation allows
+    `/53/${'a'.repeat(260)}`,
     `/53/${'../'.repeat(100)}54/x.V3`,
     `/53/${'%2e%2e%2f'.repeat(50)}54/x.V3`,
     `Y:/53/${'x'.repeat(4000)}`,

@@ -1,0 +1,129 @@
+/**
+ * Byte ranges on every download (RFC 9110 14), so a browser's <audio> can seek: one range is 206
+ * with Content-Range, an unsatisfiable one 416, several or a malformed one the whole file (200).
+ * Names follow what the file is (`4411223.V3` leaves as `4411223.wav`); playback is inline.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { SEED } from '../../src/simulators/seed.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { binaryBody } from '../helpers/download.js';
+import { eventually } from '../helpers/eventually.js';
+
+let stack: Stack;
+let wav: Buffer;
+before(async () => {
+  stack = await startStack();
+  // The recording as the gateway serves it whole: what every range is compared with.
+  wav = (await ranged(`/v1/recordings?fileName=${encodeURIComponent(SEED.acme.recording)}`, undefined)).body;
+  assert.equal(wav.subarray(0, 4).toString('latin1'), 'RIFF');
+});
+after(async () => {
+  await stack.close();
+});
+
+const auth = () => `Bearer ${stack.token()}`;
+const ranged = (path: string, range: string | undefined, withAuth = true) => {
+  let r = request(stack.url).get(path).buffer(true).parse(binaryBody);
+  if (withAuth) r = r.set('Authorization', auth());
+  return range === undefined ? r : r.set('Range', range);
+};
+
+describe('ranges on 3.4, the playback URL', () => {
+  let url: string;
+  before(async () => {
+    const made = await request(stack.url)
+      .post('/v1/recordings/playback')
+      .set('Authorization', auth())
+      .send({ fileName: SEED.acme.recording });
+    url = made.body.url;
+  });
+
+  it('a whole answer offers ranges, plays inline, and is named .wav', async () => {
+    const res = await ranged(url, undefined, false);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['accept-ranges'], 'bytes');
+    assert.equal(res.headers['content-disposition'], 'inline; filename="4411223.wav"');
+    assert.deepEqual(res.body, wav);
+  });
+
+  const cases: Array<[string, number, number]> = [
+    ['bytes=0-1', 0, 1],
+    ['bytes=100-', 100, -1],
+    ['bytes=-10', -10, -1],
+    ['bytes=44-4043', 44, 4043],
+    ['bytes=0-999999999', 0, -1],
+  ];
+  for (const [range, from, to] of cases) {
+    it(`${range}: 206 with the matching bytes and Content-Range`, async () => {
+      const start = from < 0 ? wav.length + from : from;
+      const end = to < 0 ? wav.length - 1 : to;
+      const res = await ranged(url, range, false);
+      assert.equal(res.status, 206);
+      assert.equal(res.headers['content-range'], `bytes ${start}-${end}/${wav.length}`);
+      assert.equal(res.headers['content-length'], String(end - start + 1));
+      assert.deepEqual(res.body, wav.subarray(start, end + 1));
+    });
+  }
+
+  it('an unsatisfiable range is 416 with Content-Range: bytes */size', async () => {
+    const res = await request(stack.url).get(url).set('Range', `bytes=${wav.length}-`);
+    assert.equal(res.status, 416);
+    assert.equal(res.headers['content-range'], `bytes */${wav.length}`);
+    assert.equal(res.body.code, 'RANGE_NOT_SATISFIABLE');
+  });
+
+  it('several ranges, a malformed range, or an If-Range are answered with the whole file', async () => {
+    for (const [range, ifRange] of [
+      ['bytes=0-1,10-20', undefined],
+      ['bytes=abc', undefined],
+      ['bytes=0-1', 'Wed, 21 Oct 2015 07:28:00 GMT'],
+    ] as const) {
+      let r = ranged(url, range, false);
+      if (ifRange) r = r.set('If-Range', ifRange);
+      const res = await r;
+      assert.equal(res.status, 200, range);
+      assert.deepEqual(res.body, wav);
+    }
+  });
+});
+
+describe('ranges on the other downloads', () => {
+  it('3.1, 3.5 and 3.8 answer one range with 206; names follow the content', async () => {
+    const paths = [
+      [`/v1/recordings?fileName=${encodeURIComponent(SEED.acme.recording)}`, '4411223.wav'],
+      [`/v1/ivr-files?path=${encodeURIComponent(SEED.acme.ivrFile)}`, undefined],
+      [`/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`, '4411223.wav'],
+    ] as const;
+    for (const [path, name] of paths) {
+      const res = await ranged(path, 'bytes=0-11');
+      assert.equal(res.status, 206, path);
+      assert.equal(res.body.subarray(0, 4).toString('latin1'), 'RIFF');
+      assert.equal(res.body.subarray(8, 12).toString('latin1'), 'WAVE');
+      assert.match(String(res.headers['content-range']), /^bytes 0-11\/\d+$/);
+      if (name) assert.equal(res.headers['content-disposition'], `attachment; filename="${name}"`);
+    }
+  });
+
+  it('a call with several recordings is a zip named .zip; a range of it is 206', async () => {
+    const res = await ranged(`/v1/calls/${SEED.acme.twoRecordingCall}/recordings`, 'bytes=0-3');
+    assert.equal(res.headers['content-disposition'], `attachment; filename="${SEED.acme.twoRecordingCall}.zip"`);
+    if (res.headers['content-range']) {
+      assert.equal(res.status, 206);
+      assert.deepEqual([...res.body], [0x50, 0x4b, 0x03, 0x04]);
+    } else {
+      assert.equal(res.status, 200, 'without a vendor length there are no ranges');
+    }
+  });
+
+  it('a small range of a big file tears the vendor stream down after it', async () => {
+    const big = 'Y:/53/0/20261125/1001/range-big.V3';
+    await stack.ccfs.store.put(big, Buffer.alloc(50 * 1024 * 1024, 3));
+    const res = await ranged(`/v1/recordings?fileName=${encodeURIComponent(big)}`, 'bytes=1000-1999');
+    assert.equal(res.status, 206);
+    assert.equal(res.body.length, 1000);
+    const rec = stack.ccfs.seen('downloadRecord').at(-1)!;
+    await eventually(() => rec.aborted, 'the vendor stream was torn down');
+  });
+});
