@@ -1,21 +1,36 @@
 /** Composition root: load and check the config, start the gateway, stop it gracefully. */
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { createLogger } from './edge/logging.js';
 import { createGateway } from './gateway.js';
+import { maskSecrets } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
+import { parseCli } from './cli.js';
+
+const USAGE = `usage: cc-file-gateway --config <file.yaml> [--check-config | --print-config]
+
+  -c, --config <file>   the YAML configuration (or set GATEWAY_CONFIG)
+      --check-config    validate it, print every problem with its key path, and exit
+      --print-config    print the effective configuration (defaults filled, secrets masked), and exit
+  -h, --help            this text
+      --version         the version
+`;
 
 /** Time allowed past drain and grace for signing agents out and closing pools. */
 const SHUTDOWN_MARGIN_MS = 3000;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { config: { type: 'string', short: 'c' }, 'check-config': { type: 'boolean', default: false } },
-    strict: true,
+  const values = parseCli(process.argv.slice(2), {
+    name: 'cc-file-gateway',
+    usage: USAGE,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'check-config': { type: 'boolean' },
+      'print-config': { type: 'boolean' },
+    },
   });
-  const file = values.config ?? process.env.GATEWAY_CONFIG;
+  const file = (values.config as string | undefined) ?? process.env.GATEWAY_CONFIG;
   if (!file) {
-    process.stderr.write('usage: cc-file-gateway --config <file.yaml> [--check-config] (or set GATEWAY_CONFIG)\n');
+    process.stderr.write(`cc-file-gateway: no configuration file\n\n${USAGE}`);
     return 2;
   }
   let config: GatewayConfig;
@@ -27,6 +42,10 @@ async function main(): Promise<number> {
       return 2;
     }
     throw err;
+  }
+  if (values['print-config']) {
+    process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
+    return 0;
   }
   if (values['check-config']) {
     process.stdout.write(

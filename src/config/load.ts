@@ -194,3 +194,22 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   }
   return parseConfigText(text, env);
 }
+
+/** The effective configuration as an operator may see it: every secret, and the PEM text, masked. */
+export function maskSecrets(config: GatewayConfig): unknown {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [
+        k,
+        SECRET_KEYS.has(k) && typeof v === 'string'
+          ? '********'
+          : k === 'publicKeyPem'
+            ? '(read from publicKeyFile)'
+            : walk(v),
+      ]),
+    );
+  };
+  return walk(config);
+}

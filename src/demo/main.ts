@@ -1,18 +1,24 @@
-/** `npm run demo`: the gateway and its simulators on loopback, ready tokens and curl lines. */
+/** `npm run demo`: the gateway and its simulators on loopback, ready tokens, curl lines and a player page. */
+import { join } from 'node:path';
 import { createLogger } from '../edge/logging.js';
+import { parseDemoArgs } from './args.js';
 import { startDemo } from './start.js';
 
-const port = Number(process.env.DEMO_PORT ?? 8080);
+const args = parseDemoArgs(process.argv.slice(2));
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-const demo = await startDemo({ port, logger });
+// The audit trail goes to a file the demo names, not into the terminal between the curl lines.
+const auditFile = join(process.cwd(), '.demo', 'audit.log');
+const demo = await startDemo({ port: args.port, logger, audit: auditFile, playerPort: args.playerPort });
 
 const out = process.stdout;
 out.write(`\ncc-file-gateway demo is running at ${demo.url}\n`);
-out.write(`CC-FS simulator (verifies every auth-v2 signature): ${demo.ccfs.url}\n`);
-out.write(`CC-Gateway simulator (agents 1001, 2001, 2002; Guid rotated every minute): ${demo.ccgw.url}\n\n`);
-out.write('Tokens (HS256, all scopes, valid 12 hours):\n');
-for (const [tenant, token] of Object.entries(demo.tokens)) out.write(`export ${tenant.toUpperCase()}_TOKEN=${token}\n`);
-out.write('\nTry these (each line works as pasted; files land in the current folder):\n\n');
+out.write(`  CC-FS simulator (verifies every auth-v2 signature): ${demo.ccfs.url}\n`);
+out.write(`  CC-Gateway simulator (agents 1001, 2001, 2002; Guid rotated every minute): ${demo.ccgw.url}\n`);
+out.write(`  Player page (another origin, allowed by CORS; plays and seeks): ${demo.playerUrl}\n`);
+out.write(`  Audit trail: ${demo.auditFile}\n\n`);
+out.write('Paste these first (tokens: HS256, all scopes, valid 12 hours):\n\n');
+for (const line of demo.exports) out.write(`${line}\n`);
+out.write('\nThen try these (files land in the current folder; playback lines make a fresh URL each time):\n\n');
 for (const line of demo.curlLines) out.write(`${line}\n`);
 out.write('\nMore tokens: npm run token -- --tenant globex --scope recordings:read\nCtrl-C stops the demo.\n');
 

@@ -15,6 +15,7 @@ import { seedCcfs, SEED } from '../simulators/seed.js';
 import { demoRecording } from '../simulators/shared/audio.js';
 import { ALL_SCOPES, mintToken } from './mint.js';
 import { DEMO_CONFIG, demoEnv } from './env.js';
+import { startPlayerPage } from './player.js';
 
 export interface Demo {
   url: string;
@@ -22,8 +23,14 @@ export interface Demo {
   ccfs: CcfsSimulator;
   ccgw: CcgwSimulator;
   tokens: Record<string, string>;
-  /** Shell lines, each one a complete `curl` command. */
+  /** `export GW=...` and one `export <TENANT>_TOKEN=...` per tenant: the shell lines need them. */
+  exports: string[];
+  /** Shell lines, each one a complete `curl` command using "$GW" and the token variables. */
   curlLines: string[];
+  /** The demo player page (another origin, allowed by CORS). */
+  playerUrl: string;
+  /** Where the audit trail goes. */
+  auditFile: string;
   close(): Promise<void>;
 }
 
@@ -33,7 +40,9 @@ export async function startDemo(opts: {
   port: number;
   logger: Logger;
   outDir?: string;
+  /** The audit trail's destination: a file the demo names, so it stays out of the terminal. */
   audit?: string;
+  playerPort?: number;
 }): Promise<Demo> {
   const root = mkdtempSync(join(tmpdir(), 'cc-demo-ccfs-'));
   const env = demoEnv();
@@ -63,9 +72,17 @@ export async function startDemo(opts: {
     DEMO_CCFS_URL: ccfsUrl,
     DEMO_CCGW_URL: ccgwUrl,
   });
+  // The player page is a web app of another origin: the demo gateway lets it call by CORS.
+  const player = await startPlayerPage(
+    [
+      { label: 'acme call recording (3 s)', fileName: SEED.acme.recording },
+      { label: 'acme second recording of a call', fileName: SEED.acme.twoRecordingFiles[0] },
+    ],
+    opts.playerPort ?? 0,
+  );
   const config = {
     ...parsed,
-    server: { ...parsed.server, port: opts.port },
+    server: { ...parsed.server, port: opts.port, cors: { allowedOrigins: [player.origin] } },
     audit: { destination: opts.audit ?? parsed.audit.destination },
   };
   const gateway = createGateway(config, { logger: opts.logger });
@@ -86,42 +103,46 @@ export async function startDemo(opts: {
       }),
     ]),
   );
-  const auth = (tenant = 'acme') => `-H ${q(`Authorization: Bearer ${tokens[tenant]}`)}`;
+  // The lines use "$GW" and "$<TENANT>_TOKEN": the demo prints their exports once, above them.
+  const exports = [
+    `export GW=${url}`,
+    ...config.tenants.map((t) => `export ${t.id.toUpperCase()}_TOKEN=${tokens[t.id]}`),
+  ];
+  const auth = (tenant = 'acme') => `-H "Authorization: Bearer $${tenant.toUpperCase()}_TOKEN"`;
   const out = (name: string) => `-o ${q(join(opts.outDir ?? '.', name))}`;
+  const gw = (path: string) => `"$GW"${q(path)}`;
   const enc = encodeURIComponent;
-
-  // One playback made now, so that its line needs no token (it is valid for 29 minutes).
-  const pb = await fetch(`${url}/v1/recordings/playback`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${tokens.acme}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ fileName: SEED.acme.recording }),
-  });
-  const playback = (await pb.json()) as { url: string };
 
   // A file made by the demo, for the upload line: 2 s of A-law tones, the vendor's format.
   const sample = join(opts.outDir ?? '.', 'demo-upload.wav');
   writeFileSync(sample, demoRecording(2));
-  const upload = `curl -fsS -o /dev/null -w '%header{location}' ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${q(`${url}/v1/ivr-files`)}`;
+  const upload = `curl -fsS -o /dev/null -w '%header{location}' ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${gw('/v1/ivr-files')}`;
   const nativeBody = JSON.stringify({ request: { version: '2.0' }, msgBody: { fileName: SEED.acme.recording } });
+  const playbackBody = q(JSON.stringify({ fileName: SEED.acme.recording }));
+  // A playback URL lives 29 minutes: this line makes a fresh one each time it is run.
+  const freshPlayback = `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')} | sed -E 's/.*"url":"([^"]+)".*/\\1/'`;
 
   const curlLines = [
-    `curl -fsS ${auth()} ${q(`${url}/v1/recordings?fileName=${enc(SEED.acme.recording)}`)} ${out('4411223.wav')}`,
-    `curl -fsS ${auth()} ${q(`${url}/v1/calls/${SEED.acme.twoRecordingCall}/recordings`)} ${out('call-two-recordings.zip')}`,
-    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${q(JSON.stringify({ fileName: SEED.acme.recording }))} ${q(`${url}/v1/recordings/playback`)}`,
-    `curl -fsS ${q(`${url}${playback.url}`)} ${out('playback.wav')}`,
-    `curl -fsS ${auth()} ${q(`${url}/v1/ivr-files?path=${enc(SEED.acme.ivrFile)}`)} ${out('welcome.wav')}`,
-    `curl -fsS ${auth()} ${q(`${url}/v1/ivr-files?dir=${enc(SEED.acme.ivrDir)}`)} ${out('greeting.wav')}`,
-    `curl -fsS ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${q(`${url}/v1/ivr-files`)}`,
-    `curl -fsS ${auth()} "${url}$(${upload})" ${out('uploaded.wav')}`,
-    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${q(nativeBody)} ${q(`${url}/v1/ccfs/downloadRecord`)} ${out('native-4411223.wav')}`,
-    `curl -fsS ${auth('globex')} ${q(`${url}/v1/recordings?fileName=${enc(SEED.globex.recording)}`)} ${out('globex.wav')}`,
-    `curl -fsS ${auth()} ${q(`${url}/v1/agent-recordings?recordId=${enc(SEED.acme.recording)}`)} ${out('agent-4411223.wav')}`,
-    `curl -fsS ${auth()} ${q(`${url}/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
-    `curl -fsS ${q(`${url}/healthz`)}`,
-    `curl -fsS ${q(`${url}/readyz`)}`,
-    `curl -fsS ${auth()} ${q(`${url}/metrics`)} ${out('metrics.txt')}`,
-    `curl -fsS ${q(`${url}/openapi.json`)} ${out('openapi.json')}`,
+    `curl -fsS ${auth()} ${gw(`/v1/recordings?fileName=${enc(SEED.acme.recording)}`)} ${out('4411223.wav')}`,
+    `curl -fsS ${auth()} ${gw(`/v1/calls/${SEED.acme.twoRecordingCall}/recordings`)} ${out('call-two-recordings.zip')}`,
+    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')}`,
+    `curl -fsS "$GW$(${freshPlayback})" ${out('playback.wav')}`,
+    `curl -fsS -H 'Range: bytes=0-43' "$GW$(${freshPlayback})" ${out('playback-header.bin')}`,
+    `curl -fsS ${auth()} ${gw(`/v1/ivr-files?path=${enc(SEED.acme.ivrFile)}`)} ${out('welcome.wav')}`,
+    `curl -fsS ${auth()} ${gw(`/v1/ivr-files?dir=${enc(SEED.acme.ivrDir)}`)} ${out('greeting.wav')}`,
+    `curl -fsS ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${gw('/v1/ivr-files')}`,
+    `curl -fsS ${auth()} "$GW$(${upload})" ${out('uploaded.wav')}`,
+    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${q(nativeBody)} ${gw('/v1/ccfs/downloadRecord')} ${out('native-4411223.wav')}`,
+    `curl -fsS ${auth('globex')} ${gw(`/v1/recordings?fileName=${enc(SEED.globex.recording)}`)} ${out('globex.wav')}`,
+    `curl -fsS ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.recording)}`)} ${out('agent-4411223.wav')}`,
+    `curl -fsS ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
+    `curl -fsS ${gw('/healthz')}`,
+    `curl -fsS ${gw('/readyz')}`,
+    `curl -fsS ${auth()} ${gw('/readyz/details')}`,
+    `curl -fsS ${auth()} ${gw('/metrics')} ${out('metrics.txt')}`,
+    `curl -fsS ${gw('/openapi.json')} ${out('openapi.json')}`,
   ];
+  player.configure(url, tokens.acme!);
 
   return {
     url,
@@ -129,9 +150,13 @@ export async function startDemo(opts: {
     ccfs,
     ccgw,
     tokens,
+    exports,
     curlLines,
+    playerUrl: player.url,
+    auditFile: config.audit.destination,
     async close() {
       await gateway.close(2000);
+      await player.close();
       await ccgw.close();
       await ccfs.close();
       rmSync(root, { recursive: true, force: true });

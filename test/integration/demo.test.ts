@@ -25,7 +25,6 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
     '/v1/recordings?',
     '/v1/calls/',
     "/v1/recordings/playback'",
-    '/v1/recordings/playback/',
     '/v1/ivr-files?path',
     '/v1/ivr-files?dir',
     "/v1/ivr-files'",
@@ -41,10 +40,24 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
       route,
     );
   }
+  assert.ok(
+    demo.curlLines.some((l) => l.startsWith('curl -fsS "$GW$(') && l.includes('/v1/recordings/playback')),
+    '3.4: a line that streams a fresh playback URL',
+  );
+  // As a user would: the printed exports first, then each line as printed.
+  const env = { ...process.env };
+  for (const line of demo.exports) {
+    const m = /^export ([A-Z_]+)=(\S+)$/.exec(line);
+    assert.ok(m, line);
+    env[m[1]!] = m[2]!;
+  }
+  assert.ok(env.GW && env.ACME_TOKEN && env.GLOBEX_TOKEN);
   for (const line of demo.curlLines) {
     assert.match(line, /^curl /);
-    await run('bash', ['-c', line]);
+    assert.ok(!line.includes(env.ACME_TOKEN!) && !line.includes(demo.url), 'lines use the exported variables');
+    await run('bash', ['-c', line], { env });
   }
+  assert.equal(readFileSync(join(outDir, 'playback-header.bin')).length, 44, 'a range of the playback URL');
   const wav = readFileSync(join(outDir, '4411223.wav'));
   assert.equal(wav.toString('latin1', 0, 4), 'RIFF');
   assert.equal(wav.readUInt16LE(20), 6, 'A-law');

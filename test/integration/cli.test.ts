@@ -1,0 +1,95 @@
+/**
+ * The command lines as a user meets them: `--help` and `--version` exit 0, a mistake prints the
+ * usage and exits 2, never a stack trace; `--print-config` shows the effective config, secrets masked.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const tools = [
+  ['gateway', 'src/main.ts'],
+  ['token tool', 'src/demo/token-cli.ts'],
+  ['demo', 'src/demo/main.ts'],
+] as const;
+
+async function runTool(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', script, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+for (const [name, script] of tools) {
+  test(`${name}: --help, -h and --version exit 0; an unknown flag prints the usage and exits 2, without a stack trace`, async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await runTool(script, [flag]);
+      assert.equal(r.code, 0, `${flag}: ${r.stderr}`);
+      assert.match(r.stdout, /^usage: /);
+    }
+    const v = await runTool(script, ['--version']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, new RegExp(`${VERSION.replace(/\./g, '\\.')}\\n$`));
+    const bad = await runTool(script, ['--no-such-flag']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--no-such-flag/);
+    assert.match(bad.stderr, /usage: /);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('the gateway: --print-config prints the effective configuration with every secret masked; a bad file is exit 2', async () => {
+  const env = {
+    DEMO_PLAYBACK_SECRET: 'demo-playback-secret-change-me-0123456789',
+    DEMO_JWT_SECRET: 'demo-jwt-secret-change-me-0123456789abcdef',
+    DEMO_ACME_AK: 'AK-DEMO-ACME',
+    DEMO_ACME_SK: 'SK-demo-acme-0123456789',
+    DEMO_GLOBEX_AK: 'AK-DEMO-GLOBEX',
+    DEMO_GLOBEX_SK: 'SK-demo-globex-0123456789',
+    DEMO_AGENT_1001_PASSWORD: 'demo-agent-1001',
+    DEMO_AGENT_2001_PASSWORD: 'demo-agent-2001',
+    DEMO_AGENT_2002_PASSWORD: 'demo-agent-2002',
+    DEMO_CCFS_URL: 'http://127.0.0.1:1',
+    DEMO_CCGW_URL: 'http://127.0.0.1:2',
+  };
+  const r = await runTool('src/main.ts', ['--config', 'config/demo.yaml', '--print-config'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const printed = JSON.parse(r.stdout) as { server: { playbackSecret: string; headersTimeoutMs: number } };
+  assert.equal(printed.server.playbackSecret, '********');
+  assert.equal(printed.server.headersTimeoutMs, 10_000, 'defaults filled in');
+  for (const secret of Object.values(env).filter((v) => !v.startsWith('http'))) {
+    assert.ok(!r.stdout.includes(secret), 'no secret printed');
+  }
+  const missing = await runTool('src/main.ts', ['--config', '/nonexistent.yaml']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read config file/);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+  const noFile = await runTool('src/main.ts', [], { GATEWAY_CONFIG: '' });
+  assert.equal(noFile.code, 2);
+  assert.match(noFile.stderr, /usage: /);
+});
+
+test('the token tool: a bad value or an unknown tenant is a message and exit 2, never a stack trace', async () => {
+  for (const args of [
+    ['--ttl', 'soon'],
+    ['--tenant', 'nobody'],
+    ['--config', '/nonexistent.yaml'],
+  ]) {
+    const r = await runTool('src/demo/token-cli.ts', args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /^token: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
