@@ -21,6 +21,7 @@ import { ivrFilesRouter } from './routes/ivr-files.js';
 import { ccfsNativeRouter } from './routes/ccfs-native.js';
 import { agentRecordingsRouter } from './routes/agent-recordings.js';
 import type { RouteDeps } from './routes/deps.js';
+import { expressPath, ROUTES } from './routes/contract.js';
 import { requireAuth } from './http/authenticate.js';
 import { SCOPES } from './domain/principal.js';
 
@@ -57,7 +58,8 @@ export function createApp(deps: AppDeps): Express {
   // cookies, guard everything else, so cross-origin embedding leaks nothing.
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, hsts: false }));
   app.use(opsRouter(deps));
-  if (deps.metricsRoute) app.get('/metrics', requireAuth(deps, SCOPES.opsRead), metricsHandler(deps.metrics));
+  if (deps.metricsRoute)
+    app.get(expressPath(ROUTES.getMetrics), requireAuth(deps, SCOPES.opsRead), metricsHandler(deps.metrics));
   app.use(recordingsRouter(deps));
   app.use(ivrFilesRouter(deps));
   app.use(ccfsNativeRouter(deps));

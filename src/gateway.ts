@@ -19,6 +19,7 @@ import { internalHandler } from './ops/internal-listener.js';
 import { createReadiness } from './ops/readiness.js';
 import { createGatewayServer } from './server.js';
 import { createUpstreams } from './upstream/upstreams.js';
+import { VERSION } from './version.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -71,6 +72,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     now,
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,
     spoolDir: config.server.spoolDir ?? tmpdir(),
+    version: VERSION,
   };
   const api = createGatewayServer(createApp(deps), config.server);
   const metricsServer =

@@ -1,5 +1,5 @@
 /** Contract 3.7: the native CC-FS envelope for partners, checked, signed and forwarded. */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { GatewayError } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
 import { base64Length } from '../domain/content.js';
@@ -8,61 +8,62 @@ import { requireAuth } from '../http/authenticate.js';
 import { createJsonReader } from '../http/body.js';
 import { clientSignal, relayAnswer } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
-import { isNativeOperation, nativeMsgBody, type NativeOperation } from '../http/native-envelope.js';
+import { checkNativeMsgBody } from '../http/native-envelope.js';
 import { auditAccess, auditTarget, tenantOf } from '../http/scope.js';
-import { queryOf } from '../http/validate.js';
+import { parseJson, parseQuery } from '../http/validate.js';
+import { NATIVE_OPERATIONS, NATIVE_ROUTES, type NativeOperation } from './contract.js';
 import type { RouteDeps } from './deps.js';
 
 /** Room for the envelope around an upload's base64 text. */
 const ENVELOPE_SLACK = 1024;
-
-function operationOf(req: Request): NativeOperation {
-  const op = ([] as string[]).concat(req.params.operation ?? []).join('/');
-  if (!isNativeOperation(op))
-    throw new GatewayError(
-      'NOT_FOUND',
-      'no such CC-FS operation: the pass-through serves downloadRecord, requestPlayVoice, ivr/downloadFile and ivr/uploadFile',
-    );
-  return op;
-}
 
 export function ccfsNativeRouter(deps: RouteDeps): Router {
   // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
   const router = Router({ caseSensitive: true });
   const readJson = createJsonReader();
 
-  router
-    .route('/v1/ccfs/*operation')
-    .post(requireAuth(deps, SCOPES.ccfsNative), async (req, res) => {
-      const operation = operationOf(req);
-      const tenant = tenantOf(res);
-      const upload = operation === 'ivr/uploadFile';
-      const q = queryOf(req, upload ? (['vdnId'] as const) : ([] as const));
-      const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
-      if (!req.is('application/json'))
-        throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
-      await readJson(
-        req,
-        res,
-        upload ? base64Length(tenant.limits.uploadMaxBytes) + ENVELOPE_SLACK : deps.jsonBodyMaxBytes,
-      );
-      const given = (req.body as { msgBody?: Record<string, unknown> } | undefined)?.msgBody ?? {};
-      auditAccess(
-        res,
-        `native.${operation}`,
-        auditTarget(given.fileName ?? given.filePath ?? given.callId) ?? (query ? `vdn:${query.vdnId}` : ''),
-      );
-      const msgBody = nativeMsgBody(tenant, operation, req.body);
-      if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);
-      const answer = await deps.ccfsNative.forward(
-        { tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody },
-        clientSignal(res),
-      );
-      await relayAnswer(res, answer);
-    })
-    .all((req, res, next) => {
-      operationOf(req);
-      methodNotAllowed('POST')(req, res, next);
-    });
+  const forward = (operation: NativeOperation) => async (req: Request, res: Response) => {
+    const contract = NATIVE_ROUTES[`native.${operation}`];
+    const tenant = tenantOf(res);
+    const upload = operation === 'ivr/uploadFile';
+    const q = parseQuery(req, contract.query!) as { vdnId?: string };
+    const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
+    if (!req.is('application/json'))
+      throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
+    await readJson(
+      req,
+      res,
+      upload ? base64Length(tenant.limits.uploadMaxBytes) + ENVELOPE_SLACK : deps.jsonBodyMaxBytes,
+    );
+    const given = (req.body as { msgBody?: Record<string, unknown> } | undefined)?.msgBody ?? {};
+    auditAccess(
+      res,
+      `native.${operation}`,
+      auditTarget(given.fileName ?? given.filePath ?? given.callId) ?? (query ? `vdn:${query.vdnId}` : ''),
+    );
+    const envelope = parseJson(req.body, contract.body as Parameters<typeof parseJson>[1], 'envelope field') as {
+      msgBody: Record<string, unknown>;
+    };
+    const msgBody = checkNativeMsgBody(tenant, operation, envelope.msgBody);
+    if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);
+    const answer = await deps.ccfsNative.forward(
+      { tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody },
+      clientSignal(res),
+    );
+    await relayAnswer(res, answer);
+  };
+
+  for (const operation of NATIVE_OPERATIONS) {
+    router
+      .route(`/v1/ccfs/${operation}`)
+      .post(requireAuth(deps, SCOPES.ccfsNative), forward(operation))
+      .all(methodNotAllowed('POST'));
+  }
+  router.use('/v1/ccfs', () => {
+    throw new GatewayError(
+      'NOT_FOUND',
+      'no such CC-FS operation: the pass-through serves downloadRecord, requestPlayVoice, ivr/downloadFile and ivr/uploadFile',
+    );
+  });
   return router;
 }

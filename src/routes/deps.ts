@@ -29,6 +29,8 @@ export interface RouteDeps {
   playbackKey: Buffer;
   now: () => number;
   jsonBodyMaxBytes: number;
+  /** The one version number (package.json's), for the OpenAPI document. */
+  version: string;
   /** Directory for uploads in transit. */
   spoolDir: string;
 }

@@ -9,7 +9,8 @@ import { clientSignal, sendDownload } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
 import { checkUploadHeaders, receiveWav } from '../http/upload.js';
 import { auditAccess, countReceived, tenantOf } from '../http/scope.js';
-import { allowedPath, queryOf } from '../http/validate.js';
+import { allowedPath, parseQuery } from '../http/validate.js';
+import { expressPath, ROUTES } from './contract.js';
 import type { UploadedFile } from '../upstream/ports.js';
 import type { RouteDeps } from './deps.js';
 
@@ -17,10 +18,10 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
   // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
   const router = Router({ caseSensitive: true });
   router
-    .route('/v1/ivr-files')
+    .route(expressPath(ROUTES.getIvrFile))
     .get(requireAuth(deps, SCOPES.ivrFilesRead), async (req, res) => {
       const tenant = tenantOf(res);
-      const q = queryOf(req, ['path', 'dir'] as const);
+      const q = parseQuery(req, ROUTES.getIvrFile.query);
       auditAccess(res, 'ivr-file.download', q.path ?? q.dir ?? '');
       if ((q.path === undefined) === (q.dir === undefined)) throw invalidRequest('give exactly one of path or dir');
       const directory = q.dir !== undefined;
@@ -34,7 +35,7 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
     })
     .post(requireAuth(deps, SCOPES.ivrFilesWrite), async (req, res) => {
       const tenant = tenantOf(res);
-      const q = queryOf(req, ['vdnId'] as const);
+      const q = parseQuery(req, ROUTES.uploadIvrFile.query);
       auditAccess(res, 'ivr-file.upload', `vdn:${q.vdnId ?? tenant.vdnIds[0]}`);
       const vdnId = uploadVdn(tenant, q.vdnId);
       const limit = tenant.limits.uploadMaxBytes;

@@ -1,255 +1,261 @@
-/** Contract as OpenAPI 3.1 (contract 3.9). Kept beside the routers; a test checks every route is in it. */
+/**
+ * The OpenAPI 3.1 document, generated from the route contracts (`contract.ts`): the same zod
+ * schemas that validate each request give its parameters and bodies here. `npm run openapi`
+ * writes it to `docs/openapi.json`; a test keeps that file equal to what `/openapi.json` serves
+ * and Redocly's recommended rules pass on it.
+ */
+import { z } from 'zod';
 import { ERROR_CATALOGUE } from '../errors/catalogue.js';
+import { ROUTES, type Answer, type RouteContract } from './contract.js';
 
-const problem = { $ref: '#/components/responses/Problem' };
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
-const file = (desc: string) => ({
-  description: desc,
-  headers: {
-    'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename="<base name>"' },
-    'Content-Length': { schema: { type: 'integer' }, description: 'when the vendor gives one' },
-  },
-  content: {
-    'audio/wav': { schema: { type: 'string', format: 'binary' } },
-    'application/zip': { schema: { type: 'string', format: 'binary' } },
-    'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
-  },
-});
-const q = (name: string, description: string, required = false, schema: object = { type: 'string' }) => ({
-  name,
-  in: 'query',
-  required,
+type Json = Record<string, unknown>;
+
+const jsonSchema = (schema: z.ZodType): Json => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Json;
+  return rest;
+};
+
+const header = (ref: string) => ({ $ref: `#/components/headers/${ref}` });
+const binary = { type: 'string', contentMediaType: 'application/octet-stream' };
+const fileContent = {
+  'audio/wav': { schema: binary },
+  'application/zip': { schema: binary },
+  'application/octet-stream': { schema: binary },
+};
+
+function fileResponses(disposition: 'attachment' | 'inline') {
+  const headers = {
+    'X-Request-Id': header('X-Request-Id'),
+    'Content-Disposition': {
+      description: `${disposition}; filename="<name>": the base name, its extension following the content (.wav, .zip)`,
+      schema: { type: 'string' },
+    },
+    'Accept-Ranges': { description: '`bytes` when the length is known', schema: { type: 'string' } },
+    'Content-Length': { description: 'when the vendor gives a length', schema: { type: 'integer' } },
+  };
+  return {
+    200: { description: 'the whole file, streamed; typed from its first bytes', headers, content: fileContent },
+    206: {
+      description: 'one byte range of the file (a `Range` request)',
+      headers: { ...headers, 'Content-Range': header('Content-Range') },
+      content: fileContent,
+    },
+  };
+}
+
+const json = (description: string, schema: Json, example?: unknown, headers: Json = {}) => ({
   description,
-  schema,
+  headers: { 'X-Request-Id': header('X-Request-Id'), ...headers },
+  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
 });
-const bearer = (scope: string) => [{ bearer: [scope] }];
 
-export function openApiDocument() {
+const STATUS = { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'ready', 'not ready'] } } };
+
+const ANSWERS: Record<Answer, Json> = {
+  file: fileResponses('attachment'),
+  playback: fileResponses('inline'),
+  'created-playback': {
+    201: json(
+      'a playback URL: no token needed, valid until expiresAt',
+      {
+        type: 'object',
+        required: ['url', 'expiresAt'],
+        properties: {
+          url: { type: 'string', description: 'relative: /v1/recordings/playback/<id>' },
+          expiresAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      { url: '/v1/recordings/playback/AbC...', expiresAt: '2026-11-30T12:29:00.000Z' },
+      { Location: { description: 'the playback URL', schema: { type: 'string' } } },
+    ),
+  },
+  'created-upload': {
+    201: json(
+      'stored: the name the vendor gave it, readable with getIvrFile',
+      {
+        type: 'object',
+        required: ['fileName', 'locationIds'],
+        properties: { fileName: { type: 'string' }, locationIds: { type: 'array', items: { type: 'string' } } },
+      },
+      { fileName: 'Y:/3rdfile/53/thirdvoicebotfile/1764500000000.wav', locationIds: ['1'] },
+      { Location: { description: 'getIvrFile for the stored file', schema: { type: 'string' } } },
+    ),
+  },
+  native: {
+    200: {
+      description:
+        "the vendor's answer as it came: a file, or its JSON result (business errors such as 0300011 travel with 200)",
+      headers: { 'X-Request-Id': header('X-Request-Id') },
+      content: {
+        'application/json': { schema: { $ref: '#/components/schemas/CcfsResult' } },
+        'application/octet-stream': { schema: binary },
+      },
+    },
+  },
+  health: { 200: json('alive', STATUS, { status: 'ok' }) },
+  ready: { 200: json('ready', STATUS, { status: 'ready' }), 503: json('not ready', STATUS, { status: 'not ready' }) },
+  'ready-details': {
+    200: json('ready, with each dependency', { $ref: '#/components/schemas/Readiness' }),
+    503: json('not ready, with each dependency', { $ref: '#/components/schemas/Readiness' }),
+  },
+  metrics: {
+    200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+  },
+  openapi: { 200: json('this document', { type: 'object' }) },
+};
+
+const PROBLEM_WHEN: Record<number, string> = {
+  400: 'a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes',
+  401: 'no token, or an invalid one',
+  403: 'a scope missing, a path or VDN outside the tenant rules, or the vendor refused',
+  404: 'no such file or call at the vendor, or an unknown or expired playback id',
+  413: 'a body over the limit',
+  415: 'a body that is not what the route takes (not a WAV, compressed)',
+  416: 'a range outside the file',
+  422: 'a WAV in another format than 8 bit, 8000 Hz, mono, A-law or mu-law',
+  429: "over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address",
+  502: 'the vendor failed or answered something unreadable',
+  503: 'the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had',
+  504: 'the vendor did not answer in time',
+};
+
+function problem(status: number) {
+  const headers: Json = { 'X-Request-Id': header('X-Request-Id') };
+  if (status === 401 || status === 403) headers['WWW-Authenticate'] = header('WWW-Authenticate');
+  if (status === 429 || status === 503) headers['Retry-After'] = header('Retry-After');
+  if (status === 416) headers['Content-Range'] = header('Content-Range');
+  return {
+    description: PROBLEM_WHEN[status] ?? 'an error',
+    headers,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  };
+}
+
+function parameters(route: RouteContract): Json[] {
+  const out: Json[] = [];
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const object = jsonSchema(schema) as { properties?: Record<string, Json>; required?: string[] };
+    for (const [name, s] of Object.entries(object.properties ?? {})) {
+      const { description, examples, ...rest } = s as { description?: string; examples?: unknown[] };
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || (object.required ?? []).includes(name),
+        ...(description ? { description } : {}),
+        schema: rest,
+        ...(examples?.length ? { example: examples[0] } : {}),
+      });
+    }
+  }
+  out.push({ $ref: '#/components/parameters/X-Request-Id' });
+  if (route.answer === 'file' || route.answer === 'playback') out.push({ $ref: '#/components/parameters/Range' });
+  return out;
+}
+
+function operation(route: RouteContract): Json {
+  const body =
+    route.body === 'wav'
+      ? { required: true, content: { 'audio/wav': { schema: binary } } }
+      : route.body
+        ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } }
+        : undefined;
+  // Every route refuses a URL over server.maxUrlBytes with 400.
+  const statuses = [...new Set([400, ...route.errors])].sort();
+  return {
+    operationId: route.operationId,
+    tags: [route.tag],
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    security: route.scope ? [{ bearer: [route.scope] }] : [],
+    parameters: parameters(route),
+    ...(body ? { requestBody: body } : {}),
+    responses: { ...ANSWERS[route.answer], ...Object.fromEntries(statuses.map((s) => [String(s), problem(s)])) },
+  };
+}
+
+export function openApiDocument(version: string) {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const route of Object.values(ROUTES) as RouteContract[]) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = operation(route);
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'cc-file-gateway',
-      version: '1.0.0',
+      version,
+      summary: 'JWT-authenticated access to contact-center recordings and IVR files',
       description:
-        'JWT-authenticated access to contact-center recordings and IVR files (CC-FS and CC-Gateway). Errors are RFC 9457 problem+json.',
+        "One endpoint for internal web apps, mobile back ends and partners: call recordings, browser playback, IVR files and agent recordings from the contact center's CC-FS and CC-Gateway. Downloads are streamed; errors are RFC 9457 problem+json with a `code` from a closed list.",
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
-    paths: {
-      '/v1/recordings': {
-        get: {
-          summary: 'One call recording by its original_file_name (3.1)',
-          security: bearer('recordings:read'),
-          parameters: [
-            q('fileName', 'e.g. Y:/53/0/20261125/1001/4411223.V3; backslashes accepted', true),
-            q('ccId', '1 to 10 digits; the tenant default when absent'),
-          ],
-          responses: { 200: file('the recording'), ...errors(400, 401, 403, 404, 429, 502, 503, 504) },
-        },
+    servers: [
+      { url: '/', description: 'the gateway that serves this document' },
+      { url: 'http://127.0.0.1:8080', description: 'the demo (npm run demo)' },
+    ],
+    tags: [
+      { name: 'Recordings', description: 'Call recordings from CC-FS, by file name or by call (3.1, 3.2)' },
+      { name: 'Playback', description: 'Playback URLs for <audio> elements, and their streams (3.3, 3.4)' },
+      { name: 'IVR files', description: 'IVR and third-party files: download and WAV upload (3.5, 3.6)' },
+      { name: 'Native CC-FS', description: "The vendor's own envelope for partners that already speak it (3.7)" },
+      {
+        name: 'Agent recordings',
+        description: "Recordings through the CC-Gateway, as one of the tenant's agents (3.8)",
       },
-      '/v1/calls/{callId}/recordings': {
-        get: {
-          summary: 'Every recording of one call: one WAV, or a zip (3.2)',
-          security: bearer('recordings:read'),
-          parameters: [
-            {
-              name: 'callId',
-              in: 'path',
-              required: true,
-              schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,25}$' },
-            },
-            q('ccId', '1 to 10 digits'),
-          ],
-          responses: { 200: file('a WAV or a zip'), ...errors(400, 401, 403, 404, 429, 502, 503, 504) },
-        },
-      },
-      '/v1/recordings/playback': {
-        post: {
-          summary: 'A playback URL for a browser <audio> element (3.3)',
-          security: bearer('recordings:read'),
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['fileName'],
-                  properties: { fileName: { type: 'string' } },
-                },
-              },
-            },
-          },
-          responses: {
-            201: {
-              description: 'created',
-              headers: { Location: { schema: { type: 'string' } } },
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['url', 'expiresAt'],
-                    properties: { url: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
-                  },
-                },
-              },
-            },
-            ...errors(400, 401, 403, 404, 413, 429, 502, 503, 504),
-          },
-        },
-      },
-      '/v1/recordings/playback/{playbackId}': {
-        get: {
-          summary: 'Stream a recording; the id is the credential, no Authorization (3.4)',
-          security: [],
-          parameters: [{ name: 'playbackId', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: file('the audio'), ...errors(404, 429, 502, 503, 504) },
-        },
-      },
-      '/v1/ivr-files': {
-        get: {
-          summary: 'An IVR or third-party file by path, or the one file in a folder (3.5)',
-          security: bearer('ivr-files:read'),
-          parameters: [
-            q('path', 'full file path; exactly one of path and dir'),
-            q('dir', 'a folder holding exactly one file'),
-          ],
-          responses: { 200: file('the file'), ...errors(400, 401, 403, 404, 429, 502, 503, 504) },
-        },
-        post: {
-          summary: 'Upload a WAV (8 bit, 8000 Hz, mono, A-law or mu-law) as a third-party file (3.6)',
-          description:
-            'The raw file is the body. Refused with 413 from Content-Length before the body is read, or as soon as a chunked body passes the limit; 415 when not a WAV; 422 naming every format field that is off. Never retried.',
-          security: bearer('ivr-files:write'),
-          parameters: [
-            q('vdnId', 'required when the tenant has several VDNs', false, { type: 'string', pattern: '^[0-9]{1,9}$' }),
-          ],
-          requestBody: {
-            required: true,
-            content: Object.fromEntries(
-              ['audio/wav', 'audio/x-wav', 'audio/wave'].map((t) => [
-                t,
-                { schema: { type: 'string', format: 'binary' } },
-              ]),
-            ),
-          },
-          responses: {
-            201: {
-              description: 'stored; Location reads it back through GET /v1/ivr-files',
-              headers: { Location: { schema: { type: 'string' } } },
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['fileName', 'locationIds'],
-                    properties: {
-                      fileName: { type: 'string' },
-                      locationIds: { type: 'array', items: { type: 'string' } },
-                    },
-                  },
-                },
-              },
-            },
-            ...errors(400, 401, 403, 413, 415, 422, 429, 502, 503, 504),
-          },
-        },
-      },
-      '/v1/ccfs/{operation}': {
-        post: {
-          summary: "The vendor's native CC-FS envelope, signed by the gateway (3.7)",
-          description:
-            'The body is {"request":{"version":"2.0"},"msgBody":{...}}, checked against the tenant\'s path rules and re-serialised. A vendor answer with HTTP 200 (file or JSON, business errors included) is streamed back as the vendor sent it, without hop-by-hop headers or cookies; any other vendor status becomes a problem.',
-          security: bearer('ccfs:native'),
-          parameters: [
-            {
-              name: 'operation',
-              in: 'path',
-              required: true,
-              schema: { enum: ['downloadRecord', 'requestPlayVoice', 'ivr/downloadFile', 'ivr/uploadFile'] },
-            },
-            q('vdnId', 'ivr/uploadFile only; required when the tenant has several VDNs', false, {
-              type: 'string',
-              pattern: '^[0-9]{1,9}$',
-            }),
-          ],
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['request', 'msgBody'],
-                  properties: {
-                    request: { type: 'object', properties: { version: { const: '2.0' } } },
-                    msgBody: { type: 'object' },
-                  },
-                },
-              },
-            },
-          },
-          responses: {
-            200: {
-              description: "the vendor's answer",
-              content: {
-                'application/json': { schema: { type: 'object' } },
-                'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
-              },
-            },
-            ...errors(400, 401, 403, 404, 405, 413, 415, 422, 429, 502, 503, 504),
-          },
-        },
-      },
-      '/v1/agent-recordings': {
-        get: {
-          summary: "A recording through the CC-Gateway, as one of the tenant's agents (3.8)",
-          description:
-            'The gateway signs the agent in, keeps its session alive and renews it; the Guid never leaves the gateway. 503 when no agent session can be had (with Retry-After).',
-          security: bearer('agent-recordings:read'),
-          parameters: [
-            q('recordId', 'path and name of the recording, e.g. Y:/53/0/20261125/1001/4411223.V3', true),
-            q(
-              'fileType',
-              '1: agent call recording (agentRecordings rule, default); 2: voice message (agentMessageRecordings rule)',
-              false,
-              { enum: ['1', '2'] },
-            ),
-            q('locationId', 'node id, mandatory in CTI POOL mode', false, { type: 'string', pattern: '^[0-9]{1,10}$' }),
-          ],
-          responses: { 200: file('the recording'), ...errors(400, 401, 403, 404, 429, 502, 503, 504) },
-        },
-      },
-      '/healthz': { get: { summary: 'Alive', security: [], responses: { 200: { description: 'alive' } } } },
-      '/readyz': {
-        get: {
-          summary: 'Ready: config loaded and vendors reachable. Only {"status"}: the details are at /readyz/details',
-          security: [],
-          responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } },
-        },
-      },
-      '/readyz/details': {
-        get: {
-          summary: 'Readiness with each dependency (endpoints, breakers, JWKS issuers, agent sessions)',
-          security: bearer('ops:read'),
-          responses: { 200: { description: 'ready' }, 503: { description: 'not ready' }, ...errors(401, 403, 429) },
-        },
-      },
-      '/metrics': {
-        get: {
-          summary:
-            'Prometheus metrics (unless metrics.port moves them to the internal listener, where no token is needed)',
-          security: bearer('ops:read'),
-          responses: { 200: { description: 'text/plain; version=0.0.4' }, ...errors(401, 403, 429) },
-        },
-      },
-      '/openapi.json': {
-        get: { summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1' } } },
-      },
-    },
+      { name: 'Operations', description: 'Liveness, readiness, metrics and this document (3.9)' },
+    ],
+    paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      responses: {
-        Problem: {
-          description: 'problem+json',
-          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: [
+            'A JWT from an issuer the gateway trusts (its algorithm on that issuer’s allowlist), with `iss`, `aud` (the audience configured for that issuer), `exp`, `sub` and the tenant claim (`tenant` unless configured otherwise: a configured tenant id).',
+            'Scopes come from `scope` (space-separated) or `scp` (an array):',
+            '- `recordings:read`: call recordings, by file name, by call, playback',
+            '- `ivr-files:read`: IVR and third-party file downloads',
+            '- `ivr-files:write`: IVR and third-party file uploads',
+            '- `agent-recordings:read`: recordings through the CC-Gateway',
+            '- `ccfs:native`: the native CC-FS pass-through',
+            '- `ops:read`: readiness details and metrics on the API port',
+          ].join('\n'),
+        },
+      },
+      parameters: {
+        'X-Request-Id': {
+          name: 'X-Request-Id',
+          in: 'header',
+          required: false,
+          description: 'Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
+        },
+        Range: {
+          name: 'Range',
+          in: 'header',
+          required: false,
+          description:
+            'One byte range (`bytes=0-1`, `bytes=100-`, `bytes=-500`) is answered 206; several, or a malformed one, the whole file',
+          schema: { type: 'string' },
+          example: 'bytes=0-1',
+        },
+      },
+      headers: {
+        'X-Request-Id': { description: 'the request id: the caller’s, or a generated one', schema: { type: 'string' } },
+        'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+        'WWW-Authenticate': {
+          description:
+            'RFC 6750: `Bearer realm="cc-file-gateway"`, with `error="invalid_token"` or `error="insufficient_scope", scope="..."`',
+          schema: { type: 'string' },
+        },
+        'Content-Range': {
+          description: '`bytes <first>-<last>/<size>`, or `bytes */<size>` with 416',
+          schema: { type: 'string' },
         },
       },
       schemas: {
@@ -265,10 +271,37 @@ export function openApiDocument() {
             requestId: { type: 'string' },
             upstream: {
               type: 'object',
+              description: 'present when the vendor answered with an error: its code, and our paraphrase of it',
               properties: {
                 service: { enum: ['ccfs', 'ccgateway'] },
                 code: { type: 'string' },
                 message: { type: 'string' },
+              },
+            },
+          },
+        },
+        CcfsResult: {
+          type: 'object',
+          description: "CC-FS's JSON result envelope",
+          required: ['resultCode'],
+          properties: { resultCode: { type: 'string' }, resultDesc: { type: 'string' }, resultData: {} },
+        },
+        Readiness: {
+          type: 'object',
+          required: ['status', 'dependencies'],
+          properties: {
+            status: { enum: ['ready', 'not ready'] },
+            dependencies: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'ok'],
+                properties: {
+                  name: { type: 'string' },
+                  ok: { type: 'boolean' },
+                  detail: { type: 'string' },
+                  critical: { type: 'boolean' },
+                },
               },
             },
           },

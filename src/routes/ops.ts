@@ -7,30 +7,31 @@ import { Router } from 'express';
 import { SCOPES } from '../domain/principal.js';
 import { requireAuth } from '../http/authenticate.js';
 import { openApiDocument } from './openapi.js';
+import { expressPath, ROUTES } from './contract.js';
 import type { RouteDeps } from './deps.js';
 
 export function opsRouter(deps: RouteDeps): Router {
   // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
   const router = Router({ caseSensitive: true });
-  const doc = JSON.stringify(openApiDocument());
-  router.get('/healthz', (_req, res) => {
+  const doc = JSON.stringify(openApiDocument(deps.version));
+  router.get(expressPath(ROUTES.getHealth), (_req, res) => {
     res.setHeader('Cache-Control', 'no-store').json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get(expressPath(ROUTES.getReadiness), async (_req, res) => {
     const { ready } = await deps.readiness.check();
     res
       .status(ready ? 200 : 503)
       .setHeader('Cache-Control', 'no-store')
       .json({ status: ready ? 'ready' : 'not ready' });
   });
-  router.get('/readyz/details', requireAuth(deps, SCOPES.opsRead), async (_req, res) => {
+  router.get(expressPath(ROUTES.getReadinessDetails), requireAuth(deps, SCOPES.opsRead), async (_req, res) => {
     const { ready, dependencies } = await deps.readiness.check();
     res
       .status(ready ? 200 : 503)
       .setHeader('Cache-Control', 'no-store')
       .json({ status: ready ? 'ready' : 'not ready', dependencies });
   });
-  router.get('/openapi.json', (_req, res) => {
+  router.get(expressPath(ROUTES.getOpenApi), (_req, res) => {
     res.type('application/json').send(doc);
   });
   return router;

@@ -1,7 +1,7 @@
 /** Contract 3.1-3.4: call recordings by file name, by call, and browser playback. */
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
-import { GatewayError } from '../errors/catalogue.js';
+import { GatewayError, invalidRequest } from '../errors/catalogue.js';
 import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
@@ -10,7 +10,8 @@ import { createJsonReader } from '../http/body.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../http/scope.js';
-import { allowedPath, jsonBodyOf, optionalCcId, queryOf, requireCallId } from '../http/validate.js';
+import { allowedPath, parseJson, parseQuery } from '../http/validate.js';
+import { expressPath, ROUTES } from './contract.js';
 import type { RouteDeps } from './deps.js';
 
 /** Playback ids expire this long before the vendor token, so a started stream is never refused. */
@@ -23,13 +24,13 @@ export function recordingsRouter(deps: RouteDeps): Router {
   const readJson = createJsonReader();
 
   router
-    .route('/v1/recordings')
+    .route(expressPath(ROUTES.getRecording))
     .get(auth, async (req, res) => {
       const tenant = tenantOf(res);
-      const q = queryOf(req, ['fileName', 'ccId'] as const);
-      auditAccess(res, 'recording.download', q.fileName ?? '');
+      const q = parseQuery(req, ROUTES.getRecording.query);
+      auditAccess(res, 'recording.download', q.fileName);
       const fileName = allowedPath(tenant, 'recordings', q.fileName, 'fileName');
-      const ccId = optionalCcId(q.ccId, tenant.ccId);
+      const ccId = q.ccId ?? tenant.ccId;
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, clientSignal(res));
       await sendDownload(res, file, baseName(fileName));
@@ -37,13 +38,13 @@ export function recordingsRouter(deps: RouteDeps): Router {
     .all(methodNotAllowed('GET'));
 
   router
-    .route('/v1/calls/:callId/recordings')
+    .route(expressPath(ROUTES.getCallRecordings))
     .get(auth, async (req, res) => {
       const tenant = tenantOf(res);
-      const q = queryOf(req, ['ccId'] as const);
-      auditAccess(res, 'call.download', req.params.callId ?? '');
-      const callId = requireCallId(req.params.callId);
-      const ccId = optionalCcId(q.ccId, tenant.ccId);
+      const q = parseQuery(req, ROUTES.getCallRecordings.query);
+      auditAccess(res, 'call.download', String(req.params.callId ?? ''));
+      const { callId } = parseJson(req.params, ROUTES.getCallRecordings.params, 'path parameter');
+      const ccId = q.ccId ?? tenant.ccId;
       deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, clientSignal(res));
       await sendDownload(res, file, callId);
@@ -51,13 +52,18 @@ export function recordingsRouter(deps: RouteDeps): Router {
     .all(methodNotAllowed('GET'));
 
   router
-    .route('/v1/recordings/playback')
+    .route(expressPath(ROUTES.createPlayback))
     .post(auth, async (req, res) => {
       const tenant = tenantOf(res);
-      queryOf(req, [] as const);
+      parseQuery(req, ROUTES.createPlayback.query);
       await readJson(req, res, deps.jsonBodyMaxBytes);
-      const body = jsonBodyOf(req, ['fileName'] as const);
-      auditAccess(res, 'playback.create', auditTarget(body.fileName) ?? '');
+      if (!req.is('application/json')) throw invalidRequest('the body must be application/json');
+      auditAccess(
+        res,
+        'playback.create',
+        auditTarget((req.body as { fileName?: unknown } | undefined)?.fileName) ?? '',
+      );
+      const body = parseJson(req.body, ROUTES.createPlayback.body);
       const fileName = allowedPath(tenant, 'recordings', body.fileName, 'fileName');
       const vendor = await deps.ccfs.requestPlayVoice(tenant.id, fileName, clientSignal(res));
       const expiresAtMs = vendor.expiresAtMs - PLAYBACK_SAFETY_MS;
@@ -77,24 +83,20 @@ export function recordingsRouter(deps: RouteDeps): Router {
     .all(methodNotAllowed('POST'));
 
   router
-    .route('/v1/recordings/playback/:playbackId')
+    .route(expressPath(ROUTES.streamPlayback))
     .get(async (req, res) => {
       // The playback id is a credential: the audit names the file, never the id.
       auditAccess(res, 'playback.stream', '');
-      const opened = openPlaybackId(deps.playbackKey, req.params.playbackId ?? '', deps.now());
+      parseQuery(req, ROUTES.streamPlayback.query);
+      const playbackId = String(req.params.playbackId ?? '');
+      const opened = openPlaybackId(deps.playbackKey, playbackId, deps.now());
       const tenant = opened.ok ? deps.tenants.get(opened.grant.tenantId) : undefined;
       if (!opened.ok || !tenant) throw new GatewayError('PLAYBACK_EXPIRED', 'unknown or expired playback id');
       const { grant } = opened;
       setCaller(res, undefined, tenant);
       auditAccess(res, 'playback.stream', grant.fileName);
       // Its own limits: a link handed to browsers must not spend the tenant's API budget.
-      deps.limits.openPlayback(
-        grant.tenantId,
-        createHash('sha256')
-          .update(req.params.playbackId ?? '')
-          .digest('hex'),
-        res,
-      );
+      deps.limits.openPlayback(grant.tenantId, createHash('sha256').update(playbackId).digest('hex'), res);
       const file = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
       await sendDownload(res, file, baseName(grant.fileName), { disposition: 'inline' });
     })

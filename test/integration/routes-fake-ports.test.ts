@@ -143,6 +143,7 @@ before(async () => {
     now: () => NOW,
     jsonBodyMaxBytes: 65536,
     spoolDir: process.env.TMPDIR ?? '/tmp',
+    version: '0.0.0-test',
   };
   server = createServer(createApp(deps));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

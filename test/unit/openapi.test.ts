@@ -31,7 +31,7 @@ test('every served route and method is documented, and every documented one is s
   try {
     const app = gw.server.listeners('request')[0] as unknown as { router: { stack: Layer[] } };
     const served = routesOf(app.router.stack);
-    const documented = openApiDocument().paths as Record<string, Record<string, unknown>>;
+    const documented = openApiDocument('0.0.0').paths as Record<string, Record<string, unknown>>;
     assert.deepEqual([...served.keys()].sort(), Object.keys(documented).sort());
     for (const [path, methods] of served)
       assert.deepEqual([...methods].sort(), Object.keys(documented[path]!).sort(), path);
@@ -41,7 +41,59 @@ test('every served route and method is documented, and every documented one is s
 });
 
 test("the pass-through's envelope version is the vendor's", async () => {
-  const { NATIVE_ENVELOPE_VERSION } = await import('../../src/http/native-envelope.js');
+  const { NATIVE } = await import('../../src/routes/contract.js');
   const { CCFS_ENVELOPE_VERSION } = await import('../../src/protocol/ccfs.js');
-  assert.equal(NATIVE_ENVELOPE_VERSION, CCFS_ENVELOPE_VERSION);
+  for (const schema of Object.values(NATIVE)) {
+    assert.deepEqual(schema.shape.request.parse({ version: CCFS_ENVELOPE_VERSION }), {
+      version: CCFS_ENVELOPE_VERSION,
+    });
+    assert.equal(schema.shape.request.safeParse({ version: '1.0' }).success, false);
+  }
+});
+
+test('docs/openapi.json is the served document (npm run openapi writes it)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { VERSION } = await import('../../src/version.js');
+  const file = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as unknown;
+  assert.deepEqual(file, JSON.parse(JSON.stringify(openApiDocument(VERSION))), 'run npm run openapi');
+});
+
+test("the document passes Redocly's recommended rules with zero errors and zero warnings", async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['node_modules/@redocly/cli/bin/cli.js', 'lint', 'docs/openapi.json', '--extends=recommended', '--format=json'],
+    { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }, timeout: 60_000 },
+  ).catch((err: { stdout: string }) => ({ stdout: err.stdout }));
+  const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+    totals: { errors: number; warnings: number };
+    problems: unknown[];
+  };
+  assert.deepEqual(report.totals, { errors: 0, warnings: 0, ignored: 0 }, JSON.stringify(report.problems.slice(0, 5)));
+});
+
+test('every operation has an operationId, a tag, a summary, and the headers callers need', () => {
+  const doc = openApiDocument('1.2.3');
+  assert.equal(doc.info.version, '1.2.3');
+  const ids = new Set<string>();
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods) as Array<[string, Record<string, unknown>]>) {
+      assert.ok(typeof op.operationId === 'string' && !ids.has(op.operationId), `${method} ${path}`);
+      ids.add(op.operationId as string);
+      assert.ok((op.tags as string[]).length === 1 && typeof op.summary === 'string');
+    }
+  }
+  assert.equal(ids.size, 16);
+  for (const op of [
+    '/v1/ccfs/downloadRecord',
+    '/v1/ccfs/requestPlayVoice',
+    '/v1/ccfs/ivr/downloadFile',
+    '/v1/ccfs/ivr/uploadFile',
+  ]) {
+    assert.ok(doc.paths[op]?.post?.requestBody, `${op} has its own body schema`);
+  }
+  const text = JSON.stringify(doc);
+  for (const h of ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Content-Range'])
+    assert.ok(text.includes(`"${h}"`), h);
 });
