@@ -1,0 +1,111 @@
+/**
+ * A typed client for cc-file-gateway: every route and its parameters come from `schema.d.ts`,
+ * generated from the gateway's OpenAPI document (`npm run client`), and calls go through
+ * openapi-fetch. Two helpers cover what a generated call does not: a download that hands back the
+ * stream (never the whole file in memory) with its name and type, and a playback URL ready for an
+ * <audio> element.
+ */
+import createClient, { type Client } from 'openapi-fetch';
+import type { components, paths } from './schema.js';
+
+export type { components, paths };
+export type Problem = components['schemas']['Problem'];
+
+/** An error answer of the gateway: the contract's problem+json, with its HTTP status. */
+export class GatewayProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem | undefined,
+  ) {
+    super(problem ? `${status} ${problem.code}: ${problem.detail}` : `HTTP ${status}`);
+    this.name = 'GatewayProblem';
+  }
+}
+
+export interface ClientOptions {
+  /** The gateway, e.g. `https://gateway.example.internal` (no trailing slash needed). */
+  baseUrl: string;
+  /** A bearer token, or a function that returns a fresh one for each call. */
+  token?: string | (() => string | Promise<string>);
+  fetch?: typeof fetch;
+}
+
+export interface Download {
+  /** The body, still streaming: pipe it somewhere; it is never read here. */
+  stream: ReadableStream<Uint8Array>;
+  /** From Content-Disposition: the name the file leaves the gateway with (`4411223.wav`). */
+  fileName: string | undefined;
+  contentType: string;
+  /** Bytes to come, when the gateway knows (for a range: the range's). */
+  contentLength: number | undefined;
+  /** 200 for the whole file, 206 for a range. */
+  status: number;
+}
+
+type DownloadPath =
+  | '/v1/recordings'
+  | '/v1/calls/{callId}/recordings'
+  | '/v1/ivr-files'
+  | '/v1/agent-recordings'
+  | '/v1/recordings/playback/{playbackId}';
+
+export interface GatewayClient {
+  /** The typed openapi-fetch client: `api.GET('/v1/recordings', { params: { query: { fileName } } })`. */
+  api: Client<paths>;
+  /** A download as a stream, with its name; `range` (`bytes=0-1023`) asks for part of it. */
+  download<P extends DownloadPath>(
+    path: P,
+    params: paths[P]['get']['parameters'] extends infer X ? Omit<X & object, 'header' | 'cookie'> : never,
+    opts?: { range?: string; signal?: AbortSignal },
+  ): Promise<Download>;
+  /** A playback URL (absolute) for an <audio> element, and when it stops working. */
+  playbackUrl(fileName: string): Promise<{ url: string; expiresAt: string }>;
+}
+
+function fileNameOf(disposition: string | null): string | undefined {
+  if (!disposition) return undefined;
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+  if (star) return decodeURIComponent(star[1]!);
+  return /filename="([^"]*)"/i.exec(disposition)?.[1];
+}
+
+export function createGatewayClient(opts: ClientOptions): GatewayClient {
+  const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  const api = createClient<paths>({ baseUrl, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  api.use({
+    async onRequest({ request }) {
+      if (opts.token !== undefined && !request.headers.has('authorization')) {
+        const token = typeof opts.token === 'function' ? await opts.token() : opts.token;
+        request.headers.set('Authorization', `Bearer ${token}`);
+      }
+      return request;
+    },
+  });
+  return {
+    api,
+    async download(path, params, o = {}) {
+      const { response, error } = await (
+        api.GET as (p: string, init: object) => Promise<{ response: Response; error?: unknown }>
+      )(path, {
+        params,
+        parseAs: 'stream',
+        headers: o.range ? { Range: o.range } : {},
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      if (!response.ok || !response.body) throw new GatewayProblem(response.status, error as Problem | undefined);
+      const length = response.headers.get('content-length');
+      return {
+        stream: response.body,
+        fileName: fileNameOf(response.headers.get('content-disposition')),
+        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+        contentLength: length === null ? undefined : Number(length),
+        status: response.status,
+      };
+    },
+    async playbackUrl(fileName) {
+      const { data, error, response } = await api.POST('/v1/recordings/playback', { body: { fileName } });
+      if (!data) throw new GatewayProblem(response.status, error as Problem | undefined);
+      return { url: `${baseUrl}${data.url}`, expiresAt: data.expiresAt };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The TypeScript client (clients/typescript), generated from the OpenAPI document, drives every
+ * route of the demo stack: downloads as streams with their names, ranges, a playback URL, an
+ * upload read back, the four native operations, agent recordings, and the operations routes.
+ * The generated types are current: regenerating them from docs/openapi.json changes nothing.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createGatewayClient, GatewayProblem, type GatewayClient } from '../../clients/typescript/src/index.js';
+import { startDemo, type Demo } from '../../src/demo/start.js';
+import { SEED } from '../../src/simulators/seed.js';
+import { demoRecording } from '../../src/simulators/shared/audio.js';
+import { captureLogger } from '../helpers/logs.js';
+
+let demo: Demo;
+let client: GatewayClient;
+before(async () => {
+  demo = await startDemo({
+    port: 0,
+    logger: captureLogger().logger,
+    outDir: mkdtempSync(join(tmpdir(), 'client-')),
+    audit: 'off',
+  });
+  client = createGatewayClient({ baseUrl: demo.url, token: demo.tokens.acme! });
+});
+after(async () => {
+  await demo.close();
+});
+
+const bytes = async (stream: ReadableStream<Uint8Array>) => Buffer.from(await new Response(stream).arrayBuffer());
+
+test('the generated types are current (npm run client regenerates them)', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'client-gen-')), 'schema.d.ts');
+  await promisify(execFile)(process.execPath, [
+    'node_modules/openapi-typescript/bin/cli.js',
+    'docs/openapi.json',
+    '-o',
+    out,
+  ]);
+  assert.equal(
+    readFileSync(out, 'utf8'),
+    readFileSync(new URL('../../clients/typescript/src/schema.d.ts', import.meta.url), 'utf8'),
+  );
+});
+
+test('downloads come back as streams with their names; a range is 206', async () => {
+  const rec = await client.download('/v1/recordings', { query: { fileName: SEED.acme.recording } });
+  assert.equal(rec.fileName, '4411223.wav');
+  assert.equal(rec.contentType, 'audio/wav');
+  const wav = await bytes(rec.stream);
+  assert.equal(wav.length, rec.contentLength);
+  const part = await client.download(
+    '/v1/recordings',
+    { query: { fileName: SEED.acme.recording } },
+    { range: 'bytes=0-11' },
+  );
+  assert.equal(part.status, 206);
+  assert.deepEqual(await bytes(part.stream), wav.subarray(0, 12));
+
+  const call = await client.download('/v1/calls/{callId}/recordings', { path: { callId: SEED.acme.twoRecordingCall } });
+  assert.equal(call.fileName, `${SEED.acme.twoRecordingCall}.zip`);
+  assert.deepEqual([...(await bytes(call.stream)).subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04]);
+  for (const query of [{ path: SEED.acme.ivrFile }, { dir: SEED.acme.ivrDir }]) {
+    const ivr = await client.download('/v1/ivr-files', { query });
+    assert.equal((await bytes(ivr.stream)).subarray(0, 4).toString('latin1'), 'RIFF');
+  }
+  const agent = await client.download('/v1/agent-recordings', { query: { recordId: SEED.acme.recording } });
+  assert.ok((await bytes(agent.stream)).equals(wav), 'the CC-Gateway serves the same recording');
+  const message = await client.download('/v1/agent-recordings', {
+    query: { recordId: SEED.acme.voiceMessage, fileType: '2' },
+  });
+  assert.equal(message.contentType, 'audio/wav');
+  await bytes(message.stream);
+
+  const playback = await client.playbackUrl(SEED.acme.recording);
+  assert.ok(playback.url.startsWith(`${demo.url}/v1/recordings/playback/`));
+  assert.ok(Date.parse(playback.expiresAt) > Date.now());
+  const played = await client.download('/v1/recordings/playback/{playbackId}', {
+    path: { playbackId: playback.url.split('/').at(-1)! },
+  });
+  assert.ok((await bytes(played.stream)).equals(wav));
+});
+
+test('errors are the contract problems, typed', async () => {
+  const err = await client.download('/v1/recordings', { query: { fileName: 'Y:/54/0/x.V3' } }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof GatewayProblem);
+  assert.equal(err.status, 403);
+  assert.equal(err.problem?.code, 'PATH_FORBIDDEN');
+});
+
+test('an upload, the native operations and the operations routes, through the typed api', async () => {
+  const wav = demoRecording(3, 1);
+  const up = await client.api.POST('/v1/ivr-files', {
+    body: wav as unknown as string,
+    bodySerializer: (b: unknown) => b as never,
+    headers: { 'Content-Type': 'audio/wav' },
+  });
+  assert.equal(up.response.status, 201);
+  const stored = up.data!;
+  const back = await client.download('/v1/ivr-files', { query: { path: stored.fileName } });
+  assert.ok((await bytes(back.stream)).equals(wav), 'the upload reads back byte for byte');
+
+  const env = <M extends object>(msgBody: M) => ({ request: { version: '2.0' as const }, msgBody });
+  const dl = await client.api.POST('/v1/ccfs/downloadRecord', {
+    body: env({ fileName: SEED.acme.recording }),
+    parseAs: 'stream',
+  });
+  assert.equal(dl.response.status, 200);
+  await bytes(dl.data as ReadableStream<Uint8Array>);
+  const token = await client.api.POST('/v1/ccfs/requestPlayVoice', { body: env({ fileName: SEED.acme.recording }) });
+  assert.equal((token.data as { resultCode: string }).resultCode, '0');
+  const ivr = await client.api.POST('/v1/ccfs/ivr/downloadFile', {
+    body: env({ filePath: SEED.acme.ivrFile }),
+    parseAs: 'stream',
+  });
+  assert.equal(ivr.response.status, 200);
+  await bytes(ivr.data as ReadableStream<Uint8Array>);
+  const nativeUp = await client.api.POST('/v1/ccfs/ivr/uploadFile', { body: env({ data: wav.toString('base64') }) });
+  assert.equal((nativeUp.data as { resultCode: string }).resultCode, '0');
+
+  assert.deepEqual((await client.api.GET('/healthz')).data, { status: 'ok' });
+  assert.deepEqual((await client.api.GET('/readyz')).data, { status: 'ready' });
+  const details = await client.api.GET('/readyz/details');
+  assert.ok(details.data?.dependencies.some((d) => d.name.startsWith('agent:')));
+  const metrics = await client.api.GET('/metrics', { parseAs: 'text' });
+  assert.match(metrics.data as string, /cc_file_gateway_http_requests_total/);
+  const doc = await client.api.GET('/openapi.json');
+  assert.equal((doc.data as { openapi: string }).openapi, '3.1.0');
+});
