@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ERROR_CATALOGUE } from '../../src/errors/catalogue.js';
 import { configSchema } from '../../src/config/schema.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const doc = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
 
 test('the README opens with the demo and the test command', () => {
   const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
@@ -12,8 +13,8 @@ test('the README opens with the demo and the test command', () => {
   assert.match(firstBlock, /^npm ci && npm test/m);
 });
 
-test('the README errors table is the catalogue, status for status', () => {
-  const section = readme.split('## Errors')[1]!.split('\n## ')[0]!;
+test('the API reference errors table is the catalogue, status for status', () => {
+  const section = doc('api.md').split('## Errors')[1]!.split('\n## ')[0]!;
   const rows = [...section.matchAll(/^\| (\d{3}) \| `([A-Z_]+)` \|/gm)].map((m) => [m[2]!, Number(m[1])] as const);
   assert.deepEqual(new Map(rows), new Map(Object.entries(ERROR_CATALOGUE).map(([code, e]) => [code, e.status])));
 });
@@ -54,8 +55,8 @@ function schemaKeys(schema: unknown, path = '', out: string[] = []): string[] {
   return out;
 }
 
-test('the README configuration section names every key of the schema', () => {
-  const section = readme.split('## Configuration')[1]!.split('\n## ')[0]!;
+test('the configuration reference names every key of the schema', () => {
+  const section = doc('configuration.md');
   const keys = schemaKeys(configSchema);
   assert.ok(keys.length > 100, `${keys.length} keys walked`);
   const missing = keys.filter(
@@ -64,4 +65,39 @@ test('the README configuration section names every key of the schema', () => {
       !section.includes(`${k.split('.').at(-1)!.replace(/\[\]$/, '')}\``),
   );
   assert.deepEqual(missing, []);
+});
+
+test('one version: package.json, the client package, the changelog and the OpenAPI document agree', () => {
+  const version = (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  const client = JSON.parse(
+    readFileSync(new URL('../../clients/typescript/package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  assert.equal(client.version, version);
+  const changelog = readFileSync(new URL('../../CHANGELOG.md', import.meta.url), 'utf8');
+  assert.equal(/^## (\S+)/m.exec(changelog)?.[1], version, 'the newest changelog entry');
+  assert.equal((JSON.parse(doc('openapi.json')) as { info: { version: string } }).info.version, version);
+});
+
+test('the README and the docs stand alone: every relative link names a file of the repository', () => {
+  const root = new URL('../../', import.meta.url);
+  const pages: Array<[string, URL]> = [
+    [readme, root],
+    ...readdirSync(new URL('docs/', root))
+      .filter((f) => f.endsWith('.md'))
+      .map((f): [string, URL] => [doc(f), new URL('docs/', root)]),
+  ];
+  let links = 0;
+  for (const [page, base] of pages) {
+    assert.doesNotMatch(page, /\.\.\/shared|shared\/(spec|reference|style)/);
+    for (const [, target] of page.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+      if (/^https?:/.test(target!)) continue;
+      const file = new URL(target!, base);
+      assert.ok(file.href.startsWith(root.href), `${target} leaves the repository`);
+      assert.ok(existsSync(file), `${target} does not exist`);
+      links += 1;
+    }
+  }
+  assert.ok(links > 10, `${links} links checked`);
 });
