@@ -16,7 +16,7 @@ export type WavVerdict =
   /** Not a RIFF/WAVE file at all (contract: 415). */
   | { kind: 'not-wav' }
   /** A WAV whose header was read to the data chunk; `problems` empty when the format is right. */
-  | { kind: 'header'; dataOffset: number; dataSize: number; riffSize: number; problems: string[] };
+  | { kind: 'header'; dataOffset: number; dataSize: number; riffSize: number; problems: string[]; formatTag?: number };
 
 const want = (field: string, got: number, expected: string) => `${field} ${got} (want ${expected})`;
 
@@ -50,6 +50,7 @@ export function inspectWavHeader(b: Buffer, ended: boolean): WavVerdict {
   if (b.length < 12) return ended ? { kind: 'not-wav' } : { kind: 'need-more' };
   const riffSize = b.readUInt32LE(4);
   let problems: string[] | undefined;
+  let formatTag: number | undefined;
   let at = 12;
   for (;;) {
     if (at > WAV_HEADER_MAX_BYTES) {
@@ -71,6 +72,7 @@ export function inspectWavHeader(b: Buffer, ended: boolean): WavVerdict {
         dataSize: size,
         riffSize,
         problems: problems ?? ['no fmt chunk before the data chunk'],
+        ...(formatTag === undefined ? {} : { formatTag }),
       };
     }
     if (id === 'fmt ') {
@@ -78,6 +80,7 @@ export function inspectWavHeader(b: Buffer, ended: boolean): WavVerdict {
         return { kind: 'header', dataOffset: at, dataSize: 0, riffSize, problems: ['more than one fmt chunk'] };
       if (at + 8 + Math.min(size, 16) > b.length) return needMore('the file ends inside its fmt chunk');
       problems = fmtProblems(b, at + 8, size);
+      if (size >= 2) formatTag = b.readUInt16LE(at + 8);
     }
     at += 8 + size + (size % 2);
   }

@@ -173,7 +173,12 @@ export const ROUTES = {
     summary: 'Stream a recording for playback, inline, with byte ranges for seeking (3.4)',
     description: 'No Authorization: the id is the credential. Limited per id and per tenant, apart from the API.',
     params: z.strictObject({ playbackId: z.string().min(1).meta({ description: 'from createPlayback' }) }),
-    query: z.strictObject({}),
+    query: z.strictObject({
+      format: z.enum(['pcm16']).optional().meta({
+        description:
+          'pcm16: the same recording decoded to 16-bit linear PCM, for players that cannot decode A-law or mu-law',
+      }),
+    }),
     answer: 'playback',
     errors: [404, 416, 429, 502, 503, 504],
   },

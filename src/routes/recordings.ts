@@ -8,6 +8,7 @@ import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
 import { requireAuth } from '../http/authenticate.js';
 import { createJsonReader } from '../http/body.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
+import { toPcm16 } from '../http/pcm16.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../http/scope.js';
 import { allowedPath, parseJson, parseQuery } from '../http/validate.js';
@@ -87,7 +88,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
     .get(async (req, res) => {
       // The playback id is a credential: the audit names the file, never the id.
       auditAccess(res, 'playback.stream', '');
-      parseQuery(req, ROUTES.streamPlayback.query);
+      const q = parseQuery(req, ROUTES.streamPlayback.query);
       const playbackId = String(req.params.playbackId ?? '');
       const opened = openPlaybackId(deps.playbackKey, playbackId, deps.now());
       const tenant = opened.ok ? deps.tenants.get(opened.grant.tenantId) : undefined;
@@ -97,7 +98,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
       auditAccess(res, 'playback.stream', grant.fileName);
       // Its own limits: a link handed to browsers must not spend the tenant's API budget.
       deps.limits.openPlayback(grant.tenantId, createHash('sha256').update(playbackId).digest('hex'), res);
-      const file = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
+      const vendor = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
+      const file = q.format === 'pcm16' ? await toPcm16(vendor) : vendor;
       await sendDownload(res, file, baseName(grant.fileName), { disposition: 'inline' });
     })
     .all(methodNotAllowed('GET'));

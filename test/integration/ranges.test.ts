@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import alawmulaw from 'alawmulaw';
 import request from 'supertest';
 import { SEED } from '../../src/simulators/seed.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -125,5 +126,35 @@ describe('ranges on the other downloads', () => {
     assert.equal(res.body.length, 1000);
     const rec = stack.ccfs.seen('downloadRecord').at(-1)!;
     await eventually(() => rec.aborted, 'the vendor stream was torn down');
+  });
+});
+
+describe('?format=pcm16: the same recording decoded for players without G.711', () => {
+  it('is a 16-bit PCM WAV of twice the samples, with an exact length, and ranges over it', async () => {
+    const made = await request(stack.url)
+      .post('/v1/recordings/playback')
+      .set('Authorization', auth())
+      .send({ fileName: SEED.acme.recording });
+    const whole = await ranged(`${made.body.url}?format=pcm16`, undefined, false);
+    assert.equal(whole.status, 200);
+    const dataOffset = wav.indexOf('data', 12, 'latin1') + 8;
+    const samples = wav.subarray(dataOffset);
+    assert.equal(whole.headers['content-length'], String(44 + 2 * samples.length));
+    const pcm = whole.body as Buffer;
+    assert.equal(pcm.length, 44 + 2 * samples.length);
+    assert.equal(pcm.toString('latin1', 0, 4), 'RIFF');
+    assert.equal(pcm.readUInt16LE(20), 1, 'linear PCM');
+    assert.equal(pcm.readUInt16LE(34), 16, '16 bits');
+    assert.equal(pcm.readUInt32LE(40), 2 * samples.length);
+    const decoded = alawmulaw.alaw.decode(samples);
+    for (const i of [0, 1, 1000, decoded.length - 1])
+      assert.equal(pcm.readInt16LE(44 + 2 * i), decoded[i], `sample ${i}`);
+
+    const part = await ranged(`${made.body.url}?format=pcm16`, 'bytes=44-1043', false);
+    assert.equal(part.status, 206);
+    assert.equal(part.headers['content-range'], `bytes 44-1043/${pcm.length}`);
+    assert.deepEqual(part.body, pcm.subarray(44, 1044));
+    const bad = await request(stack.url).get(`${made.body.url}?format=mp3`);
+    assert.equal(bad.status, 400);
   });
 });

@@ -825,7 +825,10 @@ export interface operations {
     };
     streamPlayback: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description pcm16: the same recording decoded to 16-bit linear PCM, for players that cannot decode A-law or mu-law */
+                format?: "pcm16";
+            };
             header?: {
                 /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
                 "X-Request-Id"?: components["parameters"]["X-Request-Id"];
