@@ -95,13 +95,40 @@ const ANSWERS: Record<Answer, Json> = {
   health: { 200: json('alive', STATUS, { status: 'ok' }) },
   ready: { 200: json('ready', STATUS, { status: 'ready' }), 503: json('not ready', STATUS, { status: 'not ready' }) },
   'ready-details': {
-    200: json('ready, with each dependency', { $ref: '#/components/schemas/Readiness' }),
-    503: json('not ready, with each dependency', { $ref: '#/components/schemas/Readiness' }),
+    200: json(
+      'ready, with each dependency',
+      { $ref: '#/components/schemas/Readiness' },
+      {
+        status: 'ready',
+        dependencies: [
+          { name: 'config', ok: true },
+          { name: 'ccfs:default', ok: true },
+          { name: 'agent:acme/1001', ok: true, critical: false, detail: 'signed-in' },
+        ],
+      },
+    ),
+    503: json(
+      'not ready, with each dependency',
+      { $ref: '#/components/schemas/Readiness' },
+      {
+        status: 'not ready',
+        dependencies: [{ name: 'ccfs:default', ok: false, detail: 'ECONNREFUSED' }],
+      },
+    ),
   },
   metrics: {
-    200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+    200: {
+      description: 'Prometheus text format 0.0.4',
+      content: {
+        'text/plain': {
+          schema: { type: 'string' },
+          example:
+            'cc_file_gateway_http_requests_total{route="/v1/recordings",method="GET",status="200",tenant="acme"} 12\n',
+        },
+      },
+    },
   },
-  openapi: { 200: json('this document', { type: 'object' }) },
+  openapi: { 200: json('this document', { type: 'object' }, { openapi: '3.1.0', info: { title: 'cc-file-gateway' } }) },
 };
 
 const PROBLEM_WHEN: Record<number, string> = {

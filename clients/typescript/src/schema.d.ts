@@ -2160,6 +2160,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "dependencies": [
+                     *         {
+                     *           "name": "config",
+                     *           "ok": true
+                     *         },
+                     *         {
+                     *           "name": "ccfs:default",
+                     *           "ok": true
+                     *         },
+                     *         {
+                     *           "name": "agent:acme/1001",
+                     *           "ok": true,
+                     *           "critical": false,
+                     *           "detail": "signed-in"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -2213,6 +2234,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "not ready",
+                     *       "dependencies": [
+                     *         {
+                     *           "name": "ccfs:default",
+                     *           "ok": false,
+                     *           "detail": "ECONNREFUSED"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -2236,6 +2269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example cc_file_gateway_http_requests_total{route="/v1/recordings",method="GET",status="200",tenant="acme"} 12 */
                     "text/plain": string;
                 };
             };
@@ -2303,6 +2337,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0",
+                     *       "info": {
+                     *         "title": "cc-file-gateway"
+                     *       }
+                     *     }
+                     */
                     "application/json": Record<string, never>;
                 };
             };
