@@ -1,4 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 
@@ -23,13 +24,13 @@ export function ecKey(kid: string): KeyPair {
  * A JWKS endpoint on 127.0.0.1 that counts its fetches. Its keys can change (rotation), it can
  * be down (503), stall after its headers, or publish extra raw JWKs (an `oct` key, say).
  */
-export async function startJwksServer(initial: KeyPair[]) {
+export async function startJwksServer(initial: KeyPair[], opts: { tls?: { key: Buffer; cert: Buffer } } = {}) {
   let fetches = 0;
   let mode: 'up' | 'down' | 'stall' = 'up';
   let keys = [...initial];
   let extra: object[] = [];
   const stalled = new Set<ServerResponse>();
-  const server: Server = createServer((_req, res) => {
+  const handler = (_req: unknown, res: ServerResponse) => {
     fetches += 1;
     if (mode === 'down') {
       res.writeHead(503).end();
@@ -56,11 +57,12 @@ export async function startJwksServer(initial: KeyPair[]) {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer(opts.tls, handler) : createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/.well-known/jwks.json`,
     get fetches() {
       return fetches;
     },

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +149,22 @@ const invalid: Array<[string, () => string]> = [
   ['not yet valid beyond the tolerance', () => hs({}, { notBefore: 60 })],
   ['no exp', () => jwt.sign({ ...claims(), iss: ISSUER, aud: AUDIENCE }, JWT_SECRET, { algorithm: 'HS256' })],
   ['a wrong issuer', () => hs({}, { issuer: 'https://evil.test' })],
+  [
+    'a critical header extension (RFC 7515 4.1.11)',
+    () => hs({}, { header: { alg: 'HS256', crit: ['http://example.test/ext'] } as unknown as jwt.JwtHeader }),
+  ],
+  [
+    'an exp of 1e309 (infinity)',
+    () => {
+      const b = (s: string) => Buffer.from(s).toString('base64url');
+      const unsigned = `${b('{"alg":"HS256","typ":"JWT"}')}.${b(`{"tenant":"acme","scope":"recordings:read","sub":"u","iss":"${ISSUER}","aud":"${AUDIENCE}","exp":1e309}`)}`;
+      return `${unsigned}.${createHmac('sha256', JWT_SECRET).update(unsigned).digest('base64url')}`;
+    },
+  ],
+  [
+    'a payload that is JSON null',
+    () => `${b64({ alg: 'HS256', typ: 'JWT' })}.${Buffer.from('null').toString('base64url')}.AAAA`,
+  ],
   ['a wrong audience', () => hs({}, { audience: 'someone-else' })],
   ['an unknown tenant', () => hs({ tenant: 'initech' })],
   ['no tenant claim', () => hs({ tenant: undefined })],

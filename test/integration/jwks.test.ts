@@ -10,11 +10,16 @@ import assert from 'node:assert/strict';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { AUDIENCE, opsGet, startStack, type Stack } from '../helpers/stack.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ecKey, rsaKey, startJwksServer, type KeyPair } from '../helpers/jwks.js';
 
 const ISS = 'https://idp.jwks.test';
 let jwks: Awaited<ReturnType<typeof startJwksServer>>;
 let otherJwks: Awaited<ReturnType<typeof startJwksServer>>;
+let tlsJwks: Awaited<ReturnType<typeof startJwksServer>>;
+const tlsKey = rsaKey('tls-1');
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 const otherKey = rsaKey('other-1');
 let s: Stack;
 let clock = Date.now();
@@ -24,6 +29,9 @@ const ec1 = ecKey('ec-1');
 before(async () => {
   jwks = await startJwksServer([rsa1, ec1]);
   otherJwks = await startJwksServer([otherKey]);
+  tlsJwks = await startJwksServer([tlsKey], {
+    tls: { key: readFileSync(fixture('server.key')), cert: readFileSync(fixture('server.pem')) },
+  });
   s = await startStack({
     now: () => clock,
     configure: (raw) => {
@@ -43,6 +51,17 @@ before(async () => {
         algorithms: ['RS256'],
         jwksUri: otherJwks.url,
       });
+      // The same https endpoint, trusted through the issuer's own CA file, and not without it.
+      raw.auth.issuers.push(
+        {
+          issuer: 'https://tls.jwks.test',
+          audience: AUDIENCE,
+          algorithms: ['RS256'],
+          jwksUri: tlsJwks.url,
+          caFile: fixture('ca.pem'),
+        },
+        { issuer: 'https://untrusted.jwks.test', audience: AUDIENCE, algorithms: ['RS256'], jwksUri: tlsJwks.url },
+      );
     },
   });
 });
@@ -50,6 +69,7 @@ after(async () => {
   await s.close();
   await jwks.close();
   await otherJwks.close();
+  await tlsJwks.close();
 });
 
 const token = (key: KeyPair, kid = key.kid, extra: jwt.SignOptions = {}) =>
@@ -183,5 +203,22 @@ describe('JWKS issuer', () => {
     for (const l of s.lines.filter((x) => x.includes('"statusCode":401'))) {
       assert.doesNotMatch(l, /"stack"/, 'a 4xx is logged without a stack trace');
     }
+  });
+
+  it("an https key endpoint is trusted through the issuer's caFile, and refused without it", async () => {
+    const signFor = (issuer: string) =>
+      jwt.sign({ tenant: 'acme', scope: 'ops:read', sub: 'u1' }, tlsKey.privateKey, {
+        algorithm: 'RS256',
+        issuer,
+        audience: AUDIENCE,
+        expiresIn: 10 * 24 * 3600,
+        keyid: 'tls-1',
+      });
+    assert.equal((await get(signFor('https://tls.jwks.test'))).status, 200);
+    assert.equal((await get(signFor('https://untrusted.jwks.test'))).status, 401);
+    assert.ok(
+      s.lines.some((l) => l.includes('"issuer":"https://untrusted.jwks.test","reason":"tls"')),
+      'the cause is logged',
+    );
   });
 });
