@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { DEMO_ENV } from '../../src/demo/env.js';
 
 const exec = promisify(execFile);
 const VERSION = (
@@ -51,19 +52,12 @@ for (const [name, script] of tools) {
 }
 
 test('the gateway: --print-config prints the effective configuration with every secret masked; a bad file is exit 2', async () => {
-  const env = {
-    DEMO_PLAYBACK_SECRET: 'demo-playback-secret-change-me-0123456789',
-    DEMO_JWT_SECRET: 'demo-jwt-secret-change-me-0123456789abcdef',
-    DEMO_ACME_AK: 'AK-DEMO-ACME',
-    DEMO_ACME_SK: 'SK-demo-acme-0123456789',
-    DEMO_GLOBEX_AK: 'AK-DEMO-GLOBEX',
-    DEMO_GLOBEX_SK: 'SK-demo-globex-0123456789',
-    DEMO_AGENT_1001_PASSWORD: 'demo-agent-1001',
-    DEMO_AGENT_2001_PASSWORD: 'demo-agent-2001',
-    DEMO_AGENT_2002_PASSWORD: 'demo-agent-2002',
+  const env: Record<string, string> = {
+    ...DEMO_ENV,
     DEMO_CCFS_URL: 'http://127.0.0.1:1',
     DEMO_CCGW_URL: 'http://127.0.0.1:2',
   };
+
   const r = await runTool('src/main.ts', ['--config', 'config/demo.yaml', '--print-config'], env);
   assert.equal(r.code, 0, r.stderr);
   const printed = JSON.parse(r.stdout) as { server: { playbackSecret: string; headersTimeoutMs: number } };

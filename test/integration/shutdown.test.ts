@@ -111,20 +111,29 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
   }
 });
 
-test('the process exits 0 on SIGTERM, after signing its agents out', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'shutdown-proc-'));
-  const ccfs = new CcfsSimulator({ root, accounts: [{ ...ACCOUNTS.acme, vdnIds: [53] }] });
-  const ccfsUrl = await ccfs.listen();
-  await seedCcfs(ccfs);
+/** The built gateway as a real process on a config of its own; resolves once it listens. */
+async function spawnGateway(
+  root: string,
+  o: { ccfsUrl: string; drainDelayMs: number; shutdownGraceMs: number; ccgwUrl?: string },
+) {
   const file = join(root, 'gateway.yaml');
+  const agent = o.ccgwUrl
+    ? [
+        '    ccgateway:',
+        '      agents:',
+        `        - agentId: ${AGENTS.acme.agentId}`,
+        '          password: ${AGENT_PW}',
+        '          phoneNumber: "60001"',
+      ]
+    : [];
   writeFileSync(
     file,
     [
       'server:',
       '  host: 127.0.0.1',
       '  port: 0',
-      '  drainDelayMs: 100',
-      '  shutdownGraceMs: 2000',
+      `  drainDelayMs: ${o.drainDelayMs}`,
+      `  shutdownGraceMs: ${o.shutdownGraceMs}`,
       '  playbackSecret: ${PB}',
       'audit:',
       '  destination: "off"',
@@ -136,93 +145,15 @@ test('the process exits 0 on SIGTERM, after signing its agents out', async () =>
       '      secret: ${JWT}',
       'upstreams:',
       '  ccfs:',
-      `    baseUrl: ${ccfsUrl}`,
+      `    baseUrl: ${o.ccfsUrl}`,
+      ...(o.ccgwUrl ? ['  ccgateway:', `    baseUrl: ${o.ccgwUrl}`, '    signInTimeoutMs: 60000'] : []),
       'tenants:',
       '  - id: acme',
       '    vdnIds: [53]',
       '    ccfs:',
       '      ak: ${AK}',
       '      sk: ${SK}',
-      '',
-    ].join('\n'),
-  );
-  try {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
-      env: {
-        ...process.env,
-        PB: 'playback-secret-for-tests-0123456789abcdef',
-        JWT: JWT_SECRET,
-        AK: ACCOUNTS.acme.ak,
-        SK: ACCOUNTS.acme.sk,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: string[] = [];
-    const listening = new Promise<string>((resolve) => {
-      createInterface({ input: child.stdout! }).on('line', (l) => {
-        lines.push(l);
-        const url = (JSON.parse(l) as { url?: string }).url;
-        if (url) resolve(url);
-      });
-    });
-    const url = await listening;
-    assert.equal((await request(url).get('/healthz')).status, 200);
-    let code: number | null | undefined;
-    child.once('exit', (c) => {
-      code = c;
-    });
-    child.kill('SIGTERM');
-    await eventually(() => code !== undefined, 'the process exits');
-    assert.equal(code, 0, `exit code (${lines.slice(-3).join(' | ')})`);
-    assert.ok(lines.some((l) => /shutting down/.test(l)));
-  } finally {
-    await ccfs.close();
-    rmSync(root, { recursive: true, force: true });
-  }
-});
-
-test('whatever still hangs at shutdown (here an agent sign-out the vendor never answers), the process ends by its deadline', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'shutdown-hang-'));
-  const ccfs = new CcfsSimulator({ root, accounts: [{ ...ACCOUNTS.acme, vdnIds: [53] }] });
-  const ccfsUrl = await ccfs.listen();
-  await seedCcfs(ccfs);
-  const ccgw = new CcgwSimulator({ agents: [AGENTS.acme], store: ccfs.store, pollWaitMs: 200 });
-  const ccgwUrl = await ccgw.listen();
-  const file = join(root, 'gateway.yaml');
-  writeFileSync(
-    file,
-    [
-      'server:',
-      '  host: 127.0.0.1',
-      '  port: 0',
-      '  drainDelayMs: 0',
-      '  shutdownGraceMs: 200',
-      '  playbackSecret: ${PB}',
-      'audit:',
-      '  destination: "off"',
-      'auth:',
-      '  issuers:',
-      `    - issuer: ${ISSUER}`,
-      `      audience: ${AUDIENCE}`,
-      '      algorithms: [HS256]',
-      '      secret: ${JWT}',
-      'upstreams:',
-      '  ccfs:',
-      `    baseUrl: ${ccfsUrl}`,
-      '  ccgateway:',
-      `    baseUrl: ${ccgwUrl}`,
-      '    signInTimeoutMs: 60000',
-      'tenants:',
-      '  - id: acme',
-      '    vdnIds: [53]',
-      '    ccfs:',
-      '      ak: ${AK}',
-      '      sk: ${SK}',
-      '    ccgateway:',
-      '      agents:',
-      `        - agentId: ${AGENTS.acme.agentId}`,
-      '          password: ${AGENT_PW}',
-      '          phoneNumber: "60001"',
+      ...agent,
       '',
     ].join('\n'),
   );
@@ -237,15 +168,48 @@ test('whatever still hangs at shutdown (here an agent sign-out the vendor never 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  try {
-    const lines: string[] = [];
-    const url = await new Promise<string>((resolve) => {
-      createInterface({ input: child.stdout! }).on('line', (l) => {
-        lines.push(l);
-        const u = (JSON.parse(l) as { url?: string }).url;
-        if (u) resolve(u);
-      });
+  const lines: string[] = [];
+  let code: number | null | undefined;
+  child.once('exit', (c) => {
+    code = c;
+  });
+  const url = await new Promise<string>((resolve) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      lines.push(l);
+      const u = (JSON.parse(l) as { url?: string }).url;
+      if (u) resolve(u);
     });
+  });
+  return { child, lines, url, exitCode: () => code };
+}
+
+test('the process exits 0 on SIGTERM, after signing its agents out', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shutdown-proc-'));
+  const ccfs = new CcfsSimulator({ root, accounts: [{ ...ACCOUNTS.acme, vdnIds: [53] }] });
+  const ccfsUrl = await ccfs.listen();
+  await seedCcfs(ccfs);
+  try {
+    const gw = await spawnGateway(root, { ccfsUrl, drainDelayMs: 100, shutdownGraceMs: 2000 });
+    assert.equal((await request(gw.url).get('/healthz')).status, 200);
+    gw.child.kill('SIGTERM');
+    await eventually(() => gw.exitCode() !== undefined, 'the process exits');
+    assert.equal(gw.exitCode(), 0, `exit code (${gw.lines.slice(-3).join(' | ')})`);
+    assert.ok(gw.lines.some((l) => /shutting down/.test(l)));
+  } finally {
+    await ccfs.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('whatever still hangs at shutdown (here an agent sign-out the vendor never answers), the process ends by its deadline', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shutdown-hang-'));
+  const ccfs = new CcfsSimulator({ root, accounts: [{ ...ACCOUNTS.acme, vdnIds: [53] }] });
+  const ccfsUrl = await ccfs.listen();
+  await seedCcfs(ccfs);
+  const ccgw = new CcgwSimulator({ agents: [AGENTS.acme], store: ccfs.store, pollWaitMs: 200 });
+  const ccgwUrl = await ccgw.listen();
+  const gw = await spawnGateway(root, { ccfsUrl, ccgwUrl, drainDelayMs: 0, shutdownGraceMs: 200 });
+  try {
     const token = mintToken({
       secret: JWT_SECRET,
       issuer: ISSUER,
@@ -253,26 +217,22 @@ test('whatever still hangs at shutdown (here an agent sign-out the vendor never 
       tenant: 'acme',
       scopes: ALL_SCOPES,
     });
-    const rec = await request(url)
+    const rec = await request(gw.url)
       .get('/v1/agent-recordings')
       .query({ recordId: SEED.acme.recording })
       .set('Authorization', `Bearer ${token}`);
     assert.equal(rec.status, 200, 'the agent is signed in');
     // The vendor will sit on the sign-out for a minute: longer than drain + grace + margin.
     ccgw.injectFault({ operation: 'logout', latencyMs: 60_000 });
-    let code: number | null | undefined;
-    child.once('exit', (c) => {
-      code = c;
-    });
-    child.kill('SIGTERM');
-    await eventually(() => code !== undefined, 'the process exits', 50_000);
-    assert.equal(code, 1, 'ended by the deadline, not by the hung sign-out');
+    gw.child.kill('SIGTERM');
+    await eventually(() => gw.exitCode() !== undefined, 'the process exits', 50_000);
+    assert.equal(gw.exitCode(), 1, 'ended by the deadline, not by the hung sign-out');
     assert.ok(
-      lines.some((l) => /shutdown did not finish in time/.test(l)),
-      lines.slice(-3).join(' | '),
+      gw.lines.some((l) => /shutdown did not finish in time/.test(l)),
+      gw.lines.slice(-3).join(' | '),
     );
   } finally {
-    child.kill('SIGKILL');
+    gw.child.kill('SIGKILL');
     await ccgw.close();
     await ccfs.close();
     rmSync(root, { recursive: true, force: true });
