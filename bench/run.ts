@@ -29,7 +29,8 @@ const AGENT_PASSWORD = 'bench-agent-password';
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
 
 /** `args` is everything after `node`: a TypeScript entry needs `--import tsx` in it. */
-function startChild(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; firstLine: string }> {
+/** Resolves with the child's first stdout line that names its URL (its log may say other things first). */
+function startChild(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; readyLine: string }> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -37,10 +38,11 @@ function startChild(args: string[], env: Record<string, string>): Promise<{ chil
   children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (firstLine) => {
-      child.stdout!.resume();
-      rl.on('line', () => undefined);
-      resolve({ child, firstLine });
+    let ready = false;
+    rl.on('line', (line) => {
+      if (ready || !/"url"/.test(line)) return;
+      ready = true;
+      resolve({ child, readyLine: line });
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
   });
@@ -91,7 +93,7 @@ async function main() {
     BENCH_SIZE_MIB: String(SIZE_MIB),
     BENCH_AGENT_PASSWORD: AGENT_PASSWORD,
   });
-  const { url: simUrl, ccgwUrl } = JSON.parse(sim.firstLine) as { url: string; ccgwUrl: string };
+  const { url: simUrl, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
   writeFileSync(
     join(dir, 'gateway.yaml'),
@@ -151,7 +153,7 @@ async function main() {
     ],
     { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD },
   );
-  const gwUrl = (JSON.parse(gw.firstLine) as { url: string }).url;
+  const gwUrl = (JSON.parse(gw.readyLine) as { url: string }).url;
   const gwPid = gw.child.pid!;
   const token = mintToken({
     secret: JWT_SECRET,
