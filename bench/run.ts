@@ -6,7 +6,8 @@
  * a small recording through the CC-Gateway (3.8) and 5 MiB uploads (3.6).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,14 +63,77 @@ const resetPeak = (pid: number) => {
   }
 };
 
+/** CPU seconds of all of a target's processes; peak RSS of the largest (nginx: its worker). */
+const cpuOf = (t: { pids: () => number[] }) => t.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+const rssOf = (t: { pids: () => number[] }) => Math.max(0, ...t.pids().map(peakRssMiB));
+
+/** nginx as a plain reverse proxy in front of CC-FS, when it is on the PATH (Debian nginx-light). */
+async function startNginx(upstream: string, dir: string): Promise<{ url: string; pids: () => number[] } | undefined> {
+  const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+  if (!bin) return undefined;
+  const port = await new Promise<number>((resolve) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const host = new URL(upstream).host;
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+daemon off;
+error_log stderr warn;
+pid ${join(dir, 'nginx.pid')};
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  upstream ccfs { server ${host}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 0;
+    proxy_request_buffering off;
+    proxy_buffering off;
+    location / {
+      proxy_pass http://ccfs;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host ${host};
+    }
+  }
+}
+`,
+  );
+  const master = spawn(bin, ['-c', conf, '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(master);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    const up = await fetch(`${url}/`).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const workers = () =>
+    execFileSync('pgrep', ['-P', String(master.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  return { url, pids: () => [master.pid!, ...workers()] };
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
 interface Target {
-  name: 'direct' | 'gateway';
+  name: 'direct' | 'node proxy' | 'nginx' | 'gateway';
   pool: Pool;
+  /** The processes whose CPU and memory are the target's (none for direct). */
+  pids: () => number[];
   download(): Promise<number>;
   upload(): Promise<number>;
   /** Short calls measured with autocannon, by name. */
@@ -155,6 +219,10 @@ async function main() {
   );
   const gwUrl = (JSON.parse(gw.readyLine) as { url: string }).url;
   const gwPid = gw.child.pid!;
+  // The references: a bare Node proxy, and nginx when it is installed (Debian nginx-light).
+  const nodeProxy = await startChild(['--import', 'tsx', 'bench/node-proxy.ts'], { UPSTREAM: simUrl });
+  const nodeProxyUrl = (JSON.parse(nodeProxy.readyLine) as { url: string }).url;
+  const nginx = await startNginx(simUrl, dir);
   const token = mintToken({
     secret: JWT_SECRET,
     issuer: 'https://bench',
@@ -211,10 +279,28 @@ async function main() {
     return { url: simUrl + s.path, method: 'POST' as const, headers: rest, body: s.body };
   };
   const gwHeaders = { authorization: `Bearer ${token}` };
+  /** The direct client's own calls, sent to another base URL: a plain proxy in front of CC-FS. */
+  const viaProxy = (name: 'node proxy' | 'nginx', url: string, pids: () => number[]): Target => {
+    const pool = new Pool(url, { connections: 64 });
+    const small = directSmall();
+    return {
+      name,
+      pool,
+      pids,
+      download: () => drain(pool, { method: 'POST', ...signed('downloadRecord', { fileName: BIG }) }),
+      upload: () =>
+        drain(pool, {
+          method: 'POST',
+          ...signed('ivr/uploadFile', { data: wav.toString('base64') }, { vdnId: '53' }),
+        }).then(() => wav.length),
+      small: { 'playback request (3.3)': { ...small, url: url + small.url.slice(simUrl.length) } },
+    };
+  };
   const targets: Target[] = [
     {
       name: 'direct',
       pool: directPool,
+      pids: () => [],
       download: () => {
         const s = signed('downloadRecord', { fileName: BIG });
         return drain(directPool, { method: 'POST', ...s });
@@ -232,9 +318,12 @@ async function main() {
         },
       },
     },
+    viaProxy('node proxy', nodeProxyUrl, () => [nodeProxy.child.pid!]),
+    ...(nginx ? [viaProxy('nginx', nginx.url, nginx.pids)] : []),
     {
       name: 'gateway',
       pool: gwPool,
+      pids: () => [gwPid],
       download: () =>
         drain(gwPool, {
           method: 'GET',
@@ -279,23 +368,23 @@ async function main() {
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const conc of [1, 16]) {
       for (const t of order) {
-        if (t.name === 'gateway' && conc === 16) resetPeak(gwPid);
-        const cpu0 = cpuSeconds(gwPid);
+        if (conc === 16) for (const pid of t.pids()) resetPeak(pid);
+        const cpu0 = cpuOf(t);
         const t0 = process.hrtime.bigint();
         const bytes = (await Promise.all(Array.from({ length: conc }, () => t.download()))).reduce((a, b) => a + b, 0);
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
         put(`download c=${conc} MiB/s`, t.name, bytes / 1048576 / secs);
-        if (t.name === 'gateway') {
-          put(`gateway CPU s per GiB (c=${conc})`, 'gateway', (cpuSeconds(gwPid) - cpu0) / (bytes / 2 ** 30));
-          if (conc === 16) put('gateway peak RSS MiB (16 x download)', 'gateway', peakRssMiB(gwPid));
+        if (t.name !== 'direct') {
+          put(`CPU s per GiB (c=${conc})`, t.name, (cpuOf(t) - cpu0) / (bytes / 2 ** 30));
+          if (conc === 16) put('peak RSS MiB (16 x download)', t.name, rssOf(t));
         }
         process.stderr.write('.');
       }
     }
     for (const conc of [1, 4]) {
       for (const t of order) {
-        if (t.name === 'gateway' && conc === 4) resetPeak(gwPid);
-        const cpu0 = cpuSeconds(gwPid);
+        if (conc === 4) for (const pid of t.pids()) resetPeak(pid);
+        const cpu0 = cpuOf(t);
         const t0 = process.hrtime.bigint();
         let _bytes = 0;
         await Promise.all(
@@ -305,21 +394,21 @@ async function main() {
         );
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
         put(`upload 5 MiB c=${conc} uploads/s`, t.name, UPLOADS / secs);
-        if (t.name === 'gateway') {
-          put(`gateway CPU ms per 5 MiB upload (c=${conc})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1000) / UPLOADS);
-          if (conc === 4) put('gateway peak RSS MiB (4 x upload)', 'gateway', peakRssMiB(gwPid));
+        if (t.name !== 'direct') {
+          put(`CPU ms per 5 MiB upload (c=${conc})`, t.name, ((cpuOf(t) - cpu0) * 1000) / UPLOADS);
+          if (conc === 4) put('peak RSS MiB (4 x upload)', t.name, rssOf(t));
         }
         process.stderr.write('.');
       }
     }
-    for (const name of Object.keys(targets[1]!.small)) {
+    for (const name of Object.keys(targets.find((t) => t.name === 'gateway')!.small)) {
       for (const conn of [1, 32]) {
         for (const t of order) {
           // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
           const opts =
             t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
           if (!opts) continue;
-          const cpu0 = cpuSeconds(gwPid);
+          const cpu0 = cpuOf(t);
           const r = await autocannon({ ...opts, connections: conn, duration: SMALL_SECONDS });
           const calls = r.requests.total;
           if (r.non2xx > 0 || r.errors > 0)
@@ -327,8 +416,8 @@ async function main() {
           put(`${name} c=${conn} req/s`, t.name, r.requests.average);
           put(`${name} c=${conn} p50 ms`, t.name, r.latency.p50);
           put(`${name} c=${conn} p99 ms`, t.name, r.latency.p99);
-          if (t.name === 'gateway')
-            put(`gateway CPU µs per call: ${name} (c=${conn})`, 'gateway', ((cpuSeconds(gwPid) - cpu0) * 1e6) / calls);
+          if (t.name !== 'direct')
+            put(`CPU µs per call: ${name} (c=${conn})`, t.name, ((cpuOf(t) - cpu0) * 1e6) / calls);
           process.stderr.write('.');
         }
       }
@@ -338,34 +427,30 @@ async function main() {
 
   const fmt = (xs: number[] | undefined) =>
     xs ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]` : '';
+  const who = targets.map((t) => t.name);
+  const refs = who.filter((w) => w !== 'gateway');
   const rows = Object.entries(results).map(([metric, by]) => {
-    const d = by.direct ? median(by.direct) : undefined;
     const g = by.gateway ? median(by.gateway) : undefined;
-    return {
-      metric,
-      direct: fmt(by.direct),
-      gateway: fmt(by.gateway),
-      ratio: d !== undefined && g !== undefined ? (g / d).toFixed(2) : '',
-    };
+    const ratio = (ref: string) => (g !== undefined && by[ref] ? (g / median(by[ref]!)).toFixed(2) : '');
+    return `| ${metric} | ${who.map((w) => fmt(by[w])).join(' | ')} | ${refs.map(ratio).join(' | ')} |`;
   });
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
   const out = [
-    `cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}`,
+    `cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}${nginx ? '' : '; nginx not installed'}`,
     '',
-    `| metric | direct: median [range] | gateway: median [range] | gateway/direct |`,
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.metric} | ${r.direct} | ${r.gateway} | ${r.ratio} |`),
+    `| metric | ${who.map((w) => `${w}: median [range]`).join(' | ')} | ${refs.map((r) => `gateway/${r}`).join(' | ')} |`,
+    `|---|${who.map(() => '---|').join('')}${refs.map(() => '---|').join('')}`,
+    ...rows,
   ].join('\n');
   process.stdout.write(`${out}\n`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.md', `${out}\n`);
 
-  await directPool.close();
-  await gwPool.close();
+  for (const t of targets) await t.pool.close();
   const gwExited = new Promise((resolve) => gw.child.once('exit', resolve));
   gw.child.kill('SIGTERM');
   await gwExited;
-  sim.child.kill('SIGTERM');
+  for (const c of children) if (c !== gw.child) c.kill('SIGTERM');
 }
 
 main().catch((err) => {
