@@ -137,7 +137,8 @@ interface Target {
   download(): Promise<number>;
   upload(): Promise<number>;
   /** Short calls measured with autocannon, by name. */
-  small: Record<string, autocannon.Options>;
+  /** Made when the run starts: a signed call is only valid for the vendor's five minutes. */
+  small: Record<string, () => autocannon.Options>;
 }
 
 async function drain(pool: Pool, opts: Parameters<Pool['request']>[0], expect = 200): Promise<number> {
@@ -282,7 +283,7 @@ async function main() {
   /** The direct client's own calls, sent to another base URL: a plain proxy in front of CC-FS. */
   const viaProxy = (name: 'node proxy' | 'nginx', url: string, pids: () => number[]): Target => {
     const pool = new Pool(url, { connections: 64 });
-    const small = directSmall();
+
     return {
       name,
       pool,
@@ -293,7 +294,12 @@ async function main() {
           method: 'POST',
           ...signed('ivr/uploadFile', { data: wav.toString('base64') }, { vdnId: '53' }),
         }).then(() => wav.length),
-      small: { 'playback request (3.3)': { ...small, url: url + small.url.slice(simUrl.length) } },
+      small: {
+        'playback request (3.3)': () => {
+          const small = directSmall();
+          return { ...small, url: url + small.url.slice(simUrl.length) };
+        },
+      },
     };
   };
   const targets: Target[] = [
@@ -311,11 +317,11 @@ async function main() {
         return drain(directPool, { method: 'POST', ...s }).then(() => wav.length);
       },
       small: {
-        'playback request (3.3)': directSmall(),
-        'agent recording, 3 s WAV (3.8)': {
+        'playback request (3.3)': directSmall,
+        'agent recording, 3 s WAV (3.8)': () => ({
           url: `${ccgwUrl}/agentgateway/resource/recordfile/1002?recordId=${encodeURIComponent(SEED.acme.recording)}`,
           headers: { guid: directGuid, cookie: directCookie },
-        },
+        }),
       },
     },
     viaProxy('node proxy', nodeProxyUrl, () => [nodeProxy.child.pid!]),
@@ -337,22 +343,22 @@ async function main() {
           201,
         ).then(() => wav.length),
       small: {
-        'playback request (3.3)': {
+        'playback request (3.3)': () => ({
           url: `${gwUrl}/v1/recordings/playback`,
           method: 'POST',
           headers: { ...gwHeaders, 'content-type': 'application/json' },
           body: JSON.stringify(playBody),
-        },
-        'native playback request (3.7)': {
+        }),
+        'native playback request (3.7)': () => ({
           url: `${gwUrl}/v1/ccfs/requestPlayVoice`,
           method: 'POST',
           headers: { ...gwHeaders, 'content-type': 'application/json' },
           body: native,
-        },
-        'agent recording, 3 s WAV (3.8)': {
+        }),
+        'agent recording, 3 s WAV (3.8)': () => ({
           url: `${gwUrl}/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`,
           headers: gwHeaders,
-        },
+        }),
       },
     },
   ];
@@ -405,9 +411,10 @@ async function main() {
       for (const conn of [1, 32]) {
         for (const t of order) {
           // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
-          const opts =
+          const make =
             t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
-          if (!opts) continue;
+          if (!make) continue;
+          const opts = make();
           const cpu0 = cpuOf(t);
           const r = await autocannon({ ...opts, connections: conn, duration: SMALL_SECONDS });
           const calls = r.requests.total;
