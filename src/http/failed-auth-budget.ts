@@ -30,7 +30,11 @@ export function createFailedAuthBudget(
     trusted.addSubnet(net!, Number(bits), isIPv6(net!) ? 'ipv6' : 'ipv4');
   }
   const plain = (a: string) => (a.startsWith('::ffff:') && !a.slice(7).includes(':') ? a.slice(7) : a);
-  const exempt = (a: string) => trusted.check(plain(a), isIPv6(plain(a)) ? 'ipv6' : 'ipv4');
+  // BlockList.check builds a SocketAddress each time: skip it when nothing is trusted.
+  const exempt =
+    cfg.trustedNetworks.length === 0
+      ? () => false
+      : (a: string) => trusted.check(plain(a), isIPv6(plain(a)) ? 'ipv6' : 'ipv4');
   const buckets = new Map<string, { tokens: number; at: number }>();
   const ratePerMs = cfg.perMinute / 60_000;
   const level = (address: string) => {
