@@ -443,7 +443,9 @@ async function main() {
   });
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
   const out = [
-    `cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}${nginx ? '' : '; nginx not installed'}`,
+    `cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ` +
+      `${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}` +
+      `${nginx ? '' : '; nginx not installed'}`,
     '',
     `| metric | ${who.map((w) => `${w}: median [range]`).join(' | ')} | ${refs.map((r) => `gateway/${r}`).join(' | ')} |`,
     `|---|${who.map(() => '---|').join('')}${refs.map(() => '---|').join('')}`,

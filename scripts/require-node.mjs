@@ -6,6 +6,9 @@ const from = /^FROM node:(\d+)/m.exec(readFileSync(new URL('../Dockerfile', impo
 const want = from?.[1];
 const have = process.versions.node.split('.')[0];
 if (!want || want !== have) {
-  process.stderr.write(`this project runs on Node ${want ?? '?'} (the Docker image's); this is Node ${process.versions.node}. Run npm ci first: it installs Node ${want} into node_modules/.bin.\n`);
+  process.stderr.write(
+    `this project runs on Node ${want ?? '?'} (the Docker image's); this is Node ${process.versions.node}.\n` +
+      `Run npm ci first: it installs Node ${want} into node_modules/.bin.\n`,
+  );
   process.exit(1);
 }

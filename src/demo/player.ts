@@ -68,7 +68,10 @@ export function playerHtml(
         await audio.play();
         status.textContent = 'Playing ' + fileName + ' (URL valid until ' + expiresAt + ')';
       }
-      for (const b of document.querySelectorAll('button[data-file]')) b.addEventListener('click', () => play(b.dataset.file).catch((e) => { status.textContent = String(e); }));
+      const fail = (e) => { status.textContent = String(e); };
+      for (const b of document.querySelectorAll('button[data-file]')) {
+        b.addEventListener('click', () => play(b.dataset.file).catch(fail));
+      }
     </script>
   </body>
 </html>

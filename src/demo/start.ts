@@ -120,7 +120,9 @@ export async function startDemo(opts: {
   const nativeBody = JSON.stringify({ request: { version: '2.0' }, msgBody: { fileName: SEED.acme.recording } });
   const playbackBody = q(JSON.stringify({ fileName: SEED.acme.recording }));
   // A playback URL lives 29 minutes: this line makes a fresh one each time it is run.
-  const freshPlayback = `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')} | sed -E 's/.*"url":"([^"]+)".*/\\1/'`;
+  const freshPlayback =
+    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')}` +
+    ` | sed -E 's/.*"url":"([^"]+)".*/\\1/'`;
 
   const curlLines = [
     `curl -fsS ${auth()} ${gw(`/v1/recordings?fileName=${enc(SEED.acme.recording)}`)} ${out('4411223.wav')}`,

@@ -117,7 +117,8 @@ export const NATIVE_ROUTES = Object.fromEntries(
       tag: 'Native CC-FS',
       summary: `The vendor's ${op}, signed for the tenant (3.7)`,
       description:
-        "The body is the vendor's envelope. Paths get the tenant's rules; the vendor's answer (a file, or its JSON with a business code) comes back as it came.",
+        "The body is the vendor's envelope. Paths get the tenant's rules; the vendor's answer " +
+        '(a file, or its JSON with a business code) comes back as it came.',
       scope: 'ccfs:native',
       query: op === 'ivr/uploadFile' ? z.strictObject({ vdnId: VDN_ID.optional() }) : z.strictObject({}),
       body: NATIVE[op],
@@ -204,7 +205,9 @@ export const ROUTES = {
     tag: 'IVR files',
     summary: 'Upload a WAV as a third-party file (3.6)',
     description:
-      'The raw WAV is the body: 8 bit, 8000 Hz, mono, A-law or mu-law. Refused with 413 from Content-Length before the body is read (or as soon as a chunked body passes the limit), 415 when not a WAV, 422 naming every format field that is off. Never retried.',
+      'The raw WAV is the body: 8 bit, 8000 Hz, mono, A-law or mu-law. Refused with 413 from Content-Length ' +
+      'before the body is read (or as soon as a chunked body passes the limit), 415 when not a WAV, ' +
+      '422 naming every format field that is off. Never retried.',
     scope: 'ivr-files:write',
     query: z.strictObject({ vdnId: VDN_ID.optional() }),
     body: 'wav',

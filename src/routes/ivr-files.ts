@@ -53,7 +53,8 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
         // The vendor's upload path rule and ours disagree: an operator has to look at both.
         throw new GatewayError(
           'UPSTREAM_ERROR',
-          `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); check the vendor's Third-Party Upload File Path Rule`,
+          `CC-FS stored the upload outside the tenant's ivrUpload rule (${stored.fileName.slice(0, 256)}); ` +
+            "check the vendor's Third-Party Upload File Path Rule",
         );
       }
       auditAccess(res, 'ivr-file.upload', stored.fileName);

@@ -217,7 +217,9 @@ export function openApiDocument(version: string) {
       version,
       summary: 'JWT-authenticated access to contact-center recordings and IVR files',
       description:
-        "One endpoint for internal web apps, mobile back ends and partners: call recordings, browser playback, IVR files and agent recordings from the contact center's CC-FS and CC-Gateway. Downloads are streamed; errors are RFC 9457 problem+json with a `code` from a closed list.",
+        'One endpoint for internal web apps, mobile back ends and partners: call recordings, browser playback, ' +
+        "IVR files and agent recordings from the contact center's CC-FS and CC-Gateway. " +
+        'Downloads are streamed; errors are RFC 9457 problem+json with a `code` from a closed list.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [
@@ -243,7 +245,9 @@ export function openApiDocument(version: string) {
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: [
-            'A JWT from an issuer the gateway trusts (its algorithm on that issuer’s allowlist), with `iss`, `aud` (the audience configured for that issuer), `exp`, `sub` and the tenant claim (`tenant` unless configured otherwise: a configured tenant id).',
+            'A JWT from an issuer the gateway trusts (its algorithm on that issuer’s allowlist), with `iss`, ' +
+              '`aud` (the audience configured for that issuer), `exp`, `sub` and the tenant claim ' +
+              '(`tenant` unless configured otherwise: a configured tenant id).',
             'Scopes come from `scope` (space-separated) or `scp` (an array):',
             '- `recordings:read`: call recordings, by file name, by call, playback',
             '- `ivr-files:read`: IVR and third-party file downloads',

@@ -157,7 +157,8 @@ const invalid: Array<[string, () => string]> = [
     'an exp of 1e309 (infinity)',
     () => {
       const b = (s: string) => Buffer.from(s).toString('base64url');
-      const unsigned = `${b('{"alg":"HS256","typ":"JWT"}')}.${b(`{"tenant":"acme","scope":"recordings:read","sub":"u","iss":"${ISSUER}","aud":"${AUDIENCE}","exp":1e309}`)}`;
+      const payload = `{"tenant":"acme","scope":"recordings:read","sub":"u","iss":"${ISSUER}","aud":"${AUDIENCE}","exp":1e309}`;
+      const unsigned = `${b('{"alg":"HS256","typ":"JWT"}')}.${b(payload)}`;
       return `${unsigned}.${createHmac('sha256', JWT_SECRET).update(unsigned).digest('base64url')}`;
     },
   ],

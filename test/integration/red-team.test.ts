@@ -299,7 +299,8 @@ describe('no path to a 500, and no spelling around the rules', () => {
     const base = { tenant: 'acme', scope: 'recordings:read', sub: 'u', iss: ISSUER, aud: AUDIENCE };
     const crit = sign({ ...base, exp: Math.floor(Date.now() / 1000) + 600 }, { crit: ['exp-ext'], 'exp-ext': 1 });
     const b64 = (o: string) => Buffer.from(o).toString('base64url');
-    const unsigned = `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(`{"tenant":"acme","scope":"recordings:read","sub":"u","iss":"${ISSUER}","aud":"${AUDIENCE}","exp":1e309}`)}`;
+    const payload = `{"tenant":"acme","scope":"recordings:read","sub":"u","iss":"${ISSUER}","aud":"${AUDIENCE}","exp":1e309}`;
+    const unsigned = `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(payload)}`;
     const { createHmac } = await import('node:crypto');
     const infinite = `${unsigned}.${createHmac('sha256', JWT_SECRET).update(unsigned).digest('base64url')}`;
     for (const token of [crit, infinite]) {
