@@ -464,6 +464,7 @@ async function main() {
 
 main().catch((err) => {
   process.stderr.write(`${(err as Error).stack}\n`);
-  for (const c of children) c.kill('SIGKILL');
+  // SIGTERM, not SIGKILL: nginx's master then stops its worker too.
+  for (const c of children) c.kill('SIGTERM');
   process.exit(1);
 });
