@@ -8,6 +8,7 @@ import { BlockList, isIPv6 } from 'node:net';
 import { GatewayError } from '../errors/catalogue.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../ops/metrics.js';
+import { createTokenBuckets } from './token-buckets.js';
 
 export interface FailedAuthBudget {
   /** Throws 429 when `address` has no failure left in its budget. */
@@ -35,29 +36,21 @@ export function createFailedAuthBudget(
     cfg.trustedNetworks.length === 0
       ? () => false
       : (a: string) => trusted.check(plain(a), isIPv6(plain(a)) ? 'ipv6' : 'ipv4');
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const ratePerMs = cfg.perMinute / 60_000;
-  const level = (address: string) => {
-    const b = buckets.get(address);
-    if (!b) return cfg.burst;
-    return Math.min(cfg.burst, b.tokens + (now() - b.at) * ratePerMs);
-  };
+  const buckets = createTokenBuckets(now, MAX_ADDRESSES);
+  const rate = cfg.perMinute / 60;
   return {
     check(address) {
       if (address === undefined || exempt(address)) return;
-      const tokens = level(address);
-      if (tokens >= 1) return;
+      const wait = buckets.wait(address, rate, cfg.burst);
+      if (wait === undefined) return;
       metrics?.rateLimited.inc({ tenant: 'none', reason: 'auth' });
       throw new GatewayError('RATE_LIMITED', 'too many failed authentications from this address', {
-        retryAfterSec: (1 - tokens) / ratePerMs / 1000,
+        retryAfterSec: wait,
       });
     },
     failed(address) {
       if (address === undefined || exempt(address)) return;
-      const tokens = level(address) - 1;
-      buckets.delete(address);
-      buckets.set(address, { tokens, at: now() });
-      if (buckets.size > MAX_ADDRESSES) buckets.delete(buckets.keys().next().value!);
+      buckets.spend(address, rate, cfg.burst);
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Response } from 'express';
 import { GatewayError } from '../errors/catalogue.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Metrics } from '../ops/metrics.js';
+import { createTokenBuckets } from './token-buckets.js';
 
 export interface TenantLimits {
   /** Takes one token from the tenant's bucket or throws 429. */
@@ -22,7 +23,7 @@ export interface TenantLimits {
 
 type Reason = 'rate' | 'concurrency' | 'playback_rate' | 'playback_concurrency';
 
-/** Buckets and counters forget a key once it is idle and full again; this bounds how many are kept. */
+/** At most this many playback ids' buckets are kept, the least recently used forgotten first. */
 const MAX_PLAYBACK_KEYS = 100_000;
 
 export function createTenantLimits(
@@ -30,24 +31,13 @@ export function createTenantLimits(
   now: () => number,
   metrics?: Metrics,
 ): TenantLimits {
-  const buckets = new Map<string, { tokens: number; at: number }>();
+  // Tenants are a fixed set; playback ids are not, so their buckets are bounded.
+  const tenantBuckets = createTokenBuckets(now);
+  const idBuckets = createTokenBuckets(now, MAX_PLAYBACK_KEYS);
   const streams = new Map<string, number>();
   const refuse = (tenantId: string, reason: Reason, detail: string, retryAfterSec: number): never => {
     metrics?.rateLimited.inc({ tenant: tenantId, reason });
     throw new GatewayError('RATE_LIMITED', detail, { retryAfterSec });
-  };
-  /** Takes a token from `key`'s bucket, or returns the seconds until one is there. */
-  const take = (key: string, rate: number, burst: number): number | undefined => {
-    const t = now();
-    const b = buckets.get(key) ?? { tokens: burst, at: t };
-    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
-    b.at = t;
-    buckets.delete(key);
-    buckets.set(key, b);
-    if (buckets.size > MAX_PLAYBACK_KEYS + tenants.size) buckets.delete(buckets.keys().next().value!);
-    if (b.tokens < 1) return (1 - b.tokens) / rate;
-    b.tokens -= 1;
-    return undefined;
   };
   /** Holds one of `key`'s `cap` slots until the response closes; false when all are taken. */
   const hold = (key: string, cap: number, res: Response): boolean => {
@@ -68,7 +58,7 @@ export function createTenantLimits(
   return {
     admit(tenantId) {
       const { requestsPerSecond: rate, burst } = tenants.get(tenantId)!.limits;
-      const wait = take(`api ${tenantId}`, rate, burst);
+      const wait = tenantBuckets.take(tenantId, rate, burst);
       if (wait !== undefined)
         refuse(tenantId, 'rate', `the tenant is over its limit of ${rate} requests per second`, wait);
     },
@@ -81,7 +71,7 @@ export function createTenantLimits(
     },
     openPlayback(tenantId, idKey, res) {
       const l = tenants.get(tenantId)!.limits;
-      const wait = take(`id ${idKey}`, l.playbackRequestsPerSecondPerId, l.playbackBurstPerId);
+      const wait = idBuckets.take(idKey, l.playbackRequestsPerSecondPerId, l.playbackBurstPerId);
       if (wait !== undefined) refuse(tenantId, 'playback_rate', 'this playback URL is asked for too often', wait);
       if (!hold(`id ${idKey}`, l.playbackStreamsPerId, res)) {
         refuse(

@@ -1,0 +1,47 @@
+/**
+ * Token buckets refilled continuously: `rate` tokens a second up to `burst`. One set per kind of
+ * key; a set of unbounded keys (addresses, playback ids) forgets the least recently used first
+ * beyond `maxKeys`, so that a flood of new keys cannot grow memory.
+ */
+export interface TokenBuckets {
+  /** Seconds until `key` has a token, or undefined when it has one now (nothing is taken). */
+  wait(key: string, rate: number, burst: number): number | undefined;
+  /** Takes a token from `key`; returns the seconds to wait instead when there is none. */
+  take(key: string, rate: number, burst: number): number | undefined;
+  /** Takes a token whether or not there is one (the bucket may go below zero). */
+  spend(key: string, rate: number, burst: number): void;
+}
+
+export function createTokenBuckets(now: () => number, maxKeys = Number.POSITIVE_INFINITY): TokenBuckets {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** The bucket of `key` refilled up to now, made the most recently used. */
+  const refill = (key: string, rate: number, burst: number) => {
+    const t = now();
+    const b = buckets.get(key) ?? { tokens: burst, at: t };
+    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
+    b.at = t;
+    if (maxKeys !== Number.POSITIVE_INFINITY) buckets.delete(key);
+    buckets.set(key, b);
+    if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
+    return b;
+  };
+  const levelOf = (key: string, rate: number, burst: number) => {
+    const b = buckets.get(key);
+    return b ? Math.min(burst, b.tokens + ((now() - b.at) / 1000) * rate) : burst;
+  };
+  return {
+    wait(key, rate, burst) {
+      const tokens = levelOf(key, rate, burst);
+      return tokens >= 1 ? undefined : (1 - tokens) / rate;
+    },
+    take(key, rate, burst) {
+      const b = refill(key, rate, burst);
+      if (b.tokens < 1) return (1 - b.tokens) / rate;
+      b.tokens -= 1;
+      return undefined;
+    },
+    spend(key, rate, burst) {
+      refill(key, rate, burst).tokens -= 1;
+    },
+  };
+}
