@@ -7,6 +7,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { isTlsFailure } from '../errors/tls-failure.js';
 
 /** Why a key could not be had; one word, for logs and metrics. */
 export type JwksFailure = 'unknown_kid' | 'timeout' | 'unreachable' | 'tls' | 'http_status' | 'bad_response';
@@ -48,12 +49,11 @@ function classify(err: unknown): JwksFailure {
   const code = String((err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code ?? '');
   const name = (err as Error).name;
   if (name === 'TimeoutError' || name === 'AbortError' || /TIMEOUT/.test(code)) return 'timeout';
-  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO/.test(code)) return 'tls';
-  return 'unreachable';
+  return isTlsFailure(err) ? 'tls' : 'unreachable';
 }
 
 /** The public signing keys of a JWKS document, by `kid` (`''` for a key without one). */
-export function keysOf(doc: unknown): Map<string, KeyObject> {
+function keysOf(doc: unknown): Map<string, KeyObject> {
   const list = (doc as { keys?: unknown })?.keys;
   if (!Array.isArray(list)) throw new JwksError('bad_response', 'the JWKS has no keys array');
   const keys = new Map<string, KeyObject>();

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
 import type { Metrics } from '../ops/metrics.js';
 import { createGuard, isVendorFailure, type Guard } from './guard.js';
-import { isTlsFailure } from './tls-failure.js';
+import { isTlsFailure } from '../errors/tls-failure.js';
 
 export interface UpstreamEndpoint {
   service: UpstreamService;
