@@ -17,7 +17,7 @@ export interface PlayerPage {
 
 const html = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function playerHtml(
+function playerHtml(
   gatewayUrl: string,
   token: string,
   recordings: ReadonlyArray<{ label: string; fileName: string }>,

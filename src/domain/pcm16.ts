@@ -6,7 +6,7 @@
 import alawmulaw from 'alawmulaw';
 import { WAV_FORMAT_TAGS } from './wav-header.js';
 
-export const PCM16_HEADER_BYTES = 44;
+const PCM16_HEADER_BYTES = 44;
 
 /** The output's size for `dataBytes` of G.711 samples. */
 export const pcm16Length = (dataBytes: number): number => PCM16_HEADER_BYTES + 2 * dataBytes;

@@ -40,7 +40,7 @@ export function compileTenantPolicy(t: TenantPolicyInput): TenantPolicy {
 }
 
 /** Each operation's own documented limit: only CC-FS's recording name is String(1-225). */
-export const PATH_LIMITS: Readonly<Record<RuleName, number>> = {
+const PATH_LIMITS: Readonly<Record<RuleName, number>> = {
   recordings: MAX_PATH_LENGTH,
   ivrDownload: MAX_WINDOWS_PATH_LENGTH,
   ivrUpload: MAX_WINDOWS_PATH_LENGTH,

@@ -25,7 +25,7 @@ const HOP_BY_HOP = new Set([
 const NEVER_PASSED = new Set(['set-cookie', 'set-guid']);
 
 /** The vendor's headers a partner may see: end-to-end ones only. */
-export function passableHeaders(headers: Dispatcher.ResponseData['headers']): NativeAnswer['headers'] {
+function passableHeaders(headers: Dispatcher.ResponseData['headers']): NativeAnswer['headers'] {
   const named = new Set(
     String(headers.connection ?? '')
       .toLowerCase()

@@ -7,7 +7,7 @@
 import { GatewayError, ClientGoneError, type UpstreamService } from '../errors/catalogue.js';
 
 /** The cause code of a wait that ran out: our own pool is busy, the vendor is not failing. */
-export const QUEUE_TIMEOUT = 'UPSTREAM_QUEUE_TIMEOUT';
+const QUEUE_TIMEOUT = 'UPSTREAM_QUEUE_TIMEOUT';
 
 /** A refusal for want of a free connection: never retried (it would wait again), never held against the vendor's breaker. */
 export const isQueueTimeout = (err: unknown): boolean =>
