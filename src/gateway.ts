@@ -18,12 +18,15 @@ import { createMetrics } from './ops/metrics.js';
 import { internalHandler } from './ops/internal-listener.js';
 import { createReadiness } from './ops/readiness.js';
 import { createGatewayServer } from './server.js';
+import { createRedisStore } from './store/redis-store.js';
 import { createUpstreams } from './upstream/upstreams.js';
 import { VERSION } from './version.js';
 
 export interface GatewayOptions {
   logger: Logger;
   now?: () => number;
+  /** False in a cluster worker: the primary serves `metrics.port`. */
+  metricsListener?: boolean;
 }
 
 export interface Gateway {
@@ -40,10 +43,16 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   const now = opts.now ?? Date.now;
   const { logger } = opts;
   const metrics = createMetrics();
-  const upstreams = createUpstreams(config, { logger, metrics, now });
+  const store = config.store.type === 'redis' ? createRedisStore(config.store, { logger }) : undefined;
+  const storeStatus = store && (() => ({ up: store.up(), liveInstances: store.liveInstances() }));
+  const upstreams = createUpstreams(config, { logger, metrics, now, ...(store ? { store } : {}) });
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
   const authenticator = createAuthenticator(config.auth, new Set(tenants.keys()), { now, logger, metrics });
-  metrics.observe({ agentStates: () => upstreams.agentRecordings.status(), breakers: upstreams.breakers });
+  metrics.observe({
+    agentStates: () => upstreams.agentRecordings.status(),
+    breakers: upstreams.breakers,
+    ...(storeStatus ? { store: storeStatus } : {}),
+  });
 
   const readiness = createReadiness({
     endpoints: upstreams.probeEndpoints,
@@ -51,6 +60,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     jwks: () => authenticator.jwksStatus(),
     agents: () => upstreams.agentRecordings.status(),
     draining: () => api.draining,
+    ...(storeStatus ? { store: storeStatus } : {}),
   });
   const deps: AppDeps = {
     logger,
@@ -61,7 +71,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     metricsRoute: config.metrics.enabled && config.metrics.port === undefined,
     audit: createAudit(config.audit.destination),
     authenticator,
-    limits: createTenantLimits(tenants, now, metrics),
+    limits: createTenantLimits(tenants, { now, metrics, logger, ...(store ? { store } : {}) }),
     failedAuth: createFailedAuthBudget(config.auth.failedAuthLimit, now, metrics),
     tenants,
     ccfs: upstreams.ccfs,
@@ -76,7 +86,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   };
   const api = createGatewayServer(createApp(deps), config.server);
   const metricsServer =
-    config.metrics.enabled && config.metrics.port !== undefined
+    config.metrics.enabled && config.metrics.port !== undefined && opts.metricsListener !== false
       ? createServer(internalHandler({ metrics, readiness }))
       : undefined;
 
@@ -85,13 +95,19 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     server: api.server,
     metricsServer,
     async listen(port = config.server.port, host = config.server.host) {
+      // Unreachable Redis does not stop the start: the instance serves on its fallbacks and catches up.
+      await store?.start();
       if (metricsServer)
         await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.metrics.host, resolve));
       return api.listen(port, host);
     },
     async close(graceMs = config.server.shutdownGraceMs) {
       await api.close(graceMs, config.server.drainDelayMs);
-      await upstreams.close();
+      // On the shared store only the last instance signs the agents out; the others hand them over.
+      // Redis away: nobody can tell who is last, so nothing is signed out (the vendor drops unpolled sessions).
+      const remaining = store ? await store.leave() : 0;
+      await upstreams.close({ handOver: remaining !== 0 });
+      await store?.close();
       await authenticator.close?.();
       await deps.audit.close();
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));

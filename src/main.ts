@@ -5,6 +5,9 @@ import { createGateway } from './gateway.js';
 import { maskSecrets } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { parseCli } from './cli.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
 
 const USAGE = `usage: cc-file-gateway --config <file.yaml> [--check-config | --print-config]
 
@@ -54,9 +57,13 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = createLogger(config.logging.level);
-  const gateway = createGateway(config, { logger });
+  const workers = config.server.workers === 'auto' ? availableParallelism() : config.server.workers;
+  if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, logger);
+  // A worker leaves `metrics.port` to the primary, which sums every worker's metrics there.
+  const gateway = createGateway(config, { logger, metricsListener: workers === 1 });
+  if (workers > 1) shareMetricsWithPrimary(gateway.deps.metrics.registry);
   const url = await gateway.listen();
-  logger.info({ url }, 'cc-file-gateway listening');
+  logger.info({ url, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) }, 'cc-file-gateway listening');
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -30,7 +30,14 @@ export const JWT_ALGORITHMS = [
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 /** Keys whose values are secrets: they must come from `${ENV}` or `${file:...}` references. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['ak', 'sk', 'secret', 'password', 'playbackSecret']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'ak',
+  'sk',
+  'secret',
+  'password',
+  'playbackSecret',
+  'sealSecret',
+]);
 
 const httpUrl = z.string().refine((s) => {
   try {
@@ -238,9 +245,15 @@ const serverSchema = z.strictObject({
   host: z.string().default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8080),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
-  shutdownGraceMs: ms(30000),
+  /**
+   * Drain, grace and the sign-out margin (3 s) add up to 28 s: inside Kubernetes' default 30 s
+   * termination grace. Raise them only with the platform's stop timeout (see the README's Deploy).
+   */
+  shutdownGraceMs: ms(20000),
   /** On shutdown, /readyz answers 503 this long before the listener closes, so load balancers look elsewhere first. */
   drainDelayMs: z.number().int().min(0).max(600_000).default(5000),
+  /** Worker processes sharing the port (`node:cluster`): `auto` is one per core. Needs `store.type: redis` above 1. */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
   cors: z
     .strictObject({
       allowedOrigins: z
@@ -269,9 +282,48 @@ const serverSchema = z.strictObject({
   maxUrlBytes: z.number().int().min(256).max(65536).default(8192),
 });
 
+/**
+ * Where state that instances must agree on lives: the tenant limits and the agent sessions.
+ * `memory` is one process; `redis` is any number of instances and workers sharing one Redis.
+ */
+const storeSchema = z.strictObject({
+  type: z.enum(['memory', 'redis']).default('memory'),
+  /** `redis://host:port[/db]` or `rediss://` for TLS; credentials go in `username` and `password`. */
+  url: z
+    .string()
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'redis:' || u.protocol === 'rediss:') && !u.username && !u.password && !u.search;
+      } catch {
+        return false;
+      }
+    }, 'must be redis://host:port[/db] or rediss://..., without credentials (use username and password)')
+    .optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** Trust anchor for a `rediss://` server's certificate (default: the system's CAs). */
+  caFile: z.string().min(1).optional(),
+  /** Prefix of every key, so that several gateways can share one Redis. */
+  keyPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9_.:-]')
+    .default('ccgw:'),
+  connectTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+  /** A command slower than this counts as a store failure (the request goes on with the fallback). */
+  commandTimeoutMs: z.number().int().min(10).max(10_000).default(500),
+  /** Key from which the Guids and cookies kept in Redis are sealed (AES-256-GCM); the same on every instance. */
+  sealSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** An agent's lease: its owner renews it every third of this; a dead owner's lease is taken over after it. */
+  leaseTtlMs: z.number().int().min(500).max(120_000).default(10_000),
+  /** An instance not heard of for this long is dead: its stream slots are freed and it no longer counts. */
+  instanceTtlMs: z.number().int().min(500).max(120_000).default(15_000),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema,
+    store: storeSchema.prefault({}),
     logging: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),
@@ -312,6 +364,26 @@ export const configSchema = z
     tenants: z.array(tenantSchema).min(1),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.store.type === 'redis') {
+      if (!cfg.store.url)
+        ctx.addIssue({ code: 'custom', path: ['store', 'url'], message: 'required when type is redis' });
+      if (!cfg.store.sealSecret)
+        ctx.addIssue({ code: 'custom', path: ['store', 'sealSecret'], message: 'required when type is redis' });
+      if (cfg.server.workers !== 1 && cfg.metrics.enabled && cfg.metrics.port === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', 'port'],
+          message:
+            "several workers need metrics.port: there the primary serves all workers' metrics summed (on the API port each answer would be one worker's)",
+        });
+    } else if (cfg.server.workers !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'workers'],
+        message:
+          'several workers need store.type redis: on the memory store each worker would sign the same agents in and enforce the whole limit',
+      });
+    }
     const seenTenants = new Map<string, number>();
     const vdnOwner = new Map<number, string>();
     cfg.tenants.forEach((t, i) => {

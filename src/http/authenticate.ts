@@ -220,7 +220,7 @@ export function requireAuth(
     // The authenticator admits only configured tenants: a miss here is a wiring bug.
     if (!tenant) throw new Error(`authenticated tenant ${principal.tenantId} has no policy`);
     setCaller(res, principal, tenant);
-    deps.limits.admit(principal.tenantId);
+    await deps.limits.admit(principal.tenantId);
     if (!principal.scopes.has(scope)) {
       throw new GatewayError('INSUFFICIENT_SCOPE', `the token lacks the scope ${scope}`, {
         headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },

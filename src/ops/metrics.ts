@@ -26,6 +26,8 @@ export interface Metrics {
   rateLimited: Counter<'tenant' | 'reason'>;
   circuitOpened: Counter<'upstream'>;
   authKeyFailures: Counter<'issuer' | 'reason'>;
+  agentRenewals: Counter<'tenant' | 'agent'>;
+  agentLeaseChanges: Counter<'tenant' | 'agent' | 'change'>;
 }
 
 export interface MetricSources {
@@ -33,6 +35,8 @@ export interface MetricSources {
   agentStates(): Array<{ state: string }>;
   /** Breakers by name and state, read at scrape time. */
   breakers(): Array<{ name: string; state: 'closed' | 'open' | 'half-open' }>;
+  /** The shared store: undefined on the memory store. */
+  store?: () => { up: boolean; liveInstances: number };
 }
 
 const PREFIX = 'cc_file_gateway_';
@@ -104,6 +108,18 @@ export function createMetrics(): Metrics & { observe(sources: MetricSources): vo
       labelNames: ['issuer', 'reason'] as const,
       registers: [registry],
     }),
+    agentRenewals: new Counter({
+      name: `${PREFIX}agent_session_renewals_total`,
+      help: 'Sign-ins that replaced a lost CC-Gateway session, by tenant and configured agent',
+      labelNames: ['tenant', 'agent'] as const,
+      registers: [registry],
+    }),
+    agentLeaseChanges: new Counter({
+      name: `${PREFIX}agent_lease_changes_total`,
+      help: "This instance's agent lease changes (acquired, lost, released), by tenant and configured agent",
+      labelNames: ['tenant', 'agent', 'change'] as const,
+      registers: [registry],
+    }),
   };
   return {
     ...m,
@@ -123,10 +139,31 @@ export function createMetrics(): Metrics & { observe(sources: MetricSources): vo
         help: 'Circuit breakers: 0 closed, 1 half-open, 2 open',
         labelNames: ['upstream'] as const,
         registers: [registry],
+        aggregator: 'max',
         collect() {
           this.reset();
           for (const b of sources.breakers())
             this.set({ upstream: b.name }, b.state === 'open' ? 2 : b.state === 'half-open' ? 1 : 0);
+        },
+      });
+      const store = sources.store;
+      if (!store) return;
+      new Gauge({
+        name: `${PREFIX}store_up`,
+        help: 'Whether the shared store (Redis) answered the last command: 1 or 0',
+        registers: [registry],
+        aggregator: 'min',
+        collect() {
+          this.set(store().up ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: `${PREFIX}store_live_instances`,
+        help: 'Gateway instances registered in the shared store at the last heartbeat',
+        registers: [registry],
+        aggregator: 'max',
+        collect() {
+          this.set(store().liveInstances);
         },
       });
     },

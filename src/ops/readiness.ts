@@ -18,8 +18,10 @@ export interface ReadinessSources {
   endpoints(): Promise<DependencyStatus[]>;
   breakers(): Array<{ name: string; state: 'closed' | 'open' | 'half-open'; critical: boolean }>;
   jwks(): Array<{ issuer: string; reachable: boolean | undefined }>;
-  agents(): Array<{ tenant: string; agentId: number; state: string; lastCode?: string }>;
+  agents(): Array<{ tenant: string; agentId: number; state: string; lastCode?: string; role?: string }>;
   draining(): boolean;
+  /** The shared store, when there is one. */
+  store?: () => { up: boolean; liveInstances: number };
 }
 
 export interface Readiness {
@@ -51,8 +53,21 @@ export function createReadiness(sources: ReadinessSources): Readiness {
           name: `agent:${a.tenant}/${a.agentId}`,
           ok: a.state !== 'refused',
           critical: false,
-          detail: a.lastCode ? `${a.state} (last code ${a.lastCode})` : a.state,
+          detail: `${a.state}${a.role ? `, lease ${a.role}` : ''}${a.lastCode ? ` (last code ${a.lastCode})` : ''}`,
         })),
+        // Redis away degrades (limits per instance, sessions from each instance's copy) but serves: not fatal.
+        ...(sources.store
+          ? [
+              ((st) => ({
+                name: 'store',
+                ok: st.up,
+                critical: false,
+                detail: st.up
+                  ? `redis reachable; ${st.liveInstances} live instances`
+                  : 'redis unreachable: limits per instance share, agent sessions from the last known copy',
+              }))(sources.store()),
+            ]
+          : []),
         ...(sources.draining() ? [{ name: 'shutdown', ok: false, detail: 'draining' }] : []),
       ];
       return { ready: dependencies.every((d) => d.ok || d.critical === false), dependencies };

@@ -26,7 +26,7 @@ export function agentRecordingsRouter(deps: RouteDeps): Router {
         q.recordId,
         'recordId',
       );
-      deps.limits.openStream(tenant.id, res);
+      await deps.limits.openStream(tenant.id, res);
       const file = await deps.agentRecordings.download(
         tenant.id,
         { recordId, fileType, ...(q.locationId !== undefined ? { locationId: q.locationId } : {}) },

@@ -45,7 +45,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       msgBody: Record<string, unknown>;
     };
     const msgBody = checkNativeMsgBody(tenant, operation, envelope.msgBody);
-    if (operation !== 'requestPlayVoice') deps.limits.openStream(tenant.id, res);
+    if (operation !== 'requestPlayVoice') await deps.limits.openStream(tenant.id, res);
     const answer = await deps.ccfsNative.forward(
       { tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody },
       clientSignal(res),

@@ -28,7 +28,7 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       const filePath = directory
         ? allowedPath(tenant, 'ivrDownload', q.dir, 'dir', 'dir')
         : allowedPath(tenant, 'ivrDownload', q.path, 'path', 'file');
-      deps.limits.openStream(tenant.id, res);
+      await deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.ivrDownloadFile(tenant.id, { filePath, directory }, clientSignal(res));
       // In folder mode the vendor does not name the file it sends: it is named after the folder.
       await sendDownload(res, file, baseName(filePath));
@@ -40,7 +40,7 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       const vdnId = uploadVdn(tenant, q.vdnId);
       const limit = tenant.limits.uploadMaxBytes;
       const declaredLength = checkUploadHeaders(req, limit);
-      deps.limits.openStream(tenant.id, res);
+      await deps.limits.openStream(tenant.id, res);
       const file = await receiveWav(req, res, { limit, declaredLength, spoolDir: deps.spoolDir });
       countReceived(res, file.size);
       let stored: UploadedFile;

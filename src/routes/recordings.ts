@@ -32,7 +32,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       auditAccess(res, 'recording.download', q.fileName);
       const fileName = allowedPath(tenant, 'recordings', q.fileName, 'fileName');
       const ccId = q.ccId ?? tenant.ccId;
-      deps.limits.openStream(tenant.id, res);
+      await deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, clientSignal(res));
       await sendDownload(res, file, baseName(fileName));
     })
@@ -46,7 +46,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       auditAccess(res, 'call.download', String(req.params.callId ?? ''));
       const { callId } = parseJson(req.params, ROUTES.getCallRecordings.params, 'path parameter');
       const ccId = q.ccId ?? tenant.ccId;
-      deps.limits.openStream(tenant.id, res);
+      await deps.limits.openStream(tenant.id, res);
       const file = await deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, clientSignal(res));
       await sendDownload(res, file, callId);
     })
@@ -97,7 +97,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       setCaller(res, undefined, tenant);
       auditAccess(res, 'playback.stream', grant.fileName);
       // Its own limits: a link handed to browsers must not spend the tenant's API budget.
-      deps.limits.openPlayback(grant.tenantId, createHash('sha256').update(playbackId).digest('hex'), res);
+      await deps.limits.openPlayback(grant.tenantId, createHash('sha256').update(playbackId).digest('hex'), res);
       const vendor = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
       const file = q.format === 'pcm16' ? await toPcm16(vendor) : vendor;
       await sendDownload(res, file, baseName(grant.fileName), { disposition: 'inline' });

@@ -14,7 +14,7 @@ import { sleep as realSleep, type Sleep } from './sleep.js';
 import type { AgentSessionStatus, SessionState } from './ports.js';
 
 /** Credentials of one sign-in; a rotation replaces the object, a renewal starts a new generation. */
-interface Held extends SessionCredentials {
+export interface Held extends SessionCredentials {
   generation: number;
 }
 
@@ -24,6 +24,10 @@ export interface AgentSessionOptions {
   logger: Logger;
   now: () => number;
   onSignIn?: (tenant: string) => void;
+  /** A sign-in that replaced a lost session (not the first). */
+  onRenewal?: () => void;
+  /** Every new credential this session holds (a sign-in, a rotation): the shared store publishes them. */
+  onHeld?: (held: Held) => void;
   /** Pauses between polls and after failed polls. */
   sleep?: Sleep;
 }
@@ -95,6 +99,7 @@ export class AgentSession {
     if (!guidChanged && update.cookies.length === 0) return;
     const cookies = updateJar(held.cookies, update.cookies, this.opts.now());
     this.held = { guid: guidChanged ? update.newGuid! : held.guid, cookies, generation: held.generation };
+    this.opts.onHeld?.(this.held);
     if (guidChanged)
       this.opts.logger.debug({ tenant: this.tenantId, agentId: this.agent.agentId }, 'agent Guid rotated');
   }
@@ -111,6 +116,46 @@ export class AgentSession {
     );
     this.lastCode = code;
     this.stale = this.held;
+    this.drop('signed-out');
+  }
+
+  /** The credentials held now, if any. */
+  get current(): Held | undefined {
+    return this.held;
+  }
+
+  /** The newest generation this session has held (a renewal of an older one is already done). */
+  get latestGeneration(): number {
+    return this.generation;
+  }
+
+  /**
+   * Carries on with a session another instance signed in (a lease taken over): no sign-in, the
+   * same Guid, and polling from here on. A session-gone answer to the poll renews it as usual.
+   */
+  takeOver(creds: Held): void {
+    if (this.stateNow === 'stopped') return;
+    this.drop('signed-in');
+    this.generation = Math.max(this.generation, creds.generation);
+    this.held = { guid: creds.guid, cookies: creds.cookies, generation: creds.generation };
+    this.stateNow = 'signed-in';
+    this.startPolling();
+  }
+
+  /** Another instance saw the session change (a rotation it was answered): use the same from now on. */
+  replace(creds: Held): void {
+    if (this.held && creds.generation === this.held.generation) this.held = { ...creds };
+  }
+
+  /** Renews the session of `generation` (someone was told it is gone) unless that already happened. */
+  renew(generation: number, code: string): Promise<SessionCredentials> {
+    if (this.held?.generation === generation) this.invalidate(this.held, code);
+    return this.credentials();
+  }
+
+  /** Stops polling without signing out: another instance carries the session on (a lease handed over). */
+  release(): void {
+    this.stale = undefined;
     this.drop('signed-out');
   }
 
@@ -176,12 +221,14 @@ export class AgentSession {
         await this.signOut({ guid: ans.newGuid, cookies: updateJar(new Map(), ans.cookies, this.opts.now()) });
         throw unavailable('the gateway is shutting down');
       }
+      if (this.generation > 0) this.opts.onRenewal?.();
       this.generation += 1;
       this.held = {
         guid: ans.newGuid,
         cookies: updateJar(new Map(), ans.cookies, this.opts.now()),
         generation: this.generation,
       };
+      this.opts.onHeld?.(this.held);
       this.refusal = undefined;
       this.signIns += 1;
       this.opts.onSignIn?.(this.tenantId);

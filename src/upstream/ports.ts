@@ -88,11 +88,16 @@ export interface AgentSessionStatus {
   signIns: number;
   /** The vendor code of the last refusal or loss, never a credential. */
   lastCode?: string;
+  /** On the shared store: whether this instance holds the agent's lease (and polls) or uses the owner's session. */
+  role?: 'owner' | 'follower';
 }
 
 export interface AgentRecordings {
   download(tenantId: string, query: AgentRecordingQuery, signal: AbortSignal): Promise<UpstreamFile>;
   status(): AgentSessionStatus[];
-  /** Stops every poll loop and signs every agent out. */
-  close(): Promise<void>;
+  /**
+   * Stops every poll loop. `handOver`: other instances carry the sessions on (the leases are
+   * released, nothing is signed out); otherwise every agent is signed out.
+   */
+  close(opts?: { handOver: boolean }): Promise<void>;
 }

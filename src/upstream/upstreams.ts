@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { RedisStore } from '../store/redis-store.js';
 import type { DependencyStatus } from '../ops/readiness.js';
 import { createAgentRecordings, type AgentTenant } from './agent-recordings.js';
 import { createCcfsClient, type CcfsTenant, type Guarded } from './ccfs.js';
@@ -24,13 +25,13 @@ export interface Upstreams {
   breakers(): Array<{ name: string; state: BreakerState; critical: boolean }>;
   /** A TCP connect to each vendor endpoint, cached briefly. */
   probeEndpoints(): Promise<DependencyStatus[]>;
-  /** Signs the agents out, then closes the pools and breakers. */
-  close(): Promise<void>;
+  /** Signs the agents out (or hands their sessions over), then closes the pools and breakers. */
+  close(opts?: { handOver: boolean }): Promise<void>;
 }
 
 export function createUpstreams(
   config: GatewayConfig,
-  deps: { logger: Logger; metrics: Metrics; now: () => number },
+  deps: { logger: Logger; metrics: Metrics; now: () => number; store?: RedisStore },
 ): Upstreams {
   const { logger, metrics, now } = deps;
   const transports = createTransports({ logger, metrics });
@@ -73,6 +74,7 @@ export function createUpstreams(
             guard: endpoint.guard,
             pollIntervalMs: cfg.pollIntervalMs,
             signInRetryAfterMs: cfg.signInRetryAfterMs,
+            signInTimeoutMs: cfg.signInTimeoutMs,
           },
         ],
       ];
@@ -83,6 +85,10 @@ export function createUpstreams(
     logger,
     now,
     onSignIn: (tenant) => metrics.agentSignIns.inc({ tenant }),
+    onRenewal: (tenant, agentId) => metrics.agentRenewals.inc({ tenant, agent: String(agentId) }),
+    onLeaseChange: (tenant, agentId, change) =>
+      metrics.agentLeaseChanges.inc({ tenant, agent: String(agentId), change }),
+    ...(deps.store ? { shared: { store: deps.store, leaseTtlMs: config.store.leaseTtlMs } } : {}),
   });
   return {
     ccfs: createCcfsClient({ tenants: ccfsTenants, now, logger }),
@@ -93,8 +99,8 @@ export function createUpstreams(
       ...credentialGuards.map((g) => ({ name: g.name, state: g.state(), critical: false })),
     ],
     probeEndpoints: createEndpointProbe(() => transports.all(), { now }),
-    async close() {
-      await agentRecordings.close();
+    async close(o) {
+      await agentRecordings.close(o);
       await transports.close();
       for (const g of credentialGuards) g.shutdown();
     },

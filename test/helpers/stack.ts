@@ -116,6 +116,8 @@ export interface Stack {
   lines: string[];
   root: string;
   token(tenant?: string, scopes?: readonly string[], extra?: { subject?: string }): string;
+  /** One more gateway instance on the same config and simulators (a replica); closed with the stack. */
+  replica(): Promise<{ gateway: Gateway; url: string; lines: string[] }>;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const { logger, lines } = captureLogger();
   const gateway = createGateway(config, { logger, ...(opts.now ? { now: opts.now } : {}) });
   const url = await gateway.listen(0, '127.0.0.1');
+  const replicas: Gateway[] = [];
   return {
     ccfs,
     ccgw,
@@ -160,8 +163,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         scopes,
         ...(extra.subject ? { subject: extra.subject } : {}),
       }),
+    async replica() {
+      const captured = captureLogger();
+      const g = createGateway(config, { logger: captured.logger, ...(opts.now ? { now: opts.now } : {}) });
+      replicas.push(g);
+      return { gateway: g, url: await g.listen(0, '127.0.0.1'), lines: captured.lines };
+    },
     async close() {
-      await gateway.close(100);
+      await Promise.all([...replicas, gateway].map((g) => g.close(100)));
       await ccgw.close();
       await ccfs.close();
       rmSync(root, { recursive: true, force: true });

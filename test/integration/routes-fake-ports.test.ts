@@ -132,7 +132,7 @@ before(async () => {
     metricsRoute: false,
     audit: createAudit('off'),
     authenticator,
-    limits: createTenantLimits(tenants, () => NOW, metrics),
+    limits: createTenantLimits(tenants, { now: () => NOW, metrics }),
     failedAuth: { check: () => undefined, failed: () => undefined },
     tenants,
     ccfs,

@@ -224,3 +224,56 @@ test('RS256 and ES256 may share a JWKS issuer; HS256 never mixes with a public k
     hmac.join('\n'),
   );
 });
+
+test('the store: redis needs a url and a seal secret, credentials stay out of the url, and workers need redis and metrics.port', () => {
+  const withServer = (extra: string, tail = '') => exampleHere.replace(/^server:\n/m, `server:\n  ${extra}\n`) + tail;
+  const env = { ...exampleEnv, SEAL: 'seal-secret-0123456789abcdefghijklmnop' };
+  assert.ok(
+    issuesOf(() => parseConfigText(withServer('workers: 2'), env)).some((i) =>
+      i.startsWith('server.workers: several workers need store.type redis'),
+    ),
+  );
+  const redisIssues = issuesOf(() => parseConfigText(`${exampleHere}\nstore:\n  type: redis\n`, env));
+  assert.ok(redisIssues.some((i) => i.startsWith('store.url: required')));
+  assert.ok(redisIssues.some((i) => i.startsWith('store.sealSecret: required')));
+  assert.ok(
+    issuesOf(() =>
+      parseConfigText(
+        `${exampleHere}\nstore:\n  type: redis\n  url: redis://user:pw@r:6379\n  sealSecret: \${SEAL}\n`,
+        env,
+      ),
+    ).some((i) => i.startsWith('store.url: must be redis://')),
+  );
+  assert.ok(
+    issuesOf(() =>
+      parseConfigText(
+        withServer('workers: auto', `\nstore:\n  type: redis\n  url: redis://r:6379\n  sealSecret: \${SEAL}\n`),
+        env,
+      ),
+    ).some((i) => i.startsWith('metrics.port: several workers need metrics.port')),
+  );
+  const ok = parseConfigText(
+    withServer(
+      'workers: auto',
+      `\nstore:\n  type: redis\n  url: rediss://r:6380/2\n  sealSecret: \${SEAL}\nmetrics:\n  port: 9100\n`,
+    ),
+    env,
+  );
+  assert.equal(ok.server.workers, 'auto');
+  assert.equal(ok.store.keyPrefix, 'ccgw:');
+  assert.equal(ok.server.workers, 'auto');
+  const defaults = parseConfigText(exampleHere.replace(/^\s*shutdownGraceMs: .*$/m, ''), env).server;
+  assert.ok(
+    defaults.drainDelayMs + defaults.shutdownGraceMs + 3000 <= 30_000,
+    "the defaults fit Kubernetes' default 30 s grace",
+  );
+  // A seal secret written in the file is refused like every secret.
+  assert.ok(
+    issuesOf(() =>
+      parseConfigText(
+        `${exampleHere}\nstore:\n  type: redis\n  url: redis://r:6379\n  sealSecret: inline-seal-secret-0123456789abcdefgh\n`,
+        env,
+      ),
+    ).some((i) => i.startsWith('store.sealSecret: a secret must be given')),
+  );
+});

@@ -1,0 +1,274 @@
+/**
+ * The shared store on Redis (ioredis): the instance registry, rate windows, stream slots and the
+ * agents' leases and sealed session records. Every call fails fast while Redis is unreachable (no
+ * offline queue, a command timeout): callers fall back to their documented per-instance behaviour
+ * and the client reconnects by itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { GatewayConfig } from '../config/schema.js';
+import { deriveKey, seal, unseal } from '../domain/seal.js';
+import * as lua from './scripts.js';
+
+export type StoreConfig = GatewayConfig['store'];
+
+/** One agent's shared session: its lease and its sealed credentials. */
+export interface AgentShare {
+  /** Takes the lease if nobody holds it. */
+  acquire(): Promise<boolean>;
+  /** 'kept', 'regained' (Redis had lost it) or 'lost' (another instance holds it). */
+  renew(): Promise<'kept' | 'regained' | 'lost'>;
+  /** Gives the lease up, if it is ours, and tells the others at once. */
+  release(): Promise<void>;
+  /** Whether anybody holds the lease. */
+  held(): Promise<boolean>;
+  read(): Promise<AgentRecord | undefined>;
+  /** Writes the credentials; with `expectVersion`, only over that version. The new version, or undefined. */
+  write(generation: number, credentials: Buffer, expectVersion?: number): Promise<number | undefined>;
+  clear(): Promise<void>;
+  /** Asks the owner to renew the session of `generation`. */
+  requestRenewal(generation: number): Promise<void>;
+}
+
+export interface AgentRecord {
+  version: number;
+  generation: number;
+  credentials: Buffer;
+}
+
+export type AgentMessage = { kind: 'changed' | 'released' | 'renew'; generation: number };
+
+export interface RedisStore {
+  readonly instanceId: string;
+  /** Whether the last command reached Redis. */
+  up(): boolean;
+  /** Live instances at the last heartbeat (at least 1: this one). */
+  liveInstances(): number;
+  /** Seconds to wait, or undefined when the request is admitted; throws when Redis cannot answer. */
+  consume(key: string, points: number, durationSec: number): Promise<number | undefined>;
+  acquireSlot(key: string, cap: number): Promise<boolean>;
+  releaseSlot(key: string): Promise<void>;
+  /** Sets this instance's count of `key` (after Redis missed releases). */
+  setSlot(key: string, count: number): Promise<void>;
+  agent(tenant: string, agentId: number, onMessage: (m: AgentMessage) => void): AgentShare;
+  /** Connects (waiting at most the connect timeout) and starts the heartbeat. */
+  start(): Promise<void>;
+  /** Leaves the registry: the live instances left, or undefined when Redis cannot answer. */
+  leave(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** Slot keys of playback ids come and go: an unused one is forgotten after this. */
+const SLOT_KEY_TTL_MS = 6 * 3600 * 1000;
+/** An agent record outlives its last lease renewal this long (the vendor drops an unpolled session sooner). */
+const RECORD_TTL_MS = 10 * 60 * 1000;
+
+type Script = (...args: Array<string | number>) => Promise<unknown>;
+
+export function createRedisStore(cfg: StoreConfig, opts: { logger: Logger; onUp?: (up: boolean) => void }): RedisStore {
+  const url = new URL(cfg.url!);
+  const instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const client = new Redis(cfg.url!, {
+    ...(cfg.username ? { username: cfg.username } : {}),
+    ...(cfg.password ? { password: cfg.password } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: cfg.caFile ? { ca: readFileSync(cfg.caFile) } : {} } : {}),
+    connectTimeout: cfg.connectTimeoutMs,
+    commandTimeout: cfg.commandTimeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
+    lazyConnect: true,
+  });
+  const subscriber = client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+  const key = (...parts: Array<string | number>) => `${cfg.keyPrefix}${parts.join(':')}`;
+  const registry = key('instances');
+  const channel = key('agents');
+  const sealKey = deriveKey('store/v1', cfg.sealSecret!);
+
+  let isUp = false;
+  let live = 1;
+  const setUp = (up: boolean, err?: Error) => {
+    if (up === isUp) return;
+    isUp = up;
+    opts.onUp?.(up);
+    if (up) opts.logger.info({ instance: instanceId }, 'shared store reachable');
+    else opts.logger.error({ err: err ? { message: err.message } : undefined }, 'shared store unreachable');
+  };
+  client.on('ready', () => setUp(true));
+  client.on('error', (err: Error) => setUp(false, err));
+  client.on('end', () => setUp(false));
+  client.on('close', () => setUp(false));
+  subscriber.on('error', () => undefined);
+
+  const scripts = new Map<string, Script>();
+  const define = (name: string, keys: number, source: string): Script => {
+    client.defineCommand(name, { numberOfKeys: keys, lua: source });
+    const fn = (client as unknown as Record<string, Script>)[name]!.bind(client);
+    scripts.set(name, fn);
+    return fn;
+  };
+  const heartbeat = define('ccgwHeartbeat', 1, lua.HEARTBEAT);
+  const leaveScript = define('ccgwLeave', 1, lua.LEAVE);
+  const slotAcquire = define('ccgwSlotAcquire', 2, lua.SLOT_ACQUIRE);
+  const slotRelease = define('ccgwSlotRelease', 1, lua.SLOT_RELEASE);
+  const leaseRenew = define('ccgwLeaseRenew', 2, lua.LEASE_RENEW);
+  const leaseRelease = define('ccgwLeaseRelease', 1, lua.LEASE_RELEASE);
+  const recordWrite = define('ccgwRecordWrite', 1, lua.RECORD_WRITE);
+
+  /** Runs a command and keeps `up` truthful: a timeout or a refused command marks the store down. */
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      const v = await fn();
+      setUp(client.status === 'ready');
+      return v;
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'ReplyError')) setUp(false, err as Error);
+      throw err;
+    }
+  };
+
+  const limiters = new Map<string, RateLimiterRedis>();
+  const limiter = (points: number, durationSec: number) => {
+    const id = `${points}/${durationSec}`;
+    let l = limiters.get(id);
+    if (!l) {
+      l = new RateLimiterRedis({
+        storeClient: client,
+        points,
+        duration: durationSec,
+        keyPrefix: key('rate', id),
+        rejectIfRedisNotReady: true,
+      });
+      limiters.set(id, l);
+    }
+    return l;
+  };
+
+  const listeners = new Map<string, (m: AgentMessage) => void>();
+  subscriber.on('message', (_ch: string, text: string) => {
+    try {
+      const m = JSON.parse(text) as AgentMessage & { agent: string; from: string };
+      if (m.from !== instanceId) listeners.get(m.agent)?.({ kind: m.kind, generation: m.generation });
+    } catch {
+      // A message this version does not understand.
+    }
+  });
+  const publish = (agent: string, kind: AgentMessage['kind'], generation: number) =>
+    run(() => client.publish(channel, JSON.stringify({ agent, kind, generation, from: instanceId })));
+
+  let beat: NodeJS.Timeout | undefined;
+  const beatOnce = async () => {
+    try {
+      live = Math.max(1, Number(await run(() => heartbeat(registry, instanceId, cfg.instanceTtlMs))));
+    } catch {
+      // Down: `live` keeps its last value, which the fallbacks divide by.
+    }
+  };
+
+  return {
+    instanceId,
+    up: () => isUp,
+    liveInstances: () => live,
+    async consume(k, points, durationSec) {
+      try {
+        await run(() => limiter(points, durationSec).consume(k));
+        return undefined;
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return Math.max(err.msBeforeNext, 1) / 1000;
+        throw err;
+      }
+    },
+    async acquireSlot(k, cap) {
+      return Number(await run(() => slotAcquire(key('slots', k), registry, instanceId, cap, SLOT_KEY_TTL_MS))) === 1;
+    },
+    async releaseSlot(k) {
+      await run(() => slotRelease(key('slots', k), instanceId));
+    },
+    async setSlot(k, count) {
+      await run(() =>
+        count > 0 ? client.hset(key('slots', k), instanceId, count) : client.hdel(key('slots', k), instanceId),
+      );
+    },
+    agent(tenant, agentId, onMessage) {
+      const id = `${tenant}:${agentId}`;
+      const lease = key('lease', tenant, agentId);
+      const record = key('agent', tenant, agentId);
+      // The record is bound to its key: a sealed value copied to another agent's key does not open.
+      const aad = Buffer.from(record);
+      listeners.set(id, onMessage);
+      return {
+        async acquire() {
+          return (await run(() => client.set(lease, instanceId, 'PX', cfg.leaseTtlMs, 'NX'))) === 'OK';
+        },
+        async renew() {
+          const r = Number(await run(() => leaseRenew(lease, record, instanceId, cfg.leaseTtlMs, RECORD_TTL_MS)));
+          return r === 1 ? 'kept' : r === 2 ? 'regained' : 'lost';
+        },
+        async release() {
+          const released = Number(await run(() => leaseRelease(lease, instanceId)));
+          if (released) await publish(id, 'released', 0);
+        },
+        async held() {
+          return (await run(() => client.exists(lease))) === 1;
+        },
+        async read() {
+          const h = await run(() => client.hgetall(record));
+          if (!h.s || !h.v || !h.g) return undefined;
+          const credentials = unseal(sealKey, Buffer.from(h.s, 'base64'), aad);
+          if (!credentials) {
+            opts.logger.error(
+              { agent: id },
+              'agent record in the shared store does not open: is sealSecret the same everywhere?',
+            );
+            return undefined;
+          }
+          return { version: Number(h.v), generation: Number(h.g), credentials };
+        },
+        async write(generation, credentials, expectVersion) {
+          const sealed = seal(sealKey, credentials, aad).toString('base64');
+          const v = Number(
+            await run(() => recordWrite(record, generation, sealed, expectVersion ?? '', RECORD_TTL_MS)),
+          );
+          if (v === 0) return undefined;
+          await publish(id, 'changed', generation);
+          return v;
+        },
+        async clear() {
+          await run(() => client.del(record));
+        },
+        async requestRenewal(generation) {
+          await publish(id, 'renew', generation);
+        },
+      };
+    },
+    async start() {
+      // Queued until the subscriber connects, and renewed by ioredis after every reconnect.
+      const subscribed = subscriber.subscribe(channel).catch(() => undefined);
+      subscriber.connect().catch(() => undefined);
+      await client.connect().catch((err: Error) => setUp(false, err));
+      if (isUp) await Promise.race([subscribed, new Promise((r) => setTimeout(r, cfg.connectTimeoutMs).unref())]);
+      await beatOnce();
+      beat = setInterval(() => void beatOnce(), Math.max(100, Math.floor(cfg.instanceTtlMs / 3)));
+      beat.unref();
+    },
+    async leave() {
+      if (beat) clearInterval(beat);
+      beat = undefined;
+      try {
+        return Number(await run(() => leaveScript(registry, instanceId)));
+      } catch {
+        return undefined;
+      }
+    },
+    async close() {
+      if (beat) clearInterval(beat);
+      listeners.clear();
+      subscriber.disconnect();
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The shared store on a real redis-server: limits that every instance sees, stream slots that die
+ * with their instance, and agent sessions kept in Redis sealed. Instances here are gateways in
+ * this process (two `createGateway` on one config); test/integration/multi-instance.test.ts runs
+ * separate processes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import request from 'supertest';
+import { parseConfig } from '../../src/config/load.js';
+import { createRedisStore } from '../../src/store/redis-store.js';
+import { SEED } from '../../src/simulators/seed.js';
+import { eventually } from '../helpers/eventually.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { AGENTS, baseConfig, startStack, type RawConfig, type Stack } from '../helpers/stack.js';
+
+const SEAL_SECRET = 'seal-secret-for-the-tests-0123456789abcdef';
+
+function onRedis(redis: RedisServer, prefix: string) {
+  return (raw: RawConfig) => {
+    raw.store = {
+      type: 'redis',
+      url: redis.url,
+      keyPrefix: prefix,
+      sealSecret: SEAL_SECRET,
+      leaseTtlMs: 1500,
+      instanceTtlMs: 1500,
+      commandTimeoutMs: 300,
+      connectTimeoutMs: 1000,
+    };
+  };
+}
+
+let redis: RedisServer;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis.close();
+});
+
+describe('shared limits on Redis', () => {
+  let stack: Stack;
+  let other: { url: string };
+  before(async () => {
+    stack = await startStack({
+      configure: (raw) => {
+        onRedis(redis, 'limits:')(raw);
+        raw.tenants[0].limits = { requestsPerSecond: 20, burst: 20, concurrentStreams: 2 };
+      },
+    });
+    other = await stack.replica();
+  });
+  after(() => stack.close());
+
+  test('two instances, a tenant at 20 requests per second: about 100 admitted over 5 s in all, not 200', async () => {
+    const token = stack.token();
+    const urls = [stack.url, other.url];
+    let admitted = 0;
+    let refused = 0;
+    const start = performance.now();
+    // Four callers, two on each instance, for just under five one-second windows.
+    await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        while (performance.now() - start < 4900) {
+          // No fileName: admitted, then 400 without a vendor call.
+          const res = await request(urls[i % 2]!)
+            .get('/v1/recordings')
+            .set('Authorization', `Bearer ${token}`);
+          if (res.status === 429) {
+            refused += 1;
+            assert.ok(Number(res.headers['retry-after']) >= 1);
+          } else {
+            assert.equal(res.status, 400);
+            admitted += 1;
+          }
+        }
+      }),
+    );
+    assert.ok(refused > admitted, `the callers asked for far more than the limit (${refused} refused)`);
+    assert.ok(admitted >= 90 && admitted <= 110, `admitted ${admitted}, limit 100`);
+  });
+
+  test('the stream cap holds across instances: two slow downloads on one, the third on the other is 429', async () => {
+    await new Promise((r) => setTimeout(r, 1100)); // a fresh rate window
+    stack.ccfs.injectFault({ operation: 'downloadRecord', latencyMs: 1500, times: 2 });
+    const token = stack.token();
+    const get = (url: string) =>
+      request(url)
+        .get('/v1/recordings')
+        .query({ fileName: SEED.acme.recording })
+        .set('Authorization', `Bearer ${token}`);
+    const slow = [get(stack.url), get(stack.url)].map((r) => r.then((x) => x));
+    await eventually(
+      async () => (await redis.client().hvals('limits:slots:api acme')).reduce((a, v) => a + Number(v), 0) === 2,
+      'two slots held in Redis',
+    );
+    const third = await get(other.url);
+    assert.equal(third.status, 429);
+    assert.match(third.body.detail, /2 downloads or uploads/);
+    for (const r of await Promise.all(slow)) assert.equal(r.status, 200);
+    // Both slots are given back: the next download on the other instance goes through.
+    await eventually(async () => (await redis.client().hlen('limits:slots:api acme')) === 0, 'slots released');
+    assert.equal((await get(other.url)).status, 200);
+  });
+});
+
+describe('the store itself', () => {
+  const logger = pino({ level: 'silent' });
+  const cfg = (prefix: string) =>
+    parseConfig({
+      ...baseConfig('http://127.0.0.1:9'),
+      store: {
+        type: 'redis',
+        url: redis.url,
+        keyPrefix: prefix,
+        sealSecret: SEAL_SECRET,
+        instanceTtlMs: 800,
+        leaseTtlMs: 800,
+        commandTimeoutMs: 300,
+      },
+    }).store;
+
+  test('a stream slot of an instance that dies frees itself once its registration lapses (instanceTtlMs)', async () => {
+    const a = createRedisStore(cfg('dead:'), { logger });
+    const b = createRedisStore(cfg('dead:'), { logger });
+    await a.start();
+    await b.start();
+    try {
+      assert.equal(await a.acquireSlot('k', 1), true);
+      assert.equal(await b.acquireSlot('k', 1), false);
+      await a.close(); // no leave(): it just stops, as a killed process does
+      const t0 = performance.now();
+      await eventually(() => b.acquireSlot('k', 1), 'the dead instance slot is freed', 5000);
+      const took = performance.now() - t0;
+      assert.ok(took >= 500, `freed after ${Math.round(took)} ms: not before its registration lapsed`);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('the live instance count follows the instances that come and leave', async () => {
+    const stores = [1, 2, 3].map(() => createRedisStore(cfg('count:'), { logger }));
+    for (const s of stores) await s.start();
+    await eventually(() => stores[0]!.liveInstances() === 3, 'three live', 5000);
+    assert.equal(await stores[2]!.leave(), 2);
+    await stores[2]!.close();
+    assert.equal(await stores[1]!.leave(), 1);
+    await stores[1]!.close();
+    assert.equal(await stores[0]!.leave(), 0);
+    await stores[0]!.close();
+  });
+
+  test('a sealed record opens only under its own key and secret', async () => {
+    const a = createRedisStore(cfg('seal:'), { logger });
+    const wrong = createRedisStore(
+      { ...cfg('seal:'), sealSecret: 'another-seal-secret-0123456789abcdefgh' },
+      { logger },
+    );
+    await a.start();
+    await wrong.start();
+    try {
+      const share = a.agent('acme', 1001, () => undefined);
+      assert.ok(await share.write(1, Buffer.from('{"guid":"g-secret"}')));
+      assert.deepEqual((await share.read())?.credentials.toString(), '{"guid":"g-secret"}');
+      const raw = await redis.client().hget('seal:agent:acme:1001', 's');
+      assert.ok(raw && !Buffer.from(raw, 'base64').toString('latin1').includes('g-secret'));
+      assert.equal(await wrong.agent('acme', 1001, () => undefined).read(), undefined);
+      // Copied onto another agent's key, it does not open either.
+      await redis.client().hset('seal:agent:acme:1002', 'v', '1', 'g', '1', 's', raw);
+      assert.equal(await a.agent('acme', 1002, () => undefined).read(), undefined);
+    } finally {
+      await a.close();
+      await wrong.close();
+    }
+  });
+});
+
+describe('agent sessions on Redis', () => {
+  let stack: Stack;
+  let other: { url: string };
+  before(async () => {
+    stack = await startStack({ configure: onRedis(redis, 'agents:') });
+    other = await stack.replica();
+  });
+  after(() => stack.close());
+
+  test('two instances share one sign-in; Redis holds no Guid, cookie or password in clear, nor in a key name', async () => {
+    const token = stack.token();
+    const get = (url: string) =>
+      request(url)
+        .get('/v1/agent-recordings')
+        .query({ recordId: SEED.acme.recording })
+        .set('Authorization', `Bearer ${token}`);
+    const answers = await Promise.all([get(stack.url), get(other.url), get(stack.url), get(other.url)]);
+    for (const r of answers) assert.equal(r.status, 200);
+    assert.equal(stack.ccgw.signIns.length, 1);
+    const c = redis.client();
+    const keys = await c.keys('agents:*');
+    assert.ok(keys.includes('agents:agent:acme:1001') && keys.includes('agents:lease:acme:1001'), keys.join(' '));
+    const dump: string[] = [...keys];
+    for (const k of keys) {
+      const type = await c.type(k);
+      if (type === 'string') dump.push((await c.get(k)) ?? '');
+      if (type === 'hash') {
+        for (const v of Object.values(await c.hgetall(k))) dump.push(v, Buffer.from(v, 'base64').toString('latin1'));
+      }
+    }
+    const text = dump.join('\n');
+    for (const secret of [...stack.ccgw.issued, AGENTS.acme.password]) assert.ok(!text.includes(secret));
+  });
+});
