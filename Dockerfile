@@ -7,6 +7,15 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
+# The vendor simulators with the demo's data, for docker-compose.yml's HA demo (never for production).
+FROM build AS simulators
+RUN npx tsc --strict --module nodenext --moduleResolution nodenext --target es2023 --skipLibCheck \
+      --outDir sim src/demo/simulators-main.ts
+ENV SIM_HOST=0.0.0.0
+USER node
+EXPOSE 8101 8102
+CMD ["node", "sim/demo/simulators-main.js"]
+
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -2,20 +2,20 @@
  * Demo mode: the CC-FS and CC-Gateway simulators on 127.0.0.1 with seeded, playable recordings, then the gateway
  * configured by config/demo.yaml, then a token per tenant and one working curl line per route.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { parseConfigText } from '../config/load.js';
 import { createGateway, type Gateway } from '../gateway.js';
-import { CcfsSimulator } from '../simulators/ccfs/server.js';
-import { CcgwSimulator } from '../simulators/ccgateway/server.js';
-import { seedCcfs, SEED } from '../simulators/seed.js';
+import type { CcfsSimulator } from '../simulators/ccfs/server.js';
+import type { CcgwSimulator } from '../simulators/ccgateway/server.js';
+import { SEED } from '../simulators/seed.js';
 import { demoRecording } from '../simulators/shared/audio.js';
 import { ALL_SCOPES, mintToken } from './mint.js';
 import { DEMO_CONFIG, demoEnv } from './env.js';
 import { startPlayerPage } from './player.js';
+import { startDemoSimulators } from './simulators.js';
 
 export interface Demo {
   url: string;
@@ -44,28 +44,8 @@ export async function startDemo(opts: {
   audit?: string;
   playerPort?: number;
 }): Promise<Demo> {
-  const root = mkdtempSync(join(tmpdir(), 'cc-demo-ccfs-'));
   const env = demoEnv();
-  const ccfs = new CcfsSimulator({
-    root,
-    accounts: [
-      { ak: env.DEMO_ACME_AK!, sk: env.DEMO_ACME_SK!, vdnIds: [53] },
-      { ak: env.DEMO_GLOBEX_AK!, sk: env.DEMO_GLOBEX_SK!, vdnIds: [54, 55] },
-    ],
-  });
-  const ccfsUrl = await ccfs.listen(0, '127.0.0.1');
-  await seedCcfs(ccfs);
-  // The CC-Gateway mounts the same file server (cc-protocol 3.13), in dynamic Guid mode.
-  const ccgw = new CcgwSimulator({
-    store: ccfs.store,
-    agents: [
-      { agentId: 1001, password: env.DEMO_AGENT_1001_PASSWORD!, vdnId: 53 },
-      { agentId: 2001, password: env.DEMO_AGENT_2001_PASSWORD!, vdnId: 54 },
-      { agentId: 2002, password: env.DEMO_AGENT_2002_PASSWORD!, vdnId: 54 },
-    ],
-    rotateEveryMs: 60_000,
-  });
-  const ccgwUrl = await ccgw.listen(0, '127.0.0.1');
+  const { ccfs, ccgw, ccfsUrl, ccgwUrl, root } = await startDemoSimulators(env);
 
   const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), {
     ...env,

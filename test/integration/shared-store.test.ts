@@ -180,9 +180,11 @@ describe('the store itself', () => {
 describe('agent sessions on Redis', () => {
   let stack: Stack;
   let other: { url: string };
+  let third: { url: string };
   before(async () => {
     stack = await startStack({ configure: onRedis(redis, 'agents:') });
     other = await stack.replica();
+    third = await stack.replica();
   });
   after(() => stack.close());
 
@@ -210,4 +212,36 @@ describe('agent sessions on Redis', () => {
     const text = dump.join('\n');
     for (const secret of [...stack.ccgw.issued, AGENTS.acme.password]) assert.ok(!text.includes(secret));
   });
+});
+
+test('the vendor drops the session: requests on all three instances at once cause exactly one renewal', async () => {
+  const stack = await startStack({
+    configure: onRedis(redis, 'renew:'),
+    // Polls answer late, so that the requests, not the owner's poll, find the loss first.
+    ccgw: { pollWaitMs: 5000 },
+  });
+  try {
+    const replicas = [await stack.replica(), await stack.replica()];
+    const urls = [stack.url, ...replicas.map((r) => r.url)];
+    const token = stack.token();
+    const get = (url: string) =>
+      request(url)
+        .get('/v1/agent-recordings')
+        .query({ recordId: SEED.acme.recording })
+        .set('Authorization', `Bearer ${token}`);
+    for (const u of urls) assert.equal((await get(u)).status, 200);
+    assert.equal(stack.ccgw.signIns.length, 1);
+    stack.ccgw.dropSession(AGENTS.acme.agentId);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => get(urls[i % 3]!)));
+    for (const r of answers) assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(stack.ccgw.signIns.length, 2, 'one renewal, whoever met the loss');
+    assert.equal(stack.ccgw.seen().filter((r) => r.retcode === '100-002').length, 0);
+    // The owner counts the renewal; the others count none.
+    let renewals = 0;
+    for (const g of [stack.gateway, ...replicas.map((r) => r.gateway)])
+      for (const v of (await g.deps.metrics.agentRenewals.get()).values) renewals += v.value;
+    assert.equal(renewals, 1);
+  } finally {
+    await stack.close();
+  }
 });

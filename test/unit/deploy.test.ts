@@ -1,0 +1,125 @@
+/**
+ * The deploy kit, checked offline: the Kubernetes manifests against the Kubernetes schemas
+ * (kubernetes-models validates each object with the API's own OpenAPI definitions), and the
+ * compose file's services, ports and environment against the gateway's config schema.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parseConfigText } from '../../src/config/load.js';
+import type { GatewayConfig } from '../../src/config/schema.js';
+import { DEMO_ENV } from '../../src/demo/env.js';
+
+const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+// biome-ignore lint/suspicious/noExplicitAny: manifests are checked by their schemas, then read freely
+type Doc = Record<string, any>;
+const docs = (p: string): Doc[] => parseAllDocuments(read(p)).map((d) => d.toJSON() as Doc);
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  Deployment,
+  Service,
+  PodDisruptionBudget,
+  ConfigMap,
+  Secret,
+  NetworkPolicy,
+};
+/** The shutdown margin main.ts allows past drain and grace for the agents' sign-out. */
+const SIGN_OUT_MARGIN_MS = 3000;
+
+/** Every ${NAME} a config text refers to, given a dummy value, so that the schema alone judges it. */
+function fakeEnv(text: string): Record<string, string> {
+  return Object.fromEntries(
+    [...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1]!, 'placeholder-0123456789abcdefghij']),
+  );
+}
+
+test('the Kubernetes base: every manifest it lists exists and validates against the Kubernetes schemas', () => {
+  const kustomization = parseYaml(read('deploy/kubernetes/kustomization.yaml')) as { resources: string[] };
+  const files = [...kustomization.resources, 'secret.example.yaml'];
+  for (const f of files) {
+    assert.ok(existsSync(new URL(`../../deploy/kubernetes/${f}`, import.meta.url)), f);
+    for (const doc of docs(`deploy/kubernetes/${f}`)) {
+      const Model = MODELS[doc.kind];
+      assert.ok(Model, `${f}: a kind the test knows (${doc.kind})`);
+      assert.doesNotThrow(() => new Model(doc as never).validate(), `${f} (${doc.kind})`);
+    }
+  }
+  // The validator is not lenient: a wrong type is refused.
+  const broken = docs('deploy/kubernetes/deployment.yaml')[0]!;
+  broken.spec.replicas = 'two';
+  assert.throws(() => new Deployment(broken as never).validate());
+});
+
+test('the Deployment: two replicas, probes on /healthz and /readyz, a grace that covers drain and shutdown, locked down', () => {
+  const dep = docs('deploy/kubernetes/deployment.yaml')[0]!;
+  const cm = docs('deploy/kubernetes/configmap.yaml')[0]!;
+  const text = cm.data['gateway.yaml'] as string;
+  const config: GatewayConfig = parseConfigText(text, fakeEnv(text));
+  assert.equal(config.store.type, 'redis');
+  const pod = dep.spec.template.spec;
+  const c = pod.containers[0];
+  assert.ok(dep.spec.replicas >= 2);
+  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  const needMs = config.server.drainDelayMs + config.server.shutdownGraceMs + SIGN_OUT_MARGIN_MS;
+  assert.ok(pod.terminationGracePeriodSeconds * 1000 > needMs, `${pod.terminationGracePeriodSeconds} s > ${needMs} ms`);
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  const spool = c.volumeMounts.find((m: Doc) => m.mountPath === config.server.spoolDir);
+  assert.ok(spool, 'the spool directory is mounted');
+  assert.ok(pod.volumes.find((v: Doc) => v.name === spool.name).emptyDir, 'as an emptyDir');
+  const ports = Object.fromEntries(c.ports.map((p: Doc) => [p.name, p.containerPort]));
+  assert.equal(ports.http, config.server.port);
+  assert.equal(ports.metrics, config.metrics.port);
+  // Every secret the config refers to comes from the Secret, and every key read exists in the example.
+  const secretKeys = Object.keys(docs('deploy/kubernetes/secret.example.yaml')[0]!.stringData);
+  const envNames = new Map(c.env.map((e: Doc) => [e.name, e]));
+  for (const name of Object.keys(fakeEnv(text))) {
+    const e = envNames.get(name) as Doc | undefined;
+    assert.ok(e?.valueFrom?.secretKeyRef, `${name} from the Secret`);
+    assert.ok(secretKeys.includes(e.valueFrom.secretKeyRef.key), `${name}: ${e.valueFrom.secretKeyRef.key}`);
+  }
+  const pdb = docs('deploy/kubernetes/pdb.yaml')[0]!;
+  assert.deepEqual(pdb.spec.selector.matchLabels, dep.spec.selector.matchLabels);
+  assert.ok(pdb.spec.minAvailable >= 1 && pdb.spec.minAvailable < dep.spec.replicas);
+});
+
+test('docker-compose.yml: Redis, two gateway replicas behind one port, the simulators; its config and env fit the schema', () => {
+  const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Doc> };
+  const s = compose.services;
+  assert.deepEqual(Object.keys(s).sort(), ['gateway', 'lb', 'redis', 'simulators']);
+  assert.ok(s.gateway!.deploy.replicas >= 2);
+  assert.equal(s.gateway!.ports, undefined, 'the replicas publish no port: the load balancer does');
+  assert.deepEqual(s.lb!.ports, ['8080:8080']);
+
+  const mount = (s.gateway!.volumes as string[]).find((v) => v.endsWith(':/etc/gateway/gateway.yaml:ro'))!;
+  assert.equal(s.gateway!.environment.GATEWAY_CONFIG, '/etc/gateway/gateway.yaml');
+  const text = read(mount.split(':')[0]!.replace(/^\.\//, ''));
+  // The gateway's environment fills every reference (nothing left to a default or to chance).
+  const env = Object.fromEntries(
+    Object.entries(s.gateway!.environment as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+  );
+  for (const name of Object.keys(fakeEnv(text))) assert.ok(env[name], `${name} is set for the gateway`);
+  const config = parseConfigText(text, env);
+  assert.equal(config.store.type, 'redis');
+  assert.equal(new URL(config.store.url!).hostname, 'redis');
+  assert.equal(new URL(config.upstreams.ccfs.baseUrl).hostname, 'simulators');
+  assert.equal(new URL(config.upstreams.ccfs.baseUrl).port, s.simulators!.environment.SIM_CCFS_PORT);
+  assert.equal(new URL(config.upstreams.ccgateway!.baseUrl).port, s.simulators!.environment.SIM_CCGW_PORT);
+  // The simulators know the same demo credentials the gateway signs with.
+  for (const [k, v] of Object.entries(DEMO_ENV)) assert.equal(String(s.simulators!.environment[k] ?? ''), v, k);
+  assert.ok(s.gateway!.tmpfs.includes(config.server.spoolDir), 'the spool is writable on a read-only root');
+
+  const nginx = read('deploy/compose/nginx.conf');
+  assert.match(nginx, new RegExp(`server gateway:${config.server.port} resolve;`));
+  assert.match(nginx, /listen 8080;/);
+  const graceSec = Number(/^(\d+)s$/.exec(s.gateway!.stop_grace_period)![1]);
+  assert.ok(graceSec * 1000 > config.server.drainDelayMs + config.server.shutdownGraceMs + SIGN_OUT_MARGIN_MS);
+});
