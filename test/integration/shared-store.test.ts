@@ -188,14 +188,14 @@ describe('agent sessions on Redis', () => {
   });
   after(() => stack.close());
 
-  test('two instances share one sign-in; Redis holds no Guid, cookie or password in clear, nor in a key name', async () => {
+  test('three instances share one sign-in; Redis holds no Guid, cookie or password in clear, nor in a key name', async () => {
     const token = stack.token();
     const get = (url: string) =>
       request(url)
         .get('/v1/agent-recordings')
         .query({ recordId: SEED.acme.recording })
         .set('Authorization', `Bearer ${token}`);
-    const answers = await Promise.all([get(stack.url), get(other.url), get(stack.url), get(other.url)]);
+    const answers = await Promise.all([get(stack.url), get(other.url), get(third.url), get(other.url), get(third.url)]);
     for (const r of answers) assert.equal(r.status, 200);
     assert.equal(stack.ccgw.signIns.length, 1);
     const c = redis.client();
