@@ -5,67 +5,38 @@
  * peak RSS from /proc. Work: a large download, a small JSON call (3.3 and its native form 3.7),
  * a small recording through the CC-Gateway (3.8) and 5 MiB uploads (3.6).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import autocannon from 'autocannon';
 import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
 import { mintToken } from '../src/demo/mint.js';
 import { SEED } from '../src/simulators/seed.js';
 import { wavFromEncoded } from '../src/simulators/shared/audio.js';
+import {
+  AGENT_PASSWORD,
+  AK,
+  children,
+  cpuOf,
+  gatewayConfig,
+  JWT_SECRET,
+  median,
+  resetPeak,
+  rssOf,
+  SK,
+  startChild,
+  startGateway,
+} from './lib.js';
+import { runScaleOut } from './scale.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 200);
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);
-const AK = 'AK-BENCH';
-const SK = 'SK-bench-0123456789';
-const JWT_SECRET = 'bench-jwt-secret-0123456789abcdefghijklmnop';
 const BIG = 'Y:/53/0/20261125/1001/bench.V3';
-const CLK_TCK = 100;
-const AGENT_PASSWORD = 'bench-agent-password';
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
-
-/** `args` is everything after `node`: a TypeScript entry needs `--import tsx` in it. */
-/** Resolves with the child's first stdout line that names its URL (its log may say other things first). */
-function startChild(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; readyLine: string }> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    let ready = false;
-    rl.on('line', (line) => {
-      if (ready || !/"url"/.test(line)) return;
-      ready = true;
-      resolve({ child, readyLine: line });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
-  });
-}
-
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-};
-const peakRssMiB = (pid: number) =>
-  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-const resetPeak = (pid: number) => {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  } catch {
-    /* not permitted: peak since start */
-  }
-};
-
-/** CPU seconds of all of a target's processes; peak RSS of the largest (nginx: its worker). */
-const cpuOf = (t: { pids: () => number[] }) => t.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-const rssOf = (t: { pids: () => number[] }) => Math.max(0, ...t.pids().map(peakRssMiB));
 
 /** nginx as a plain reverse proxy in front of CC-FS, when it is on the PATH (Debian nginx-light). */
 async function startNginx(upstream: string, dir: string): Promise<{ url: string; pids: () => number[] } | undefined> {
@@ -124,11 +95,6 @@ http {
   return { url, pids: () => [master.pid!, ...workers()] };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 interface Target {
   name: 'direct' | 'node proxy' | 'nginx' | 'gateway';
   pool: Pool;
@@ -149,8 +115,6 @@ async function drain(pool: Pool, opts: Parameters<Pool['request']>[0], expect = 
   return n;
 }
 
-const children: ChildProcess[] = [];
-
 async function main() {
   const sim = await startChild(['--import', 'tsx', 'bench/sim-server.ts'], {
     BENCH_AK: AK,
@@ -160,66 +124,15 @@ async function main() {
   });
   const { url: simUrl, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
-  writeFileSync(
-    join(dir, 'gateway.yaml'),
-    [
-      'server:',
-      '  host: 127.0.0.1',
-      '  port: 0',
-      '  drainDelayMs: 0',
-      '  playbackSecret: ${PB}',
-      'logging:',
-      '  level: info',
-      'audit:',
-      `  destination: ${join(dir, 'audit.jsonl')}`,
-      'auth:',
-      '  issuers:',
-      '    - issuer: https://bench',
-      '      audience: gw',
-      '      algorithms: [HS256]',
-      '      secret: ${JWT}',
-      'upstreams:',
-      '  ccfs:',
-      `    baseUrl: ${simUrl}`,
-      '    connections: 64',
-      '  ccgateway:',
-      `    baseUrl: ${ccgwUrl}`,
-      // Limits far above the load: the limiter runs on every call, but refuses none.
-      'tenants:',
-      '  - id: acme',
-      '    vdnIds: [53]',
-      '    ccId: "1"',
-      '    ccfs:',
-      '      ak: ${AK}',
-      '      sk: ${SK}',
-      '    limits:',
-      '      requestsPerSecond: 1000000',
-      '      burst: 1000000',
-      '      concurrentStreams: 1000',
-      '    ccgateway:',
-      '      agents:',
-      '        - agentId: 1001',
-      '          password: ${AGENT_PASSWORD}',
-      '          phoneNumber: "60001"',
-      '',
-    ].join('\n'),
-  );
   // The gateway runs as production runs it: compiled (npm run build), without the tsx loader.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
-  const gw = await startChild(
-    [
-      // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
-      ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      'dist/main.js',
-      '--config',
-      join(dir, 'gateway.yaml'),
-    ],
-    { PB: 'bench-playback-secret-0123456789abcdef', JWT: JWT_SECRET, AK, SK, AGENT_PASSWORD },
+  const gw = await startGateway(
+    gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }),
+    (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
   );
-  const gwUrl = (JSON.parse(gw.readyLine) as { url: string }).url;
-  const gwPid = gw.child.pid!;
+  const gwUrl = gw.url;
   // The references: a bare Node proxy, and nginx when it is installed (Debian nginx-light).
   const nodeProxy = await startChild(['--import', 'tsx', 'bench/node-proxy.ts'], { UPSTREAM: simUrl });
   const nodeProxyUrl = (JSON.parse(nodeProxy.readyLine) as { url: string }).url;
@@ -329,7 +242,7 @@ async function main() {
     {
       name: 'gateway',
       pool: gwPool,
-      pids: () => [gwPid],
+      pids: gw.pids,
       download: () =>
         drain(gwPool, {
           method: 'GET',
@@ -370,7 +283,9 @@ async function main() {
     byWho[who] = [...(byWho[who] ?? []), v];
   };
 
-  for (let round = 0; round < ROUNDS; round++) {
+  // BENCH_PARTS=scale runs only the scale-out table (the references and the main table need minutes).
+  const mainRounds = (process.env.BENCH_PARTS ?? 'main,scale').includes('main') ? ROUNDS : 0;
+  for (let round = 0; round < mainRounds; round++) {
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const conc of [1, 16]) {
       for (const t of order) {
@@ -452,8 +367,12 @@ async function main() {
     ...rows,
   ].join('\n');
   process.stdout.write(`${out}\n`);
+  const scale = (
+    await runScaleOut({ simUrl, ccgwUrl, dir, token, memory: { url: gwUrl, pids: gw.pids }, rounds: ROUNDS })
+  ).join('\n');
+  process.stdout.write(`\n${scale}\n`);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/latest.md', `${out}\n`);
+  writeFileSync('bench/results/latest.md', `${out}\n\n${scale}\n`);
 
   for (const t of targets) await t.pool.close();
   const gwExited = new Promise((resolve) => gw.child.once('exit', resolve));

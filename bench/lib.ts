@@ -1,0 +1,178 @@
+/**
+ * What the benchmark's parts share: child processes (the simulators, the gateways, the
+ * references), their CPU and memory from /proc, the gateway's config, and medians.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const AK = 'AK-BENCH';
+export const SK = 'SK-bench-0123456789';
+export const JWT_SECRET = 'bench-jwt-secret-0123456789abcdefghijklmnop';
+export const AGENT_PASSWORD = 'bench-agent-password';
+const CLK_TCK = 100;
+
+export const children: ChildProcess[] = [];
+
+/**
+ * `args` is everything after `node` (a TypeScript entry needs `--import tsx` in it). Resolves with
+ * the child's first stdout line that names its URL (its log may say other things first). With
+ * `cpus`, the child runs under `taskset -c <cpus>` (a core of its own).
+ */
+export function startChild(
+  args: string[],
+  env: Record<string, string>,
+  cpus?: string,
+): Promise<{ child: ChildProcess; readyLine: string }> {
+  const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    let ready = false;
+    rl.on('line', (line) => {
+      if (ready || !/"url"/.test(line)) return;
+      ready = true;
+      resolve({ child, readyLine: line });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+  });
+}
+
+export const cpuSeconds = (pid: number) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return 0; // gone
+  }
+};
+const peakRssMiB = (pid: number) =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+export const resetPeak = (pid: number) => {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    /* not permitted: peak since start */
+  }
+};
+
+/** CPU seconds of all of a target's processes; peak RSS of the largest (nginx: its worker). */
+export const cpuOf = (t: { pids: () => number[] }) => t.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+export const rssOf = (t: { pids: () => number[] }) => Math.max(0, ...t.pids().map(peakRssMiB));
+
+/** A process and its children (a cluster primary's workers, nginx's). */
+export const withChildren = (pid: number) => {
+  try {
+    return [
+      pid,
+      ...execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map(Number),
+    ];
+  } catch {
+    return [pid]; // pgrep found none
+  }
+};
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export interface GatewayVariant {
+  simUrl: string;
+  ccgwUrl: string;
+  audit: string;
+  /** The shared store; none: memory. */
+  redisUrl?: string;
+  workers?: number;
+  /** Needed with workers: the primary serves the metrics there. */
+  metricsPort?: number;
+  /** Workers share the port the primary listens on: it must be known (0 would differ per worker). */
+  port?: number;
+  /** Instances with the same prefix are replicas of one gateway (default: the config's name). */
+  keyPrefix?: string;
+}
+
+/** Writes a gateway config as production would have it (audit to a file, info logs, limits on); returns its path. */
+export function gatewayConfig(dir: string, name: string, v: GatewayVariant): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    [
+      'server:',
+      '  host: 127.0.0.1',
+      `  port: ${v.port ?? 0}`,
+      '  drainDelayMs: 0',
+      '  playbackSecret: ${PB}',
+      ...(v.workers ? [`  workers: ${v.workers}`] : []),
+      ...(v.redisUrl
+        ? [
+            'store:',
+            '  type: redis',
+            `  url: ${v.redisUrl}`,
+            `  keyPrefix: "${v.keyPrefix ?? `${name}:`}"`,
+            '  sealSecret: ${SEAL}',
+          ]
+        : []),
+      ...(v.metricsPort ? ['metrics:', `  port: ${v.metricsPort}`] : []),
+      'logging:',
+      '  level: info',
+      'audit:',
+      `  destination: ${v.audit}`,
+      'auth:',
+      '  issuers:',
+      '    - issuer: https://bench',
+      '      audience: gw',
+      '      algorithms: [HS256]',
+      '      secret: ${JWT}',
+      'upstreams:',
+      '  ccfs:',
+      `    baseUrl: ${v.simUrl}`,
+      '    connections: 64',
+      '  ccgateway:',
+      `    baseUrl: ${v.ccgwUrl}`,
+      // Limits far above the load: the limiter runs on every call, but refuses none.
+      'tenants:',
+      '  - id: acme',
+      '    vdnIds: [53]',
+      '    ccId: "1"',
+      '    ccfs:',
+      '      ak: ${AK}',
+      '      sk: ${SK}',
+      '    limits:',
+      '      requestsPerSecond: 1000000',
+      '      burst: 1000000',
+      '      concurrentStreams: 1000',
+      '    ccgateway:',
+      '      agents:',
+      '        - agentId: 1001',
+      '          password: ${AGENT_PASSWORD}',
+      '          phoneNumber: "60001"',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Starts the built gateway (`dist/main.js`) on a config from gatewayConfig. */
+export async function startGateway(file: string, nodeArgs: string[] = [], opts: { cpus?: string } = {}) {
+  const { child, readyLine } = await startChild(
+    [...nodeArgs, 'dist/main.js', '--config', file],
+    {
+      PB: 'bench-playback-secret-0123456789abcdef',
+      SEAL: 'bench-seal-secret-0123456789abcdefghijk',
+      JWT: JWT_SECRET,
+      AK,
+      SK,
+      AGENT_PASSWORD,
+    },
+    opts.cpus,
+  );
+  const url = (JSON.parse(readyLine) as { url: string }).url;
+  const pid = child.pid!;
+  return { child, url, pids: () => withChildren(pid) };
+}
