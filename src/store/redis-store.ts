@@ -32,6 +32,10 @@ export interface AgentShare {
   clear(): Promise<void>;
   /** Asks the owner to renew the session of `generation`. */
   requestRenewal(generation: number): Promise<void>;
+  /** The vendor refused the owner's sign-in: every instance answers 503 for `ms` (no password hammering). */
+  markRefused(code: string, ms: number): Promise<void>;
+  /** The refusal in force: its code and the milliseconds left, or undefined. */
+  refusal(): Promise<{ code: string; ms: number } | undefined>;
 }
 
 export interface AgentRecord {
@@ -197,6 +201,7 @@ export function createRedisStore(cfg: StoreConfig, opts: { logger: Logger; onUp?
       const id = `${tenant}:${agentId}`;
       const lease = key('lease', tenant, agentId);
       const record = key('agent', tenant, agentId);
+      const refused = key('refused', tenant, agentId);
       // The record is bound to its key: a sealed value copied to another agent's key does not open.
       const aad = Buffer.from(record);
       listeners.set(id, onMessage);
@@ -242,6 +247,16 @@ export function createRedisStore(cfg: StoreConfig, opts: { logger: Logger; onUp?
         },
         async requestRenewal(generation) {
           await publish(id, 'renew', generation);
+        },
+        async markRefused(code, ms) {
+          await run(() => client.set(refused, code, 'PX', ms));
+        },
+        async refusal() {
+          const [[, code], [, ms]] = (await run(() => client.multi().get(refused).pttl(refused).exec())) as [
+            [unknown, string | null],
+            [unknown, number],
+          ];
+          return code && ms > 0 ? { code, ms } : undefined;
         },
       };
     },

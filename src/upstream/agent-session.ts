@@ -26,6 +26,8 @@ export interface AgentSessionOptions {
   onSignIn?: (tenant: string) => void;
   /** A sign-in that replaced a lost session (not the first). */
   onRenewal?: () => void;
+  /** A refused sign-in, cooling down for `retryAfterMs`: the shared store tells the other instances. */
+  onRefused?: (code: string, retryAfterMs: number) => void;
   /** Every new credential this session holds (a sign-in, a rotation): the shared store publishes them. */
   onHeld?: (held: Held) => void;
   /** Pauses between polls and after failed polls. */
@@ -193,6 +195,7 @@ export class AgentSession {
     this.refusal = { until: this.opts.now() + this.opts.signInRetryAfterMs, error };
     this.lastCode = code;
     this.stateNow = 'refused';
+    this.opts.onRefused?.(code, this.opts.signInRetryAfterMs);
     this.opts.logger.error(
       { tenant: this.tenantId, agentId: this.agent.agentId, retcode: code },
       `agent sign-in refused: ${detail}`,

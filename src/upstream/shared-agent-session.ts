@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { CCGW_CODE_MEANINGS } from '../protocol/ccgateway.js';
 import type { AgentMessage, AgentRecord, AgentShare, RedisStore } from '../store/redis-store.js';
 import { AgentSession, type AgentSessionOptions, type Held } from './agent-session.js';
 import type { CcgwCalls, SessionCredentials, SessionUpdate } from './ccgateway.js';
@@ -31,6 +32,11 @@ const decode = (rec: AgentRecord): Held => {
 
 const unavailable = (detail: string, retryAfterSec: number) =>
   new GatewayError('UPSTREAM_UNAVAILABLE', detail, { retryAfterSec });
+const refusedError = (code: string, ms: number) =>
+  new GatewayError('UPSTREAM_UNAVAILABLE', 'CC-Gateway refused the agent sign-in (on the instance that owns it)', {
+    upstream: { service: 'ccgateway', code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' },
+    retryAfterSec: Math.max(1, Math.ceil(ms / 1000)),
+  });
 
 export class SharedAgentSession {
   private owner = false;
@@ -52,7 +58,11 @@ export class SharedAgentSession {
     calls: CcgwCalls,
     private readonly opts: SharedSessionOptions,
   ) {
-    this.inner = new AgentSession(tenantId, agent, calls, { ...opts, onHeld: (h) => void this.publish(h) });
+    this.inner = new AgentSession(tenantId, agent, calls, {
+      ...opts,
+      onHeld: (h) => void this.publish(h),
+      onRefused: (code, ms) => void this.share.markRefused(code, ms).catch(() => undefined),
+    });
     this.share = opts.store.agent(tenantId, agent.agentId, (m) => this.onMessage(m));
     this.log = opts.logger.child({ tenant: tenantId, agentId: agent.agentId });
   }
@@ -164,14 +174,18 @@ export class SharedAgentSession {
         if (rec) this.remember(rec);
         if (this.cached && !this.awaiting) return this.cached.creds;
         if (this.stopped) throw unavailable('the gateway is shutting down', 1);
+        // The owner's sign-in was refused: answer as it does, at once, rather than wait out the lease.
+        const refusal = await this.share.refusal();
+        if (refusal) throw refusedError(refusal.code, refusal.ms);
         if (!(await this.share.held())) {
           if (await this.share.acquire()) {
             this.takeLease(rec);
             return this.inner.credentials();
           }
-        } else if (this.awaiting) {
-          // Idempotent: the owner renews a generation once, however many ask.
-          await this.share.requestRenewal(this.awaiting.generation);
+        } else {
+          // The owner has no session for us yet (never signed in, or lost it): ask it for one.
+          // Idempotent: the owner signs in once per generation, however many ask.
+          await this.share.requestRenewal(this.awaiting?.generation ?? rec?.generation ?? 0);
         }
       } catch (err) {
         if (err instanceof GatewayError) throw err;
@@ -210,7 +224,8 @@ export class SharedAgentSession {
 
   private renew(generation: number): void {
     this.inner.renew(generation, 'renewal requested').catch((err: Error) => {
-      this.log.warn({ err: { message: err.message } }, 'agent session renewal failed');
+      // A refusal is logged where it happens, once; the requests that keep asking are not news.
+      this.log.debug({ err: { message: err.message } }, 'agent session renewal failed');
     });
   }
 

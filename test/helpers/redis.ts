@@ -26,7 +26,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(extraArgs: string[] = [], password?: string): Promise<RedisServer> {
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const clients: Redis[] = [];
@@ -37,6 +37,7 @@ export async function startRedis(): Promise<RedisServer> {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      ...(password ? { password } : {}),
     });
     c.on('error', () => undefined);
     try {
@@ -51,7 +52,7 @@ export async function startRedis(): Promise<RedisServer> {
   const start = async () => {
     proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
       { stdio: 'ignore' },
     );
     await eventually(ping, 'redis-server answers', 10_000);
@@ -68,7 +69,7 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     client() {
-      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, ...(password ? { password } : {}) });
       c.on('error', () => undefined);
       clients.push(c);
       return c;

@@ -140,6 +140,28 @@ describe('the store itself', () => {
     }
   });
 
+  test('a Redis that requires a password: the right one connects, a wrong one leaves the store down and the calls failing fast', async () => {
+    const guarded = await startRedis(['--requirepass', 'redis-test-password'], 'redis-test-password');
+    const at = (password: string) =>
+      createRedisStore({ ...cfg('auth:'), url: guarded.url, password, connectTimeoutMs: 500 }, { logger });
+    const good = at('redis-test-password');
+    const bad = at('wrong-password');
+    try {
+      await good.start();
+      await bad.start();
+      assert.equal(good.up(), true);
+      assert.equal(await good.acquireSlot('k', 1), true);
+      assert.equal(bad.up(), false);
+      const t0 = performance.now();
+      await assert.rejects(bad.acquireSlot('k', 5));
+      assert.ok(performance.now() - t0 < 1000, 'no offline queue: refused at once');
+    } finally {
+      await good.close();
+      await bad.close();
+      await guarded.close();
+    }
+  });
+
   test('the live instance count follows the instances that come and leave', async () => {
     const stores = [1, 2, 3].map(() => createRedisStore(cfg('count:'), { logger }));
     for (const s of stores) await s.start();
@@ -241,6 +263,39 @@ test('the vendor drops the session: requests on all three instances at once caus
     for (const g of [stack.gateway, ...replicas.map((r) => r.gateway)])
       for (const v of (await g.deps.metrics.agentRenewals.get()).values) renewals += v.value;
     assert.equal(renewals, 1);
+  } finally {
+    await stack.close();
+  }
+});
+
+test('a refused sign-in is refused on every instance at once, with one attempt at the vendor', async () => {
+  const stack = await startStack({
+    configure: (raw) => {
+      onRedis(redis, 'refused:')(raw);
+      raw.tenants[0].ccgateway.agents[0].password = 'not-the-agent-password';
+      raw.upstreams.ccgateway.signInRetryAfterMs = 20_000;
+    },
+  });
+  try {
+    const replica = await stack.replica();
+    const token = stack.token();
+    const get = (url: string) =>
+      request(url)
+        .get('/v1/agent-recordings')
+        .query({ recordId: SEED.acme.recording })
+        .set('Authorization', `Bearer ${token}`);
+    const first = await get(stack.url);
+    assert.equal(first.status, 503);
+    const t0 = performance.now();
+    const second = await get(replica.url);
+    const took = performance.now() - t0;
+    assert.equal(second.status, 503);
+    assert.ok(Number(second.headers['retry-after']) >= 10, `Retry-After ${second.headers['retry-after']}`);
+    assert.ok(first.body.upstream?.code, JSON.stringify(first.body));
+    assert.equal(second.body.upstream?.code, first.body.upstream.code);
+    assert.ok(took < 5000, `answered in ${Math.round(took)} ms, not after the lease wait`);
+    const attempts = stack.ccgw.seen('signIn').length + stack.ccgw.seen('forcelogin').length;
+    assert.equal(attempts, 1, 'one sign-in attempt for both instances');
   } finally {
     await stack.close();
   }
