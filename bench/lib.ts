@@ -93,6 +93,8 @@ export interface GatewayVariant {
   metricsPort?: number;
   /** Workers share the port the primary listens on: it must be known (0 would differ per worker). */
   port?: number;
+  /** The CC-Gateway agent (one session per agent: variants that do not share a store need their own). */
+  agentId?: number;
   /** Instances with the same prefix are replicas of one gateway (default: the config's name). */
   keyPrefix?: string;
 }
@@ -149,7 +151,7 @@ export function gatewayConfig(dir: string, name: string, v: GatewayVariant): str
       '      concurrentStreams: 1000',
       '    ccgateway:',
       '      agents:',
-      '        - agentId: 1001',
+      `        - agentId: ${v.agentId ?? 1001}`,
       '          password: ${AGENT_PASSWORD}',
       '          phoneNumber: "60001"',
       '',

@@ -76,13 +76,21 @@ export async function runScaleOut(ctx: ScaleContext): Promise<string[]> {
   const audit = (n: string) => join(ctx.dir, `${n}-audit.jsonl`);
   // The three instances share one key prefix: one gateway, three replicas.
   const replica = (n: number) =>
-    startGateway(gatewayConfig(ctx.dir, `redis${n}`, { ...base, audit: audit(`redis${n}`), keyPrefix: 'replicas:' }));
+    startGateway(
+      gatewayConfig(ctx.dir, `redis${n}`, {
+        ...base,
+        audit: audit(`redis${n}`),
+        keyPrefix: 'replicas:',
+        agentId: 1003,
+      }),
+    );
   const one = await replica(1);
   const workers = await startGateway(
     gatewayConfig(ctx.dir, 'workers', {
       ...base,
       audit: audit('workers'),
       workers: WORKERS,
+      agentId: 1004,
       port: await freePort(),
       metricsPort: await freePort(),
     }),

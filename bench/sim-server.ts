@@ -25,12 +25,14 @@ await sim.store.put(
     })(),
   ),
 );
-// Agent 1001 is the gateway's, 1002 the direct client's: one session per agent.
+// Agent 1001 is the gateway's, 1002 the direct client's, 1003 the replicas', 1004 the workers': one session per agent.
 const ccgw = new CcgwSimulator({
   store: sim.store,
   agents: [
     { agentId: 1001, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 },
     { agentId: 1002, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 },
+    { agentId: 1003, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 },
+    { agentId: 1004, password: process.env.BENCH_AGENT_PASSWORD!, vdnId: 53 },
   ],
   idleSignOutMs: 3_600_000,
 });
