@@ -7,7 +7,6 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { requestScope } from './edge/request-scope.js';
-import { createHttpLogger } from './edge/logging.js';
 import { errorHandler, notFound } from './edge/errors.js';
 import { observe } from './edge/observe.js';
 import { corsPolicy } from './edge/cors.js';
@@ -44,7 +43,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
   app.set('case sensitive routing', true);
   app.use(requestScope);
-  app.use(createHttpLogger(deps.logger));
   app.use(observe(deps));
   app.use((req, _res, next) =>
     next(

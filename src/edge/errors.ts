@@ -12,8 +12,6 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   }
   const problem = toHttpProblem(err, scopeOf(res)?.requestId ?? 'unknown');
   recordError(res, problem.error);
-  // pino-http's documented input: the request line then carries the error, not a generic one.
-  (res as Response & { err?: unknown }).err = problem.error;
   if (res.headersSent) {
     // Too late for an error body: cut the connection so the client sees an incomplete answer.
     res.destroy();

@@ -1,13 +1,10 @@
 /**
- * pino-http with a request id on every line, 5xx at error and 4xx at info, and no secret on any
- * line: requests are serialised field by field (no headers but a few harmless ones), playback ids
- * are masked in URLs, and a redact list catches the rest.
+ * The application log (pino): no secret on any line. Request lines are built field by field (no
+ * headers but a few harmless ones, see observe.ts), playback ids are masked in URLs, and a redact
+ * list catches the rest.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHttp, type Options } from 'pino-http';
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
-import { scopeOf } from '../http/scope.js';
+import { GatewayError } from '../errors/catalogue.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -42,6 +39,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     level,
     base: { service: 'cc-file-gateway' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: errorFields },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return destination ? pino(opts, destination) : pino(opts);
@@ -60,45 +58,9 @@ export function safeUrl(url: string): string {
   return text.replace(/(playback\/+)[^?#]*/gi, '$1[redacted]').replace(/[A-Za-z0-9_-]{40,}/g, '[redacted]');
 }
 
-const scopeOfRaw = (res: ServerResponse) => scopeOf(res as ServerResponse & { locals?: Record<string, unknown> });
-
-export function createHttpLogger(logger: Logger) {
-  const options: Options = {
-    logger,
-    genReqId: (_req, res) => scopeOfRaw(res)?.requestId ?? 'unknown',
-    customAttributeKeys: { reqId: 'requestId' },
-    quietReqLogger: true,
-    wrapSerializers: false,
-    serializers: {
-      req: (req: IncomingMessage & { originalUrl?: string }) => ({
-        method: req.method,
-        url: safeUrl(req.originalUrl ?? req.url ?? ''),
-        remoteAddress: req.socket?.remoteAddress,
-        userAgent: req.headers['user-agent'],
-      }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode, contentLength: res.getHeader('content-length') }),
-      // A refusal (4xx) is the caller's doing: its message is enough, a stack trace is noise.
-      err: (err: unknown) =>
-        err instanceof GatewayError && err.status < 500
-          ? { type: err.name, code: err.code, message: err.message }
-          : pino.stdSerializers.err(err as Error),
-    },
-    // Called at the start (nothing known yet: no child logger is made) and at the end of a request.
-    // The route is Express' matched template, never the raw path.
-    customProps: (req, res) => {
-      const principal = scopeOfRaw(res)?.principal;
-      const route = (req as IncomingMessage & { route?: { path?: string } }).route?.path;
-      if (!principal && !route) return undefined as unknown as object;
-      return principal ? { tenant: principal.tenantId, sub: principal.subject, route } : { route };
-    },
-    customLogLevel: (_req, res, err) => {
-      const streamError = scopeOfRaw(res)?.streamError;
-      if (streamError instanceof ClientGoneError) return 'info';
-      if (res.statusCode >= 500 || (err && !(err instanceof ClientGoneError)) || streamError) return 'error';
-      return 'info';
-    },
-    customSuccessMessage: (req, res) => `${req.method} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${res.statusCode} failed`,
-  };
-  return pinoHttp(options);
+/** An error as a log line shows it: a refusal (4xx) by its code and message, anything else with its stack. */
+export function errorFields(err: unknown): object {
+  return err instanceof GatewayError && err.status < 500
+    ? { type: err.name, code: err.code, message: err.message }
+    : pino.stdSerializers.err(err as Error);
 }

@@ -1,60 +1,83 @@
 /**
- * One place that watches every answer end: request metrics by route template, bytes streamed,
- * and the audit line of a route that accessed a recording or file (the scope's `audit`). Bytes
- * are counted as the answer is written, so a cut transfer records what was actually sent.
+ * One place that watches every answer end, once: the request metrics by route template, the bytes
+ * streamed, and the request's one line. An access to a recording or file is recorded on the audit
+ * channel, and that line is the request's line; every other request (and every failed one, 5xx or
+ * cut, whatever it accessed) gets a line in the application log. Nothing wraps the response.
  */
 import type { NextFunction, Request, Response } from 'express';
-import type { Metrics } from '../ops/metrics.js';
+import type { Logger } from 'pino';
+import { ClientGoneError } from '../errors/catalogue.js';
 import type { Audit } from '../ops/audit.js';
-import { scopeOf } from '../http/scope.js';
+import type { Metrics } from '../ops/metrics.js';
+import { scopeOf, type RequestScope } from '../http/scope.js';
+import { safeUrl } from './logging.js';
 
-export function observe({ metrics, audit }: { metrics: Metrics; audit: Audit }) {
+/** The level of a request's line: a cut by the client is its business; a 5xx or a cut by us is an error. */
+function levelOf(res: Response, ctx: RequestScope): 'info' | 'error' {
+  if (ctx.streamError instanceof ClientGoneError) return 'info';
+  return res.statusCode >= 500 || ctx.streamError !== undefined ? 'error' : 'info';
+}
+
+/** Body bytes of an answer that was not streamed: its length, once it was all sent. */
+function sentOf(res: Response, ctx: RequestScope): number {
+  if (ctx.bytesSent > 0 || !res.writableFinished) return ctx.bytesSent;
+  const length = Number(res.getHeader('content-length'));
+  return Number.isFinite(length) && res.req.method !== 'HEAD' ? length : 0;
+}
+
+export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: Audit; logger: Logger }) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    const ctx = scopeOf(res)!;
-    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-    const end = res.end.bind(res) as (...args: unknown[]) => Response;
-    const count = (chunk: unknown, encoding: unknown) => {
-      if (typeof chunk === 'string')
-        ctx.bytesSent += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-      else if (chunk instanceof Uint8Array) ctx.bytesSent += chunk.length;
-    };
-    res.write = ((chunk: unknown, ...rest: unknown[]) => {
-      count(chunk, rest[0]);
-      return write(chunk, ...rest);
-    }) as Response['write'];
-    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      if (typeof chunk !== 'function') count(chunk, rest[0]);
-      return end(chunk, ...rest);
-    }) as Response['end'];
-
+    const started = performance.now();
     res.once('close', () => {
-      const tenant = ctx.tenant?.id ?? ctx.principal?.tenantId;
+      const ctx = scopeOf(res)!;
+      const tenant = ctx.tenant?.id ?? ctx.principal?.tenantId ?? 'none';
       const route = (req.route?.path as string | undefined) ?? 'unmatched';
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const durationMs = performance.now() - started;
       const status = res.writableFinished ? res.statusCode : 0;
-      metrics.httpRequests.inc({ route, method: req.method, status: String(status), tenant: tenant ?? 'none' });
+      const bytesSent = sentOf(res, ctx);
+      metrics.httpRequests.inc({ route, method: req.method, status: String(status), tenant });
       metrics.httpDuration.observe({ route, method: req.method }, durationMs / 1000);
       // The vendor's own flow control; the gateway's limits count themselves.
       if (ctx.error?.code === 'RATE_LIMITED' && ctx.error.upstream)
-        metrics.rateLimited.inc({ tenant: tenant ?? 'none', reason: 'vendor' });
-      if (ctx.bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant: tenant ?? 'none' }, ctx.bytesSent);
-      if (ctx.bytesReceived > 0)
-        metrics.bytes.inc({ direction: 'upload', tenant: tenant ?? 'none' }, ctx.bytesReceived);
-      if (ctx.audit) {
+        metrics.rateLimited.inc({ tenant, reason: 'vendor' });
+      if (bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant }, bytesSent);
+      if (ctx.bytesReceived > 0) metrics.bytes.inc({ direction: 'upload', tenant }, ctx.bytesReceived);
+
+      const level = levelOf(res, ctx);
+      const audited = ctx.audit !== undefined && audit.enabled;
+      if (ctx.audit && audited) {
         audit.record({
           requestId: ctx.requestId,
-          tenant,
+          tenant: tenant === 'none' ? undefined : tenant,
           subject: ctx.principal?.subject,
           operation: ctx.audit.operation,
           target: ctx.audit.target,
           status: res.statusCode,
-          bytesSent: ctx.bytesSent,
+          bytesSent,
           durationMs: Math.round(durationMs),
           clientAddress: req.ip,
           complete: res.writableFinished,
         });
       }
+      if (audited && level === 'info') return;
+      const err = ctx.error ?? ctx.streamError;
+      logger[level](
+        {
+          requestId: ctx.requestId,
+          req: {
+            method: req.method,
+            url: safeUrl(req.originalUrl),
+            remoteAddress: req.socket.remoteAddress,
+            userAgent: req.headers['user-agent'],
+          },
+          res: { statusCode: res.statusCode, contentLength: res.getHeader('content-length') },
+          responseTime: Math.round(durationMs),
+          ...(tenant !== 'none' ? { tenant, sub: ctx.principal?.subject } : {}),
+          ...(route !== 'unmatched' ? { route } : {}),
+          ...(err !== undefined ? { err } : {}),
+        },
+        `${req.method} ${res.statusCode}${level === 'error' ? ' failed' : ''}`,
+      );
     });
     next();
   };

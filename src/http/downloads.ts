@@ -11,7 +11,7 @@ import parseRange from 'range-parser';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { contentDisposition, downloadName } from '../domain/content.js';
 import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
-import { recordStreamError } from './scope.js';
+import { countSent, recordStreamError } from './scope.js';
 
 /** An AbortSignal that fires when the client goes away before its answer was sent. */
 export function clientSignal(res: Response): AbortSignal {
@@ -22,8 +22,12 @@ export function clientSignal(res: Response): AbortSignal {
   return ac.signal;
 }
 
-/** Pipes `body` into the answer; a failure on either side tears both down, so the client sees a cut. */
+/**
+ * Pipes `body` into the answer; a failure on either side tears both down, so the client sees a cut.
+ * The bytes are counted as they are handed on, so a cut transfer records what was sent.
+ */
 async function stream(res: Response, body: Readable, teardown: Readable): Promise<void> {
+  body.on('data', (chunk: Buffer) => countSent(res, chunk.length));
   try {
     await pipeline(body, res);
   } catch (err) {
@@ -121,7 +125,10 @@ export async function sendDownload(
     return;
   }
   if (range === 'all') {
-    if (file.head.length > 0) res.write(file.head);
+    if (file.head.length > 0) {
+      countSent(res, file.head.length);
+      res.write(file.head);
+    }
     await stream(res, file.rest, file.rest);
   } else {
     await stream(res, Readable.from(window(file, range.start, range.end - range.start + 1)), file.rest);

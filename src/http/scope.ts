@@ -70,6 +70,11 @@ export function auditTarget(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Download bytes handed to the client's connection (a streamed answer; others are counted by their length). */
+export function countSent(res: Response, bytes: number): void {
+  requireScope(res).bytesSent += bytes;
+}
+
 /** Upload bytes received, for the bytes metric. */
 export function countReceived(res: Response, bytes: number): void {
   requireScope(res).bytesReceived += bytes;

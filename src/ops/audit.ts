@@ -21,6 +21,8 @@ export interface AuditRecord {
 }
 
 export interface Audit {
+  /** False when the destination is `off`: the request lines then stand in for the audit lines. */
+  readonly enabled: boolean;
   record(r: AuditRecord): void;
   /** Flushes and closes a file destination. */
   close(): Promise<void>;
@@ -28,7 +30,7 @@ export interface Audit {
 
 /** `stdout`, `stderr`, `off`, or a file path (appended, created mode 0600). */
 export function createAudit(destination: string): Audit {
-  if (destination === 'off') return { record: () => undefined, close: async () => undefined };
+  if (destination === 'off') return { enabled: false, record: () => undefined, close: async () => undefined };
   const file =
     destination === 'stdout' || destination === 'stderr'
       ? undefined
@@ -38,6 +40,7 @@ export function createAudit(destination: string): Audit {
     file ?? pino.destination(destination === 'stdout' ? 1 : 2),
   );
   return {
+    enabled: true,
     record: (r) => logger.info(r, 'access'),
     close: () => new Promise<void>((resolve) => (file ? file.end(resolve) : resolve())),
   };

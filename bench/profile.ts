@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:profile`: one small call (3.3 by default, BENCH_PROFILE_ROUTE=3.8 or download) at
+ * 32 connections against the built gateway under `node --cpu-prof`, then the profile's self time
+ * summed by function and by package, the top of each printed. The .cpuprofile is kept (open it in
+ * Chrome's DevTools) under bench/results/.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { mintToken } from '../src/demo/mint.js';
+import { SEED } from '../src/simulators/seed.js';
+import { AGENT_PASSWORD, AK, children, cpuOf, gatewayConfig, JWT_SECRET, SK, startChild, startGateway } from './lib.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
+const ROUTE = process.env.BENCH_PROFILE_ROUTE ?? '3.3';
+
+async function main() {
+  const sim = await startChild(['--import', 'tsx', 'bench/sim-server.ts'], {
+    BENCH_AK: AK,
+    BENCH_SK: SK,
+    BENCH_SIZE_MIB: '16',
+    BENCH_AGENT_PASSWORD: AGENT_PASSWORD,
+  });
+  const { url: simUrl, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+  const profDir = resolve('bench/results/profile');
+  mkdirSync(profDir, { recursive: true });
+  const gw = await startGateway(gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }), [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profDir}`,
+  ]);
+  const headers = {
+    authorization: `Bearer ${mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'agent-recordings:read'], expiresInSec: 3600 })}`,
+  };
+  const opts: autocannon.Options =
+    ROUTE === '3.8'
+      ? { url: `${gw.url}/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`, headers }
+      : ROUTE === 'download'
+        ? { url: `${gw.url}/v1/recordings?fileName=${encodeURIComponent('Y:/53/0/20261125/1001/bench.V3')}`, headers }
+        : {
+            url: `${gw.url}/v1/recordings/playback`,
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify({ fileName: SEED.acme.recording }),
+          };
+  await autocannon({ ...opts, connections: 4, duration: 1 }); // warm up
+  const cpu0 = cpuOf(gw);
+  const r = await autocannon({ ...opts, connections: ROUTE === 'download' ? 16 : 32, duration: SECONDS });
+  const cpu = cpuOf(gw) - cpu0;
+  process.stdout.write(
+    `${ROUTE}: ${r.requests.total} calls, ${r.non2xx} non-2xx, ${((cpu * 1e6) / r.requests.total).toFixed(0)} µs CPU per call\n`,
+  );
+  const exited = new Promise((res) => gw.child.once('exit', res));
+  gw.child.kill('SIGTERM');
+  await exited;
+  for (const c of children) c.kill('SIGTERM');
+
+  const file = readdirSync(profDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .at(-1)!;
+  const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  prof.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const fns = new Map<string, number>();
+  const pkgs = new Map<string, number>();
+  for (const [id, t] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const where = url.replace(/^file:\/\//, '').replace(process.cwd(), '');
+    const pkg =
+      /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
+      (where.startsWith('/dist/')
+        ? 'gateway'
+        : where.startsWith('node:')
+          ? 'node'
+          : functionName.startsWith('(')
+            ? functionName
+            : 'node internals');
+    fns.set(
+      `${functionName || '(anonymous)'} ${where}:${lineNumber}`,
+      (fns.get(`${functionName || '(anonymous)'} ${where}:${lineNumber}`) ?? 0) + t,
+    );
+    pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + t);
+  }
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, t]) => `${((t / total) * 100).toFixed(1).padStart(5)} %  ${k}`)
+      .join('\n');
+  process.stdout.write(
+    `\nby package (self time):\n${top(pkgs, 20)}\n\nby function:\n${top(fns, 40)}\n\n${join(profDir, file)}\n`,
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  for (const c of children) c.kill('SIGTERM');
+  process.exit(1);
+});
