@@ -109,6 +109,11 @@ export class JwksKeys {
       }
     }
     if (!set) throw new JwksError('unreachable', 'no key set could be fetched yet');
+    // Also when no fetch was due (the cooldown): a set too old to be trusted is never used.
+    if (now - set.fetchedAt >= this.opts.maxStaleMs)
+      throw (
+        fetchFailure ?? new JwksError('unreachable', 'the key set is too old to be trusted and was not fetched again')
+      );
     const found =
       set.keys.get(kid ?? '') ?? (kid === undefined && set.keys.size === 1 ? [...set.keys.values()][0] : undefined);
     // A key the failed fetch might have brought: the failure is the cause, not the token.

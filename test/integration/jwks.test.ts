@@ -168,6 +168,8 @@ describe('JWKS issuer', () => {
       assert.match(JSON.stringify(ready.body), /"jwks:https:\/\/idp.jwks.test","ok":false,"critical":false/);
       clock += 3_600_000; // past jwksMaxStaleMs
       assert.equal((await get(token(rsa1))).status, 401, 'too old to be trusted');
+      // A second token right after, inside the fetch cooldown (no fetch is due): still too old.
+      assert.equal((await get(token(rsa1, rsa1.kid, { jwtid: 'another' }))).status, 401, 'too old, cooldown or not');
     } finally {
       jwks.setDown(false);
     }
