@@ -85,6 +85,23 @@ function decodeParts(token: string): { header: Record<string, unknown>; payload:
 
 const numericOrAbsent = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
 
+/** At most this many verified tokens are remembered, the oldest forgotten first. */
+const MAX_VERIFIED = 10_000;
+
+/**
+ * A token that passed every check, remembered by its whole text: the caller it names, the last
+ * second it may be used (`exp` plus the clock tolerance, as verification counts it), and the key
+ * that verified it. It is used again only while that same key is the one its issuer holds for the
+ * token's `kid` (a key rotated out or revoked from the key set refuses it), and before that second.
+ */
+interface Verified {
+  principal: Principal;
+  lastSecond: number;
+  entry: IssuerEntry;
+  kid: string | undefined;
+  key: KeyObject;
+}
+
 export interface Authenticator {
   /** Verifies the Authorization header value and returns the caller, or throws UNAUTHENTICATED. */
   authenticate(authorization: string | undefined): Promise<Principal>;
@@ -121,6 +138,26 @@ export function createAuthenticator(
     return invalidToken('token key is not known to its issuer', err);
   };
 
+  const verified = new Map<string, Verified>();
+  const remember = (token: string, v: Verified) => {
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    verified.set(token, v);
+  };
+  /** The remembered caller of `token`, or undefined when it must be verified again. */
+  const recall = async (token: string): Promise<Principal | undefined> => {
+    const v = verified.get(token);
+    if (!v) return undefined;
+    let current: KeyObject | undefined;
+    try {
+      current = Math.floor(now() / 1000) < v.lastSecond ? await v.entry.key(v.kid) : undefined;
+    } catch {
+      current = undefined;
+    }
+    if (current === v.key) return v.principal;
+    verified.delete(token);
+    return undefined;
+  };
+
   return {
     jwksStatus: () =>
       [...issuers.values()]
@@ -135,6 +172,8 @@ export function createAuthenticator(
       if (!m) throw invalidToken('the Authorization header is not a Bearer JWT');
       const token = m[1]!;
       if (token.length > auth.maxTokenBytes) throw invalidToken('token is too large');
+      const known = await recall(token);
+      if (known) return known;
 
       const decoded = decodeParts(token);
       if (!decoded) throw invalidToken('token is not a JWT');
@@ -187,12 +226,20 @@ export function createAuthenticator(
       const tenant = (claims as Record<string, unknown>)[auth.tenantClaim];
       if (typeof tenant !== 'string' || !tenantIds.has(tenant)) throw invalidToken('token names no configured tenant');
       if (typeof claims.sub !== 'string' || claims.sub === '') throw invalidToken('token has no sub claim');
-      return {
+      const principal: Principal = {
         tenantId: tenant,
         subject: claims.sub.slice(0, 256),
         issuer: config.issuer,
         scopes: scopesFromClaims(claims),
       };
+      remember(token, {
+        principal,
+        lastSecond: claims.exp + auth.clockToleranceSec,
+        entry,
+        kid: kid as string | undefined,
+        key,
+      });
+      return principal;
     },
   };
 }
