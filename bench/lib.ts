@@ -178,3 +178,41 @@ export async function startGateway(file: string, nodeArgs: string[] = [], opts: 
   const pid = child.pid!;
   return { child, url, pids: () => withChildren(pid) };
 }
+
+/**
+ * One connection, one request at a time, for `seconds`: each request's latency to the last byte of
+ * its answer, in milliseconds with microseconds kept (autocannon's percentiles are whole
+ * milliseconds, too coarse for the added latency of a proxy).
+ */
+export async function sequential(
+  opts: { url: string; method?: string; headers?: Record<string, string>; body?: string },
+  seconds: number,
+): Promise<{ calls: number; rps: number; p50: number; p99: number; failures: number }> {
+  const { Pool } = await import('undici');
+  const u = new URL(opts.url);
+  const pool = new Pool(u.origin, { connections: 1, pipelining: 1 });
+  const times: number[] = [];
+  let failures = 0;
+  const end = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      const res = await pool.request({
+        method: (opts.method ?? 'GET') as 'GET',
+        path: u.pathname + u.search,
+        headers: opts.headers ?? {},
+        body: opts.body ?? null,
+      });
+      for await (const _ of res.body) {
+        // drained
+      }
+      times.push(performance.now() - t0);
+      if (res.statusCode >= 300) failures += 1;
+    }
+  } finally {
+    await pool.close();
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { calls: times.length, rps: times.length / seconds, p50: at(0.5), p99: at(0.99), failures };
+}

@@ -20,6 +20,9 @@ interface ProfileNode {
 }
 
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
+/** BENCH_PROFILE_OFF=1: no profiler, only the CPU per call (the profiler's own sampling costs some). */
+const PROFILE = process.env.BENCH_PROFILE_OFF !== '1';
+const RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 1);
 const ROUTE = process.env.BENCH_PROFILE_ROUTE ?? '3.3';
 
 async function main() {
@@ -36,10 +39,10 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   const profDir = resolve('bench/results/profile');
   mkdirSync(profDir, { recursive: true });
-  const gw = await startGateway(gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }), [
-    '--cpu-prof',
-    `--cpu-prof-dir=${profDir}`,
-  ]);
+  const gw = await startGateway(
+    gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }),
+    PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+  );
   const headers = {
     authorization: `Bearer ${mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'agent-recordings:read'], expiresInSec: 3600 })}`,
   };
@@ -55,16 +58,19 @@ async function main() {
             body: JSON.stringify({ fileName: SEED.acme.recording }),
           };
   await autocannon({ ...opts, connections: 4, duration: 1 }); // warm up
-  const cpu0 = cpuOf(gw);
-  const r = await autocannon({ ...opts, connections: ROUTE === 'download' ? 16 : 32, duration: SECONDS });
-  const cpu = cpuOf(gw) - cpu0;
-  process.stdout.write(
-    `${ROUTE}: ${r.requests.total} calls, ${r.non2xx} non-2xx, ${((cpu * 1e6) / r.requests.total).toFixed(0)} µs CPU per call\n`,
-  );
+  for (let run = 0; run < RUNS; run += 1) {
+    const cpu0 = cpuOf(gw);
+    const r = await autocannon({ ...opts, connections: ROUTE === 'download' ? 16 : 32, duration: SECONDS });
+    const cpu = cpuOf(gw) - cpu0;
+    process.stdout.write(
+      `${ROUTE}: ${r.requests.total} calls, ${r.non2xx} non-2xx, ${((cpu * 1e6) / r.requests.total).toFixed(0)} µs CPU per call\n`,
+    );
+  }
   const exited = new Promise((res) => gw.child.once('exit', res));
   gw.child.kill('SIGTERM');
   await exited;
   for (const c of children) c.kill('SIGTERM');
+  if (!PROFILE) return;
 
   const file = readdirSync(profDir)
     .filter((f) => f.endsWith('.cpuprofile'))

@@ -28,6 +28,7 @@ import {
   rssOf,
   SK,
   startChild,
+  sequential,
   startGateway,
 } from './lib.js';
 import { runScaleOut } from './scale.js';
@@ -331,13 +332,24 @@ async function main() {
           if (!make) continue;
           const opts = make();
           const cpu0 = cpuOf(t);
-          const r = await autocannon({ ...opts, connections: conn, duration: SMALL_SECONDS });
-          const calls = r.requests.total;
-          if (r.non2xx > 0 || r.errors > 0)
-            throw new Error(`${t.name} ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-          put(`${name} c=${conn} req/s`, t.name, r.requests.average);
-          put(`${name} c=${conn} p50 ms`, t.name, r.latency.p50);
-          put(`${name} c=${conn} p99 ms`, t.name, r.latency.p99);
+          let calls: number;
+          if (conn === 1) {
+            // One at a time, timed to the microsecond: the latency a proxy adds is a fraction of a millisecond.
+            const r = await sequential(opts as Parameters<typeof sequential>[0], SMALL_SECONDS);
+            if (r.failures > 0) throw new Error(`${t.name} ${name}: ${r.failures} failures`);
+            calls = r.calls;
+            put(`${name} c=1 req/s`, t.name, r.rps);
+            put(`${name} c=1 p50 ms`, t.name, r.p50);
+            put(`${name} c=1 p99 ms`, t.name, r.p99);
+          } else {
+            const r = await autocannon({ ...opts, connections: conn, duration: SMALL_SECONDS });
+            calls = r.requests.total;
+            if (r.non2xx > 0 || r.errors > 0)
+              throw new Error(`${t.name} ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+            put(`${name} c=${conn} req/s`, t.name, r.requests.average);
+            put(`${name} c=${conn} p50 ms`, t.name, r.latency.p50);
+            put(`${name} c=${conn} p99 ms`, t.name, r.latency.p99);
+          }
           if (t.name !== 'direct')
             put(`CPU µs per call: ${name} (c=${conn})`, t.name, ((cpuOf(t) - cpu0) * 1e6) / calls);
           process.stderr.write('.');
@@ -351,6 +363,16 @@ async function main() {
     xs ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]` : '';
   const who = targets.map((t) => t.name);
   const refs = who.filter((w) => w !== 'gateway');
+  // The latency each proxy adds to a direct call, one request at a time: its median minus direct's.
+  for (const [metric, by] of Object.entries({ ...results })) {
+    if (!/ c=1 p(50|99) ms$/.test(metric) || !by.direct) continue;
+    const d = median(by.direct);
+    results[`${metric.replace(' ms', '')} added ms`] = Object.fromEntries(
+      Object.entries(by)
+        .filter(([w]) => w !== 'direct')
+        .map(([w, xs]) => [w, [median(xs) - d]]),
+    );
+  }
   const rows = Object.entries(results).map(([metric, by]) => {
     const g = by.gateway ? median(by.gateway) : undefined;
     const ratio = (ref: string) => (g !== undefined && by[ref] ? (g / median(by[ref]!)).toFixed(2) : '');

@@ -4,12 +4,12 @@
  * and the one error handler.
  */
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { requestScope } from './edge/request-scope.js';
 import { errorHandler, notFound } from './edge/errors.js';
 import { observe } from './edge/observe.js';
 import { corsPolicy } from './edge/cors.js';
+import { securityHeaders } from './edge/security-headers.js';
 import { invalidRequest } from './errors/catalogue.js';
 import type { Metrics } from './ops/metrics.js';
 import { metricsHandler } from './ops/metrics-handler.js';
@@ -51,10 +51,8 @@ export function createApp(deps: AppDeps): Express {
         : undefined,
     ),
   );
+  app.use(securityHeaders());
   app.use(corsPolicy(deps.corsOrigins));
-  // Playback URLs are embedded by web apps of other origins (<audio src>); bearer tokens, not
-  // cookies, guard everything else, so cross-origin embedding leaks nothing.
-  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, hsts: false }));
   app.use(opsRouter(deps));
   if (deps.metricsRoute)
     app.get(expressPath(ROUTES.getMetrics), requireAuth(deps, SCOPES.opsRead), metricsHandler(deps.metrics));

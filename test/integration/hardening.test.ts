@@ -69,6 +69,31 @@ describe('CORS', () => {
     assert.equal(real.status, 200, "the request itself is not CORS's business");
   });
 
+  it('sets the security headers on every answer: a download, a refusal, a 404, a preflight', async () => {
+    const answers = [
+      await rec(stack),
+      await request(stack.url).get('/v1/recordings').query({ fileName: SEED.acme.recording }),
+      await request(stack.url).get('/v1/nowhere'),
+      await request(stack.url)
+        .options('/v1/recordings')
+        .set('Origin', 'https://app.example.com')
+        .set('Access-Control-Request-Method', 'GET'),
+    ];
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 401, 404, 204],
+    );
+    for (const a of answers) {
+      assert.equal(a.headers['x-content-type-options'], 'nosniff');
+      assert.equal(a.headers['x-frame-options'], 'SAMEORIGIN');
+      assert.equal(a.headers['cross-origin-resource-policy'], 'cross-origin', 'playback may be embedded');
+      assert.equal(a.headers['referrer-policy'], 'no-referrer');
+      assert.match(a.headers['content-security-policy'] ?? '', /default-src 'self'/);
+      assert.equal(a.headers['x-powered-by'], undefined);
+      assert.equal(a.headers['strict-transport-security'], undefined, "HSTS is the TLS terminator's");
+    }
+  });
+
   it('allows no origin by default', async () => {
     const other = await startStack();
     try {
