@@ -39,10 +39,10 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   const profDir = resolve('bench/results/profile');
   mkdirSync(profDir, { recursive: true });
-  const gw = await startGateway(
-    gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }),
-    PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-  );
+  const gw = await startGateway(gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }), [
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ]);
   const headers = {
     authorization: `Bearer ${mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'agent-recordings:read'], expiresInSec: 3600 })}`,
   };

@@ -34,6 +34,8 @@ export interface AppDeps extends RouteDeps {
   /** Serve GET /metrics on this app (false when it has a listener of its own, or is off). */
   metricsRoute: boolean;
   audit: Audit;
+  /** Told of the bytes every stream moves: the garbage collector's pacer. */
+  pace?: (bytes: number) => void;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -42,7 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('case sensitive routing', true);
-  app.use(requestScope);
+  app.use(requestScope(deps.pace));
   app.use(observe(deps));
   app.use((req, _res, next) =>
     next(

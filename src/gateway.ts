@@ -15,6 +15,7 @@ import { createFailedAuthBudget } from './http/failed-auth-budget.js';
 import { createApp, type AppDeps } from './app.js';
 import { createAudit } from './ops/audit.js';
 import { createMetrics } from './ops/metrics.js';
+import { createGcPacer } from './ops/gc-pacer.js';
 import { internalHandler } from './ops/internal-listener.js';
 import { createReadiness } from './ops/readiness.js';
 import { createGatewayServer } from './server.js';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** False in a cluster worker: the primary serves `metrics.port`. */
   metricsListener?: boolean;
+  /** A young-generation collection, run every few MiB streamed (see ops/gc-pacer.ts). */
+  collectYoung?: () => void;
 }
 
 export interface Gateway {
@@ -83,6 +86,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,
     spoolDir: config.server.spoolDir ?? tmpdir(),
     version: VERSION,
+    ...(opts.collectYoung ? { pace: createGcPacer(opts.collectYoung) } : {}),
   };
   const api = createGatewayServer(createApp(deps), config.server);
   const metricsServer =

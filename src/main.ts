@@ -8,6 +8,7 @@ import { parseCli } from './cli.js';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
+import { youngCollector } from './ops/gc-pacer.js';
 
 const USAGE = `usage: cc-file-gateway --config <file.yaml> [--check-config | --print-config]
 
@@ -60,7 +61,12 @@ async function main(): Promise<number> {
   const workers = config.server.workers === 'auto' ? availableParallelism() : config.server.workers;
   if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, logger);
   // A worker leaves `metrics.port` to the primary, which sums every worker's metrics there.
-  const gateway = createGateway(config, { logger, metricsListener: workers === 1 });
+  const collectYoung = await youngCollector();
+  const gateway = createGateway(config, {
+    logger,
+    metricsListener: workers === 1,
+    ...(collectYoung ? { collectYoung } : {}),
+  });
   if (workers > 1) shareMetricsWithPrimary(gateway.deps.metrics.registry);
   const url = await gateway.listen();
   logger.info({ url, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) }, 'cc-file-gateway listening');

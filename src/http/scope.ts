@@ -24,14 +24,20 @@ export interface RequestScope {
   error?: GatewayError;
   /** What cut an answer after its headers were sent (the connection was destroyed). */
   streamError?: unknown;
+  /** Told of every streamed chunk (the garbage collector's pacer), when there is one. */
+  pace?: (bytes: number) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Contract section 5: the caller's X-Request-Id when it is well-formed, else a new one. */
-export function openScope(given: string | string[] | undefined, res: Response): RequestScope {
+export function openScope(
+  given: string | string[] | undefined,
+  res: Response,
+  pace?: (bytes: number) => void,
+): RequestScope {
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  const scope: RequestScope = { requestId, bytesSent: 0, bytesReceived: 0 };
+  const scope: RequestScope = { requestId, bytesSent: 0, bytesReceived: 0, ...(pace ? { pace } : {}) };
   res.locals.scope = scope;
   return scope;
 }
@@ -72,12 +78,16 @@ export function auditTarget(value: unknown): string | undefined {
 
 /** Download bytes handed to the client's connection (a streamed answer; others are counted by their length). */
 export function countSent(res: Response, bytes: number): void {
-  requireScope(res).bytesSent += bytes;
+  const scope = requireScope(res);
+  scope.bytesSent += bytes;
+  scope.pace?.(bytes);
 }
 
 /** Upload bytes received, for the bytes metric. */
 export function countReceived(res: Response, bytes: number): void {
-  requireScope(res).bytesReceived += bytes;
+  const scope = requireScope(res);
+  scope.bytesReceived += bytes;
+  scope.pace?.(bytes);
 }
 
 export function recordError(res: Response, error: GatewayError): void {
