@@ -16,6 +16,7 @@ import {
   AGENT_PASSWORD,
   AK,
   children,
+  cpuSeconds,
   gatewayConfig,
   JWT_SECRET,
   median,
@@ -39,9 +40,11 @@ async function main() {
     BENCH_AGENT_PASSWORD: AGENT_PASSWORD,
   });
   const { url: simUrl, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
+  // BENCH_NO_BUILD=1 measures dist/ as it is (an earlier build, to compare).
+  if (process.env.BENCH_NO_BUILD !== '1')
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      stdio: 'inherit',
+    });
   const dir = mkdtempSync(join(tmpdir(), 'bench-mem-'));
   const extra = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const gw = await startGateway(gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }), [
@@ -73,6 +76,7 @@ async function main() {
     peak = Math.max(peak, r);
   }, 100);
   const t0 = performance.now();
+  const cpu0 = cpuSeconds(pid);
   await Promise.all(
     Array.from({ length: STREAMS }, async () => {
       const res = await pool.request({
@@ -86,6 +90,7 @@ async function main() {
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(pid) - cpu0;
   clearInterval(sampler);
   await pool.close();
   const mib = (n: number) => (n / 1048576).toFixed(0);
@@ -93,7 +98,8 @@ async function main() {
   const max = (k: string) => Math.max(0, ...samples.map((s) => s[k] ?? 0));
   process.stdout.write(
     [
-      `${STREAMS} x ${SIZE_MIB} MiB in ${secs.toFixed(1)} s (${((STREAMS * SIZE_MIB) / secs).toFixed(0)} MiB/s)`,
+      `${STREAMS} x ${SIZE_MIB} MiB in ${secs.toFixed(1)} s (${((STREAMS * SIZE_MIB) / secs).toFixed(0)} MiB/s), ` +
+        `gateway CPU ${(cpu / ((STREAMS * SIZE_MIB) / 1024)).toFixed(2)} s per GiB`,
       `RSS MiB: idle ${idle.toFixed(0)}, median during ${median(rss).toFixed(0)}, peak ${peak.toFixed(0)}`,
       samples.length > 0
         ? `peaks MiB (memoryUsage): heapTotal ${mib(max('heapTotal'))}, heapUsed ${mib(max('heapUsed'))}, external ${mib(max('external'))}, arrayBuffers ${mib(max('arrayBuffers'))}; last rss ${mib(last?.rss ?? 0)}`
