@@ -38,6 +38,14 @@ const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 200);
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);
 const BIG = 'Y:/53/0/20261125/1001/bench.V3';
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
+/**
+ * BENCH_PIN=1: each proxy (the gateway, the bare Node proxy, nginx) on a core of its own
+ * (BENCH_PROXY_CPUS, default 1), the simulators and the load generator on the rest
+ * (BENCH_LOAD_CPUS, default 0), so that a proxy's cost is not mixed with theirs.
+ */
+const PIN = process.env.BENCH_PIN === '1';
+const PROXY_CPUS = PIN ? (process.env.BENCH_PROXY_CPUS ?? '1') : undefined;
+const LOAD_CPUS = PIN ? (process.env.BENCH_LOAD_CPUS ?? '0') : undefined;
 
 /** nginx as a plain reverse proxy in front of CC-FS, when it is on the PATH (Debian nginx-light). */
 async function startNginx(upstream: string, dir: string): Promise<{ url: string; pids: () => number[] } | undefined> {
@@ -77,7 +85,10 @@ http {
 }
 `,
   );
-  const master = spawn(bin, ['-c', conf, '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const args = ['-c', conf, '-p', dir];
+  const master = PROXY_CPUS
+    ? spawn('taskset', ['-c', PROXY_CPUS, bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(master);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i += 1) {
@@ -117,12 +128,12 @@ async function drain(pool: Pool, opts: Parameters<Pool['request']>[0], expect = 
 }
 
 async function main() {
-  const sim = await startChild(['--import', 'tsx', 'bench/sim-server.ts'], {
-    BENCH_AK: AK,
-    BENCH_SK: SK,
-    BENCH_SIZE_MIB: String(SIZE_MIB),
-    BENCH_AGENT_PASSWORD: AGENT_PASSWORD,
-  });
+  if (LOAD_CPUS) execFileSync('taskset', ['-p', '-c', LOAD_CPUS, String(process.pid)], { stdio: 'ignore' });
+  const sim = await startChild(
+    ['--import', 'tsx', 'bench/sim-server.ts'],
+    { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(SIZE_MIB), BENCH_AGENT_PASSWORD: AGENT_PASSWORD },
+    LOAD_CPUS,
+  );
   const { url: simUrl, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
   // The gateway runs as production runs it: compiled (npm run build), without the tsx loader.
@@ -132,10 +143,11 @@ async function main() {
   const gw = await startGateway(
     gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }),
     (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    PROXY_CPUS ? { cpus: PROXY_CPUS } : {},
   );
   const gwUrl = gw.url;
   // The references: a bare Node proxy, and nginx when it is installed (Debian nginx-light).
-  const nodeProxy = await startChild(['--import', 'tsx', 'bench/node-proxy.ts'], { UPSTREAM: simUrl });
+  const nodeProxy = await startChild(['--import', 'tsx', 'bench/node-proxy.ts'], { UPSTREAM: simUrl }, PROXY_CPUS);
   const nodeProxyUrl = (JSON.parse(nodeProxy.readyLine) as { url: string }).url;
   const nginx = await startNginx(simUrl, dir);
   const token = mintToken({
@@ -382,6 +394,7 @@ async function main() {
   const out = [
     `cc-file-gateway benchmark: ${ROUNDS} rounds, ${SIZE_MIB} MiB file, ${UPLOADS} uploads of 5 MiB, ` +
       `${SMALL_SECONDS} s small-call runs; node ${process.version}; ${cpus().length} x ${cpu}` +
+      `${PIN ? `; proxies pinned to CPU ${PROXY_CPUS}, load and simulators to ${LOAD_CPUS}` : '; unpinned'}` +
       `${nginx ? '' : '; nginx not installed'}`,
     '',
     `| metric | ${who.map((w) => `${w}: median [range]`).join(' | ')} | ${refs.map((r) => `gateway/${r}`).join(' | ')} |`,
@@ -389,9 +402,11 @@ async function main() {
     ...rows,
   ].join('\n');
   process.stdout.write(`${out}\n`);
-  const scale = (
-    await runScaleOut({ simUrl, ccgwUrl, dir, token, memory: { url: gwUrl, pids: gw.pids }, rounds: ROUNDS })
-  ).join('\n');
+  const scale = (process.env.BENCH_PARTS ?? 'main,scale').includes('scale')
+    ? (await runScaleOut({ simUrl, ccgwUrl, dir, token, memory: { url: gwUrl, pids: gw.pids }, rounds: ROUNDS })).join(
+        '\n',
+      )
+    : '';
   process.stdout.write(`\n${scale}\n`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.md', `${out}\n\n${scale}\n`);
