@@ -60,7 +60,8 @@ async function main() {
   await autocannon({ ...opts, connections: 4, duration: 1 }); // warm up
   for (let run = 0; run < RUNS; run += 1) {
     const cpu0 = cpuOf(gw);
-    const r = await autocannon({ ...opts, connections: ROUTE === 'download' ? 16 : 32, duration: SECONDS });
+    const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? (ROUTE === 'download' ? 16 : 32));
+    const r = await autocannon({ ...opts, connections, duration: SECONDS });
     const cpu = cpuOf(gw) - cpu0;
     process.stdout.write(
       `${ROUTE}: ${r.requests.total} calls, ${r.non2xx} non-2xx, ${((cpu * 1e6) / r.requests.total).toFixed(0)} µs CPU per call\n`,

@@ -2,7 +2,6 @@
  * The audit trail (issue 5): one JSON line per access to a recording or file, on a channel of its
  * own (not the application log), with the bytes actually sent, even when the transfer was cut.
  */
-import { createWriteStream } from 'node:fs';
 import pino, { type Logger } from 'pino';
 
 export interface AuditRecord {
@@ -28,13 +27,18 @@ export interface Audit {
   close(): Promise<void>;
 }
 
-/** `stdout`, `stderr`, `off`, or a file path (appended, created mode 0600). */
+/**
+ * `stdout`, `stderr`, `off`, or a file path (appended, created mode 0600). A line is written when
+ * the request ends, synchronously, like pino's own standard output: nothing waits in a buffer to be
+ * lost with the process, and no thread-pool round trip is paid per request (a write stream cost
+ * about five futex calls, an eventfd write and read, and a loop turn per line).
+ */
 export function createAudit(destination: string): Audit {
   if (destination === 'off') return { enabled: false, record: () => undefined, close: async () => undefined };
   const file =
     destination === 'stdout' || destination === 'stderr'
       ? undefined
-      : createWriteStream(destination, { flags: 'a', mode: 0o600 });
+      : pino.destination({ dest: destination, sync: true, append: true, mode: 0o600 });
   const logger: Logger = pino(
     { base: { channel: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' },
     file ?? pino.destination(destination === 'stdout' ? 1 : 2),
@@ -42,6 +46,8 @@ export function createAudit(destination: string): Audit {
   return {
     enabled: true,
     record: (r) => logger.info(r, 'access'),
-    close: () => new Promise<void>((resolve) => (file ? file.end(resolve) : resolve())),
+    close: async () => {
+      file?.end();
+    },
   };
 }
