@@ -11,7 +11,18 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { mintToken } from '../src/demo/mint.js';
 import { SEED } from '../src/simulators/seed.js';
-import { AGENT_PASSWORD, AK, children, cpuOf, gatewayConfig, JWT_SECRET, SK, startChild, startGateway } from './lib.js';
+import {
+  AGENT_PASSWORD,
+  AK,
+  children,
+  cpuOf,
+  gatewayConfig,
+  JWT_SECRET,
+  SK,
+  sequential,
+  startChild,
+  startGateway,
+} from './lib.js';
 
 interface ProfileNode {
   id: number;
@@ -61,6 +72,16 @@ async function main() {
   for (let run = 0; run < RUNS; run += 1) {
     const cpu0 = cpuOf(gw);
     const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? (ROUTE === 'download' ? 16 : 32));
+    if (connections === 1) {
+      // One at a time, timed to the microsecond.
+      const s = await sequential(opts as Parameters<typeof sequential>[0], SECONDS);
+      const cpu = cpuOf(gw) - cpu0;
+      process.stdout.write(
+        `${ROUTE} c=1: ${s.calls} calls, ${s.failures} failed, ${((cpu * 1e6) / s.calls).toFixed(0)} µs CPU per call, ` +
+          `p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms\n`,
+      );
+      continue;
+    }
     const r = await autocannon({ ...opts, connections, duration: SECONDS });
     const cpu = cpuOf(gw) - cpu0;
     process.stdout.write(

@@ -12,7 +12,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { SEED } from '../src/simulators/seed.js';
-import { children, cpuOf, cpuSeconds, gatewayConfig, median, startGateway } from './lib.js';
+import { children, cpuOf, cpuSeconds, gatewayConfig, median, sequential, startGateway } from './lib.js';
 
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
@@ -116,6 +116,18 @@ export async function runScaleOut(ctx: ScaleContext): Promise<string[]> {
   const measure = async (who: string, label: string, runs: Array<[autocannon.Options, number]>, procs: Instance[]) => {
     const cpu0 = procs.reduce((a, p) => a + cpuOf(p), 0);
     const r0 = redisCpu();
+    if (runs.length === 1 && runs[0]![1] === 1) {
+      // One at a time, timed to the microsecond (autocannon's percentiles are whole milliseconds).
+      const s = await sequential(runs[0]![0] as Parameters<typeof sequential>[0], SMALL_SECONDS);
+      if (s.failures > 0) throw new Error(`${who} ${label}: ${s.failures} failures`);
+      put(`${label} req/s`, who, s.rps);
+      put(`${label} p50 ms`, who, s.p50);
+      put(`${label} p99 ms`, who, s.p99);
+      put(`${label} gateway CPU µs per call`, who, ((procs.reduce((a, p) => a + cpuOf(p), 0) - cpu0) * 1e6) / s.calls);
+      if (who !== 'memory, 1 process') put(`${label} Redis CPU µs per call`, who, ((redisCpu() - r0) * 1e6) / s.calls);
+      process.stderr.write('.');
+      return s.rps;
+    }
     const results = await Promise.all(
       runs.map(([opts, connections]) => autocannon({ ...opts, connections, duration: SMALL_SECONDS })),
     );
@@ -149,6 +161,15 @@ export async function runScaleOut(ctx: ScaleContext): Promise<string[]> {
         if (who.includes('workers') && conn === 32) put('3.3 c=32 req/s per worker', who, rps / WORKERS);
         if (who.startsWith('redis, 1') && conn === 32) put('3.3 c=32 req/s per worker', who, rps);
       }
+    // The same 32 connections per worker as the one process has: what coordinating costs, apart
+    // from each worker seeing fewer connections (less batching per wake-up).
+    await measure(
+      `redis, ${WORKERS} workers`,
+      '3.3 c=32 per worker',
+      [[playback(workers.url), 32 * WORKERS]],
+      [workers],
+    );
+    await measure('redis, 1 process', '3.3 c=32 per worker', [[playback(one.url), 32]], [one]);
     await measure('redis, 1 process', '3.8 c=33', [[agentRecording(one.url), 33]], [one]);
     await measure(
       'redis, 3 instances',
