@@ -25,13 +25,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startRedis(): Promise<{ url: string; pid: number } | undefined> {
+async function startRedis(cpus?: string): Promise<{ url: string; pid: number } | undefined> {
   const bin = ['/usr/bin/redis-server', '/usr/sbin/redis-server'].find((p) => existsSync(p));
   if (!bin) return undefined;
   const port = await freePort();
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = cpus
+    ? spawn('taskset', ['-c', cpus, bin, ...args], { stdio: 'ignore' })
+    : spawn(bin, args, { stdio: 'ignore' });
   children.push(child);
   for (let i = 0; i < 100; i += 1) {
     const up = await new Promise<boolean>((resolve) => {
@@ -60,11 +61,15 @@ export interface ScaleContext {
   token: string;
   memory: Instance;
   rounds: number;
+  /** BENCH_PIN: the gateways' cores, and Redis's (with the load). */
+  proxyCpus?: string;
+  loadCpus?: string;
 }
 
 /** Returns the lines of its own table: one column per variant, ratios to the one-process memory store. */
 export async function runScaleOut(ctx: ScaleContext): Promise<string[]> {
-  const redis = await startRedis();
+  const redis = await startRedis(ctx.loadCpus);
+  const pin = ctx.proxyCpus ? { cpus: ctx.proxyCpus } : {};
   if (!redis) return ['redis-server not installed: the scale-out runs were skipped'];
   const results = new Map<string, Map<string, number[]>>();
   const put = (metric: string, who: string, v: number) => {
@@ -94,6 +99,8 @@ export async function runScaleOut(ctx: ScaleContext): Promise<string[]> {
       port: await freePort(),
       metricsPort: await freePort(),
     }),
+    [],
+    pin,
   );
   const three = [one, await replica(2), await replica(3)];
   // Every worker answers before the runs (the first requests of a worker would measure its start).

@@ -4,6 +4,7 @@
  * back empty, as a Redis without persistence does after a crash.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { eventually } from './eventually.js';
@@ -26,8 +27,32 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(extraArgs: string[] = [], password?: string): Promise<RedisServer> {
+export interface RedisOptions {
+  password?: string;
+  /** Serve TLS only, with this certificate and key (rediss://), clients trusting `ca`. */
+  tls?: { cert: string; key: string; ca: string };
+}
+
+export async function startRedis(extraArgs: string[] = [], opts: RedisOptions = {}): Promise<RedisServer> {
+  const { password } = opts;
   const port = await freePort();
+  const tlsArgs = opts.tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        opts.tls.cert,
+        '--tls-key-file',
+        opts.tls.key,
+        '--tls-ca-cert-file',
+        opts.tls.ca,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
+  const tlsClient = opts.tls ? { tls: { ca: readFileSync(opts.tls.ca) } } : {};
   let proc: ChildProcess | undefined;
   const clients: Redis[] = [];
   const ping = async () => {
@@ -38,6 +63,7 @@ export async function startRedis(extraArgs: string[] = [], password?: string): P
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       ...(password ? { password } : {}),
+      ...tlsClient,
     });
     c.on('error', () => undefined);
     try {
@@ -52,7 +78,7 @@ export async function startRedis(extraArgs: string[] = [], password?: string): P
   const start = async () => {
     proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+      [...tlsArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
       { stdio: 'ignore' },
     );
     await eventually(ping, 'redis-server answers', 10_000);
@@ -66,10 +92,16 @@ export async function startRedis(extraArgs: string[] = [], password?: string): P
   };
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     client() {
-      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, ...(password ? { password } : {}) });
+      const c = new Redis({
+        port,
+        host: '127.0.0.1',
+        maxRetriesPerRequest: 1,
+        ...(password ? { password } : {}),
+        ...tlsClient,
+      });
       c.on('error', () => undefined);
       clients.push(c);
       return c;

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/load.js';
@@ -141,7 +142,7 @@ describe('the store itself', () => {
   });
 
   test('a Redis that requires a password: the right one connects, a wrong one leaves the store down and the calls failing fast', async () => {
-    const guarded = await startRedis(['--requirepass', 'redis-test-password'], 'redis-test-password');
+    const guarded = await startRedis(['--requirepass', 'redis-test-password'], { password: 'redis-test-password' });
     const at = (password: string) =>
       createRedisStore({ ...cfg('auth:'), url: guarded.url, password, connectTimeoutMs: 500 }, { logger });
     const good = at('redis-test-password');
@@ -159,6 +160,27 @@ describe('the store itself', () => {
       await good.close();
       await bad.close();
       await guarded.close();
+    }
+  });
+
+  test('rediss:// with caFile: the store trusts the server through it, and refuses an untrusted one', async () => {
+    const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
+    const tls = await startRedis([], {
+      tls: { cert: fixture('server.pem'), key: fixture('server.key'), ca: fixture('ca.pem') },
+    });
+    const trusting = createRedisStore({ ...cfg('tls:'), url: tls.url, caFile: fixture('ca.pem') }, { logger });
+    const untrusting = createRedisStore({ ...cfg('tls:'), url: tls.url, connectTimeoutMs: 500 }, { logger });
+    try {
+      assert.match(tls.url, /^rediss:/);
+      await trusting.start();
+      await untrusting.start();
+      assert.equal(trusting.up(), true);
+      assert.equal(await trusting.acquireSlot('k', 1), true);
+      assert.equal(untrusting.up(), false, 'a certificate its CAs do not vouch for');
+    } finally {
+      await trusting.close();
+      await untrusting.close();
+      await tls.close();
     }
   });
 
