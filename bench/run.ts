@@ -297,10 +297,13 @@ async function main() {
   };
 
   // BENCH_PARTS=scale runs only the scale-out table (the references and the main table need minutes).
-  const mainRounds = (process.env.BENCH_PARTS ?? 'main,scale').includes('main') ? ROUNDS : 0;
+  // `main` is downloads, uploads and small calls; each can be asked for alone.
+  const parts = process.env.BENCH_PARTS ?? 'main,scale';
+  const part = (name: string) => parts.includes('main') || parts.includes(name);
+  const mainRounds = ['main', 'downloads', 'uploads', 'small'].some((n) => parts.includes(n)) ? ROUNDS : 0;
   for (let round = 0; round < mainRounds; round++) {
     const order = round % 2 ? [...targets].reverse() : targets;
-    for (const conc of [1, 16]) {
+    for (const conc of part('downloads') ? [1, 16] : []) {
       for (const t of order) {
         if (conc === 16) for (const pid of t.pids()) resetPeak(pid);
         const cpu0 = cpuOf(t);
@@ -315,7 +318,7 @@ async function main() {
         process.stderr.write('.');
       }
     }
-    for (const conc of [1, 4]) {
+    for (const conc of part('uploads') ? [1, 4] : []) {
       for (const t of order) {
         if (conc === 4) for (const pid of t.pids()) resetPeak(pid);
         const cpu0 = cpuOf(t);
@@ -335,7 +338,7 @@ async function main() {
         process.stderr.write('.');
       }
     }
-    for (const name of Object.keys(targets.find((t) => t.name === 'gateway')!.small)) {
+    for (const name of part('small') ? Object.keys(targets.find((t) => t.name === 'gateway')!.small) : []) {
       for (const conn of [1, 32]) {
         for (const t of order) {
           // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
@@ -343,6 +346,8 @@ async function main() {
             t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
           if (!make) continue;
           const opts = make();
+          // Steady state, for every target alike: a second of the same calls first, untimed.
+          if (conn === 1) await sequential(opts as Parameters<typeof sequential>[0], 1);
           const cpu0 = cpuOf(t);
           let calls: number;
           if (conn === 1) {
