@@ -48,6 +48,8 @@ export class SharedAgentSession {
   /** Set when the owner's record write failed: the next lease tick writes it again. */
   private unwritten: Held | undefined;
   private readonly wakers = new Set<() => void>();
+  /** One wait for a session at a time, however many requests need it (single flight). */
+  private fetching: Promise<SessionCredentials> | undefined;
   private readonly inner: AgentSession;
   private readonly share: AgentShare;
   private readonly log: Logger;
@@ -90,7 +92,10 @@ export class SharedAgentSession {
     if (this.stopped) return Promise.reject(unavailable('the gateway is shutting down', 1));
     if (this.owner) return this.inner.credentials();
     if (this.cached && !this.awaiting) return Promise.resolve(this.cached.creds);
-    return this.fetch();
+    this.fetching ??= this.fetch().finally(() => {
+      this.fetching = undefined;
+    });
+    return this.fetching;
   }
 
   adopt(used: SessionCredentials, update: SessionUpdate): void {
