@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { parseDocument } from 'yaml';
 import { configSchema, SECRET_KEYS, type GatewayConfig } from './schema.js';
@@ -117,6 +118,7 @@ function readReferencedFiles(cfg: GatewayConfig): string[] {
   });
   const caFiles: Array<[string, string | undefined]> = [
     ...cfg.auth.issuers.map((iss, i): [string, string | undefined] => [`auth.issuers[${i}].caFile`, iss.caFile]),
+    ['store.caFile', cfg.store.caFile],
     ['upstreams.ccfs.caFile', cfg.upstreams.ccfs.caFile],
     ['upstreams.ccgateway.caFile', cfg.upstreams.ccgateway?.caFile],
     ...cfg.tenants.flatMap(
@@ -140,6 +142,10 @@ function readReferencedFiles(cfg: GatewayConfig): string[] {
       issues.push(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  // The audit file is opened at start: a folder that is not there is a configuration problem.
+  const audit = cfg.audit.destination;
+  if (!['stdout', 'stderr', 'off'].includes(audit) && !existsSync(dirname(resolve(audit))))
+    issues.push(`audit.destination: the folder of ${audit} does not exist`);
   return issues;
 }
 

@@ -2,8 +2,8 @@
  * Demo mode: the CC-FS and CC-Gateway simulators on 127.0.0.1 with seeded, playable recordings, then the gateway
  * configured by config/demo.yaml, then a token per tenant and one working curl line per route.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { parseConfigText } from '../config/load.js';
@@ -45,6 +45,9 @@ export async function startDemo(opts: {
   playerPort?: number;
 }): Promise<Demo> {
   const env = demoEnv();
+  // The demo names its audit file (in .demo/ by default): its folder is made here, on a fresh clone too.
+  if (opts.audit && !['off', 'stdout', 'stderr'].includes(opts.audit))
+    mkdirSync(dirname(opts.audit), { recursive: true });
   const { ccfs, ccgw, ccfsUrl, ccgwUrl, root } = await startDemoSimulators(env);
 
   const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), {

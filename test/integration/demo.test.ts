@@ -14,7 +14,13 @@ const run = promisify(execFile);
 const outDir = mkdtempSync(join(tmpdir(), 'demo-out-'));
 let demo: Demo;
 before(async () => {
-  demo = await startDemo({ port: 0, logger: captureLogger().logger, outDir, audit: 'off' });
+  // The audit file in a folder that does not exist yet, as .demo/ on a fresh clone.
+  demo = await startDemo({
+    port: 0,
+    logger: captureLogger().logger,
+    outDir,
+    audit: join(outDir, 'not-yet', 'audit.log'),
+  });
 });
 after(async () => {
   await demo.close();
@@ -78,6 +84,8 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
   );
   assert.ok(readFileSync(join(outDir, 'agent-4411223.wav')).equals(wav), 'the CC-Gateway serves the same recording');
   assert.deepEqual(demo.ccgw.signIns, [{ agentId: 1001, forced: false }], 'one sign-in for both agent lines');
+  const audit = readFileSync(join(outDir, 'not-yet', 'audit.log'), 'utf8');
+  assert.match(audit, /"operation":"recording.download"/, 'the audit file was made in its new folder and written');
 });
 
 test('npm run token mints a token the demo gateway accepts', async () => {

@@ -277,3 +277,15 @@ test('the store: redis needs a url and a seal secret, credentials stay out of th
     ).some((i) => i.startsWith('store.sealSecret: a secret must be given')),
   );
 });
+
+test('an audit file in a folder that does not exist is a configuration problem, found at load', () => {
+  const env = { ...exampleEnv };
+  const text =
+    exampleHere.replace(/^audit:[^\n]*\n(\s+[^\n]*\n)*/m, '') +
+    '\naudit:\n  destination: /nonexistent-folder/audit.log\n';
+  assert.ok(
+    issuesOf(() => parseConfigText(text, env)).some((i) =>
+      i.startsWith('audit.destination: the folder of /nonexistent-folder/audit.log does not exist'),
+    ),
+  );
+});
