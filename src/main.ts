@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   const workers = config.server.workers === 'auto' ? availableParallelism() : config.server.workers;
   if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, logger);
   // A worker leaves `metrics.port` to the primary, which sums every worker's metrics there.
-  const collectYoung = await youngCollector();
+  const collectYoung = youngCollector();
   const gateway = createGateway(config, {
     logger,
     metricsListener: workers === 1,

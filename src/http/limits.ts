@@ -40,8 +40,8 @@ function whenClosed(res: Response, fn: () => void): void {
 
 /** Where the counts live: seconds to wait (undefined: admitted), and slots held until a response closes. */
 interface Counter {
-  take(key: string, rate: number, burst: number): Promise<number | undefined>;
-  hold(key: string, cap: number, res: Response): Promise<boolean>;
+  take(key: string, rate: number, burst: number): number | undefined | Promise<number | undefined>;
+  hold(key: string, cap: number, res: Response): boolean | Promise<boolean>;
 }
 
 export function createTenantLimits(
@@ -97,13 +97,11 @@ export function createTenantLimits(
   };
 }
 
-/** One process's counts. `share` divides every limit (the per-instance share while Redis is away). */
+/** One process's counts; `held` and `count` also serve the shared counter's fallback. */
 function localCounter(now: () => number) {
   // Tenants are a fixed set; playback ids are not, so their buckets are bounded (and cannot push a tenant's out).
   const tenantBuckets = createTokenBuckets(now);
   const idBuckets = createTokenBuckets(now, MAX_PLAYBACK_KEYS);
-  const takeNow = (key: string, rate: number, burst: number) =>
-    (key.startsWith('id ') ? idBuckets : tenantBuckets).take(key, rate, burst);
   const streams = new Map<string, number>();
   const held = (key: string) => streams.get(key) ?? 0;
   /** Counts one of `key`'s streams until the response closes. */
@@ -118,16 +116,14 @@ function localCounter(now: () => number) {
   return {
     held,
     count,
-    takeNow,
-    async take(key: string, rate: number, burst: number) {
-      return takeNow(key, rate, burst);
-    },
-    async hold(key: string, cap: number, res: Response) {
+    take: (key: string, rate: number, burst: number) =>
+      (key.startsWith('id ') ? idBuckets : tenantBuckets).take(key, rate, burst),
+    hold(key: string, cap: number, res: Response) {
       if (held(key) >= cap) return false;
       count(key, res);
       return true;
     },
-  } satisfies Counter & Record<string, unknown>;
+  };
 }
 
 /**
@@ -162,7 +158,7 @@ function sharedCounter(store: RedisStore, now: () => number, logger: Logger | un
       } catch (err) {
         fallback(err);
         const n = store.liveInstances();
-        return local.takeNow(key, rate / n, Math.max(1, burst / n));
+        return local.take(key, rate / n, Math.max(1, burst / n));
       }
     },
     async hold(key, cap, res) {

@@ -5,6 +5,9 @@
  * dead buffers waited for each scavenge (bench:memory). A minor collection every `everyBytes`
  * streamed keeps them to a few MiB, for about a scavenge (well under a millisecond) per 8 MiB.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 export type Pacer = (bytes: number) => void;
 
 export function createGcPacer(collectYoung: () => void, everyBytes = 8 * 1024 * 1024): Pacer {
@@ -22,10 +25,8 @@ export function createGcPacer(collectYoung: () => void, everyBytes = 8 * 1024 * 
  * after `--expose-gc` is set. Undefined where the flag cannot be set (the collector then runs on
  * its own schedule, as before).
  */
-export async function youngCollector(): Promise<(() => void) | undefined> {
+export function youngCollector(): (() => void) | undefined {
   try {
-    const { setFlagsFromString } = await import('node:v8');
-    const { runInNewContext } = await import('node:vm');
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as (o: { type: 'minor' | 'major' }) => void;
     return () => gc({ type: 'minor' });

@@ -108,12 +108,9 @@ export function createRedisStore(cfg: StoreConfig, opts: { logger: Logger; onUp?
   client.on('close', () => setUp(false));
   subscriber.on('error', () => undefined);
 
-  const scripts = new Map<string, Script>();
   const define = (name: string, keys: number, source: string): Script => {
     client.defineCommand(name, { numberOfKeys: keys, lua: source });
-    const fn = (client as unknown as Record<string, Script>)[name]!.bind(client);
-    scripts.set(name, fn);
-    return fn;
+    return (client as unknown as Record<string, Script>)[name]!.bind(client);
   };
   const heartbeat = define('ccgwHeartbeat', 1, lua.HEARTBEAT);
   const leaveScript = define('ccgwLeave', 1, lua.LEAVE);

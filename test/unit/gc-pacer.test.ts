@@ -20,7 +20,7 @@ test('the pacer collects once per `everyBytes` streamed, whatever the chunk size
 });
 
 test('the young collector is available without a command-line flag, and runs a minor collection', async () => {
-  const collect = await youngCollector();
+  const collect = youngCollector();
   assert.ok(collect, 'gc exposed at run time');
   const minors: number[] = [];
   const observer = new PerformanceObserver((list) => {
