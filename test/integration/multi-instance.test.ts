@@ -142,6 +142,14 @@ function steady(cluster: Cluster, workers = 3) {
   );
   return {
     outcomes,
+    /** Waits for `n` more answers from here on (from `target` only, when named). */
+    more(n: number, target?: string) {
+      const from = outcomes.length;
+      return eventually(
+        () => outcomes.slice(from).filter((o) => target === undefined || o.target === target).length >= n,
+        `${n} more answers${target ? ` from ${target}` : ''}`,
+      );
+    },
     async stop() {
       running = false;
       await done;
@@ -150,7 +158,12 @@ function steady(cluster: Cluster, workers = 3) {
   };
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Whether `g` reports the shared store reachable (`up`) or not, in its readiness details. */
+async function storeReported(g: GatewayProcess, up: boolean): Promise<boolean> {
+  const res = await fetch(`${g.url}/readyz/details`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const body = (await res.json()) as { dependencies: Array<{ name: string; ok: boolean }> };
+  return res.status === 200 && body.dependencies.some((d) => d.name === 'store' && d.ok === up);
+}
 const failures = (list: Outcome[]) => list.filter((o) => o.status !== 200 || o.hash !== expectedHash);
 const vendorCodes = (ccgw: CcgwSimulator, code: string) => ccgw.seen().filter((r) => r.retcode === code).length;
 const noCrash = (g: GatewayProcess) => {
@@ -200,7 +213,7 @@ test('SIGKILL of the lease owner: a new owner within the bound, the same vendor 
     assert.equal((await download(c.live[0]!.url)).status, 200);
     const owner = await eventually(() => c.owner(), 'an owner');
     const traffic = steady(c);
-    await pause(500);
+    await traffic.more(20);
     // The load balancer stops sending to it, then it dies without a word.
     c.live.splice(c.live.indexOf(owner), 1);
     const killedAt = performance.now();
@@ -208,7 +221,7 @@ test('SIGKILL of the lease owner: a new owner within the bound, the same vendor 
     const successor = await eventually(() => c.owner(), 'a new owner', 20_000);
     const gapMs = performance.now() - killedAt;
     const gapEnd = performance.now();
-    await pause(1500);
+    await traffic.more(30);
     // A request already on its way to the killed instance dies with it: that is the load balancer's retry.
     const outcomes = (await traffic.stop()).filter((o) => o.target !== owner.name);
     assert.notEqual(successor, owner);
@@ -238,7 +251,7 @@ test('rolling restart of the three instances under steady traffic: zero failures
       assert.equal(await old.stop(), 0, `${name} stopped cleanly`);
       assert.equal(c.ccgw.signOuts.length, 0, `no sign-out while others run (${name})`);
       await c.start(`${name}b`);
-      await pause(300);
+      await traffic.more(5, `${name}b`);
     }
     const outcomes = await traffic.stop();
     assert.ok(outcomes.length > 30, `${outcomes.length} requests`);
@@ -262,25 +275,18 @@ test('Redis stopped and restarted mid-traffic: requests go on, /readyz reports t
   try {
     assert.equal((await download(c.live[0]!.url)).status, 200);
     const traffic = steady(c);
-    await pause(500);
+    await traffic.more(20);
     await redis.stop();
     const g = c.live[0]!;
-    await eventually(async () => {
-      const res = await fetch(`${g.url}/readyz/details`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      const body = (await res.json()) as { dependencies: Array<{ name: string; ok: boolean }> };
-      return res.status === 200 && body.dependencies.some((d) => d.name === 'store' && !d.ok);
-    }, 'the store reported down while the instance stays ready');
-    await pause(1500);
+    await eventually(() => storeReported(g, false), 'the store reported down while the instance stays ready');
+    // Traffic goes on while Redis is away.
+    await traffic.more(30);
     await redis.start();
-    await eventually(async () => {
-      const res = await fetch(`${g.url}/readyz/details`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      const body = (await res.json()) as { dependencies: Array<{ name: string; ok: boolean }> };
-      return body.dependencies.some((d) => d.name === 'store' && d.ok);
-    }, 'the store reported up again');
+    await eventually(() => storeReported(g, true), 'the store reported up again');
     // The owner writes its session back into the empty Redis; a new instance uses it without a sign-in.
     await eventually(() => c.owner(), 'an owner again');
     await c.start('late');
-    await pause(1000);
+    await traffic.more(10, 'late');
     const outcomes = await traffic.stop();
     assert.deepEqual(failures(outcomes), [], 'the owner kept its session and the others their copy');
     assert.equal(c.ccgw.signIns.length, 1, 'no competing sign-in');
