@@ -6,11 +6,17 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
+import { mintToken } from '../src/demo/mint.js';
 
 export const AK = 'AK-BENCH';
 export const SK = 'SK-bench-0123456789';
 export const JWT_SECRET = 'bench-jwt-secret-0123456789abcdefghijklmnop';
 export const AGENT_PASSWORD = 'bench-agent-password';
+/** The simulators' large file (BENCH_SIZE_MIB), seeded by bench/sim-server.ts. */
+export const BIG_FILE = 'Y:/53/0/20261125/1001/bench.V3';
+/** BENCH_GATEWAY_NODE_ARGS: extra Node flags for the gateway (`--cpu-prof`, a heap setting to try). */
+export const gatewayNodeArgs = () => (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CLK_TCK = 100;
 
 export const children: ChildProcess[] = [];
@@ -39,6 +45,37 @@ export function startChild(
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
   });
 }
+
+export { freePort } from '../test/helpers/redis.js';
+
+/** Both simulators as one child process, with the bench's account, agents and a large file of `sizeMiB`. */
+export async function startSimulators(sizeMiB: number, cpus?: string): Promise<{ simUrl: string; ccgwUrl: string }> {
+  const sim = await startChild(
+    ['--import', 'tsx', 'bench/sim-server.ts'],
+    { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(sizeMiB), BENCH_AGENT_PASSWORD: AGENT_PASSWORD },
+    cpus,
+  );
+  const { url, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
+  return { simUrl: url, ccgwUrl };
+}
+
+/** The gateway runs as production runs it: compiled (npm run build), without the tsx loader. */
+export function buildGateway(): void {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+}
+
+/** A token of the bench's issuer for tenant acme. */
+export const benchToken = (scopes: string[]) =>
+  mintToken({
+    secret: JWT_SECRET,
+    issuer: 'https://bench',
+    audience: 'gw',
+    tenant: 'acme',
+    scopes,
+    expiresInSec: 7200,
+  });
 
 export const cpuSeconds = (pid: number) => {
   try {
@@ -188,7 +225,6 @@ export async function sequential(
   opts: { url: string; method?: string; headers?: Record<string, string>; body?: string },
   seconds: number,
 ): Promise<{ calls: number; rps: number; p50: number; p99: number; failures: number }> {
-  const { Pool } = await import('undici');
   const u = new URL(opts.url);
   const pool = new Pool(u.origin, { connections: 1, pipelining: 1 });
   const times: number[] = [];

@@ -1,27 +1,18 @@
-/**
- * `npm run bench:profile`: one small call (3.3 by default, BENCH_PROFILE_ROUTE=3.8 or download) at
- * 32 connections against the built gateway under `node --cpu-prof`, then the profile's self time
- * summed by function and by package, the top of each printed. The .cpuprofile is kept (open it in
- * Chrome's DevTools) under bench/results/.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { mintToken } from '../src/demo/mint.js';
 import { SEED } from '../src/simulators/seed.js';
 import {
-  AGENT_PASSWORD,
-  AK,
+  benchToken,
+  BIG_FILE,
+  buildGateway,
   children,
   cpuOf,
   gatewayConfig,
-  JWT_SECRET,
-  SK,
   sequential,
-  startChild,
   startGateway,
+  startSimulators,
 } from './lib.js';
 
 interface ProfileNode {
@@ -37,16 +28,8 @@ const RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 1);
 const ROUTE = process.env.BENCH_PROFILE_ROUTE ?? '3.3';
 
 async function main() {
-  const sim = await startChild(['--import', 'tsx', 'bench/sim-server.ts'], {
-    BENCH_AK: AK,
-    BENCH_SK: SK,
-    BENCH_SIZE_MIB: '16',
-    BENCH_AGENT_PASSWORD: AGENT_PASSWORD,
-  });
-  const { url: simUrl, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
+  const { simUrl, ccgwUrl } = await startSimulators(16);
+  buildGateway();
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   const profDir = resolve('bench/results/profile');
   mkdirSync(profDir, { recursive: true });
@@ -55,13 +38,13 @@ async function main() {
     ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ]);
   const headers = {
-    authorization: `Bearer ${mintToken({ secret: JWT_SECRET, issuer: 'https://bench', audience: 'gw', tenant: 'acme', scopes: ['recordings:read', 'agent-recordings:read'], expiresInSec: 3600 })}`,
+    authorization: `Bearer ${benchToken(['recordings:read', 'agent-recordings:read'])}`,
   };
   const opts: autocannon.Options =
     ROUTE === '3.8'
       ? { url: `${gw.url}/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`, headers }
       : ROUTE === 'download'
-        ? { url: `${gw.url}/v1/recordings?fileName=${encodeURIComponent('Y:/53/0/20261125/1001/bench.V3')}`, headers }
+        ? { url: `${gw.url}/v1/recordings?fileName=${encodeURIComponent(BIG_FILE)}`, headers }
         : {
             url: `${gw.url}/v1/recordings/playback`,
             method: 'POST',

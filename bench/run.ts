@@ -7,36 +7,38 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import autocannon from 'autocannon';
 import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
-import { mintToken } from '../src/demo/mint.js';
 import { SEED } from '../src/simulators/seed.js';
 import { wavFromEncoded } from '../src/simulators/shared/audio.js';
 import {
   AGENT_PASSWORD,
   AK,
+  benchToken,
+  BIG_FILE,
+  buildGateway,
   children,
   cpuOf,
+  freePort,
   gatewayConfig,
-  JWT_SECRET,
+  gatewayNodeArgs,
   median,
   resetPeak,
   rssOf,
+  sequential,
   SK,
   startChild,
-  sequential,
   startGateway,
+  startSimulators,
 } from './lib.js';
 import { runScaleOut } from './scale.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 200);
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);
-const BIG = 'Y:/53/0/20261125/1001/bench.V3';
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
 /**
  * BENCH_PIN=1: each proxy (the gateway, the bare Node proxy, nginx) on a core of its own
@@ -51,12 +53,7 @@ const LOAD_CPUS = PIN ? (process.env.BENCH_LOAD_CPUS ?? '0') : undefined;
 async function startNginx(upstream: string, dir: string): Promise<{ url: string; pids: () => number[] } | undefined> {
   const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
   if (!bin) return undefined;
-  const port = await new Promise<number>((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   const host = new URL(upstream).host;
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
@@ -129,20 +126,12 @@ async function drain(pool: Pool, opts: Parameters<Pool['request']>[0], expect = 
 
 async function main() {
   if (LOAD_CPUS) execFileSync('taskset', ['-p', '-c', LOAD_CPUS, String(process.pid)], { stdio: 'ignore' });
-  const sim = await startChild(
-    ['--import', 'tsx', 'bench/sim-server.ts'],
-    { BENCH_AK: AK, BENCH_SK: SK, BENCH_SIZE_MIB: String(SIZE_MIB), BENCH_AGENT_PASSWORD: AGENT_PASSWORD },
-    LOAD_CPUS,
-  );
-  const { url: simUrl, ccgwUrl } = JSON.parse(sim.readyLine) as { url: string; ccgwUrl: string };
+  const { simUrl, ccgwUrl } = await startSimulators(SIZE_MIB, LOAD_CPUS);
   const dir = mkdtempSync(join(tmpdir(), 'bench-gw-'));
-  // The gateway runs as production runs it: compiled (npm run build), without the tsx loader.
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
+  buildGateway();
   const gw = await startGateway(
     gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }),
-    (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    gatewayNodeArgs(),
     PROXY_CPUS ? { cpus: PROXY_CPUS } : {},
   );
   const gwUrl = gw.url;
@@ -150,14 +139,7 @@ async function main() {
   const nodeProxy = await startChild(['--import', 'tsx', 'bench/node-proxy.ts'], { UPSTREAM: simUrl }, PROXY_CPUS);
   const nodeProxyUrl = (JSON.parse(nodeProxy.readyLine) as { url: string }).url;
   const nginx = await startNginx(simUrl, dir);
-  const token = mintToken({
-    secret: JWT_SECRET,
-    issuer: 'https://bench',
-    audience: 'gw',
-    tenant: 'acme',
-    scopes: ['recordings:read', 'ivr-files:write', 'ccfs:native', 'agent-recordings:read'],
-    expiresInSec: 7200,
-  });
+  const token = benchToken(['recordings:read', 'ivr-files:write', 'ccfs:native', 'agent-recordings:read']);
   const simHost = new URL(simUrl).host;
 
   const signed = (op: string, msgBody: object, query?: Record<string, string>) => {
@@ -214,7 +196,7 @@ async function main() {
       name,
       pool,
       pids,
-      download: () => drain(pool, { method: 'POST', ...signed('downloadRecord', { fileName: BIG }) }),
+      download: () => drain(pool, { method: 'POST', ...signed('downloadRecord', { fileName: BIG_FILE }) }),
       upload: () =>
         drain(pool, {
           method: 'POST',
@@ -234,7 +216,7 @@ async function main() {
       pool: directPool,
       pids: () => [],
       download: () => {
-        const s = signed('downloadRecord', { fileName: BIG });
+        const s = signed('downloadRecord', { fileName: BIG_FILE });
         return drain(directPool, { method: 'POST', ...s });
       },
       // The direct client encodes the file itself, as a partner without the gateway would.
@@ -259,7 +241,7 @@ async function main() {
       download: () =>
         drain(gwPool, {
           method: 'GET',
-          path: `/v1/recordings?fileName=${encodeURIComponent(BIG)}`,
+          path: `/v1/recordings?fileName=${encodeURIComponent(BIG_FILE)}`,
           headers: gwHeaders,
         }),
       upload: () =>

@@ -8,22 +8,14 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { SEED } from '../src/simulators/seed.js';
-import { children, cpuOf, cpuSeconds, gatewayConfig, median, sequential, startGateway } from './lib.js';
+import { children, cpuOf, cpuSeconds, freePort, gatewayConfig, median, sequential, startGateway } from './lib.js';
 
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 async function startRedis(cpus?: string): Promise<{ url: string; pid: number } | undefined> {
   const bin = ['/usr/bin/redis-server', '/usr/sbin/redis-server'].find((p) => existsSync(p));
