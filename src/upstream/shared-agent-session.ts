@@ -50,6 +50,8 @@ export class SharedAgentSession {
   private readonly wakers = new Set<() => void>();
   /** One wait for a session at a time, however many requests need it (single flight). */
   private fetching: Promise<SessionCredentials> | undefined;
+  /** Until when the owner's refused sign-in, read from the store, holds for this instance too. */
+  private refusedUntil = 0;
   private readonly inner: AgentSession;
   private readonly share: AgentShare;
   private readonly log: Logger;
@@ -73,8 +75,9 @@ export class SharedAgentSession {
     return this.agent.agentId;
   }
 
+  /** Refused where it signs in (the owner), or as the owner's refusal in the store says: every instance skips it alike. */
   get coolingDown(): boolean {
-    return this.inner.coolingDown;
+    return this.inner.coolingDown || this.opts.now() < this.refusedUntil;
   }
 
   status(): AgentSessionStatus {
@@ -181,7 +184,10 @@ export class SharedAgentSession {
         if (this.stopped) throw unavailable('the gateway is shutting down', 1);
         // The owner's sign-in was refused: answer as it does, at once, rather than wait out the lease.
         const refusal = await this.share.refusal();
-        if (refusal) throw refusedError(refusal.code, refusal.ms);
+        if (refusal) {
+          this.refusedUntil = this.opts.now() + refusal.ms;
+          throw refusedError(refusal.code, refusal.ms);
+        }
         if (!(await this.share.held())) {
           if (await this.share.acquire()) {
             this.takeLease(rec);

@@ -316,3 +316,31 @@ test('a refused sign-in is refused on every instance at once, with one attempt a
     await stack.close();
   }
 });
+
+test('every instance skips an agent whose sign-in the vendor refused, not only the owner', async () => {
+  const stack = await startStack({
+    configure: (raw) => {
+      onRedis(redis, 'skip:')(raw);
+      raw.tenants[1].ccgateway.agents[0].password = 'not-the-agent-password';
+      raw.upstreams.ccgateway.signInRetryAfterMs = 20_000;
+    },
+  });
+  try {
+    const replica = await stack.replica();
+    const token = stack.token('globex');
+    const get = (url: string) =>
+      request(url)
+        .get('/v1/agent-recordings')
+        .query({ recordId: SEED.globex.recording })
+        .set('Authorization', `Bearer ${token}`);
+    // The first agent is tried first on both: refused where it is signed in, and so on the replica.
+    assert.equal((await get(stack.url)).status, 503);
+    assert.equal((await get(replica.url)).status, 503);
+    // From then on the replica, too, sends every request to the other agent.
+    const answers = [];
+    for (let i = 0; i < 6; i += 1) answers.push((await get(replica.url)).status);
+    assert.deepEqual(answers, [200, 200, 200, 200, 200, 200]);
+  } finally {
+    await stack.close();
+  }
+});
