@@ -16,7 +16,7 @@ export class ConfigError extends Error {
 
 type Path = ReadonlyArray<string | number>;
 
-export function formatPath(path: Path): string {
+function formatPath(path: Path): string {
   return path.reduce<string>(
     (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg),
     '',
@@ -36,7 +36,7 @@ interface Resolution {
  * Replaces whole-value `${NAME}` and `${file:/path}` references. A missing variable or file is
  * reported with the key that named it; every one is reported, not just the first.
  */
-export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv): Resolution {
+function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv): Resolution {
   const issues: string[] = [];
   const referenced = new Set<string>();
   const walk = (node: unknown, path: Path): unknown => {

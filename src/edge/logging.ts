@@ -6,7 +6,7 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { GatewayError } from '../errors/catalogue.js';
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
@@ -59,7 +59,7 @@ export function safeUrl(url: string): string {
 }
 
 /** An error as a log line shows it: a refusal (4xx) by its code and message, anything else with its stack. */
-export function errorFields(err: unknown): object {
+function errorFields(err: unknown): object {
   return err instanceof GatewayError && err.status < 500
     ? { type: err.name, code: err.code, message: err.message }
     : pino.stdSerializers.err(err as Error);

@@ -13,7 +13,7 @@ import { continueIfExpected } from './body.js';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
 
-export const WAV_CONTENT_TYPES: readonly string[] = ['audio/wav', 'audio/x-wav', 'audio/wave'];
+const WAV_CONTENT_TYPES: readonly string[] = ['audio/wav', 'audio/x-wav', 'audio/wave'];
 
 /** The upload on disk, readable as often as needed (once to sign, once to send). */
 export interface SpooledFile {

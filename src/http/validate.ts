@@ -42,7 +42,7 @@ export function parseJson<S extends z.ZodType>(value: unknown, schema: S, where 
   return parsed.data;
 }
 
-export function requireText(value: unknown, name: string, max = Infinity): string {
+function requireText(value: unknown, name: string, max = Infinity): string {
   if (value === undefined || value === null) throw invalidRequest(`${name} is required`);
   if (typeof value !== 'string') throw invalidRequest(`${name} must be a string`);
   if (value === '') throw invalidRequest(`${name} must not be empty`);

@@ -7,7 +7,7 @@ import type { UpstreamFile } from './ports.js';
  * Reads whole chunks from a paused stream until at least `min` bytes arrived (or it ended),
  * leaving the rest in the stream. Stops early past `max`, so a huge first chunk is not refused.
  */
-export function readAtLeast(stream: Readable, min: number, max = Infinity): Promise<{ head: Buffer; ended: boolean }> {
+function readAtLeast(stream: Readable, min: number, max = Infinity): Promise<{ head: Buffer; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -42,7 +42,7 @@ export interface Guard {
  * the vendor answered 5xx. Not a timeout (the vendor is slow, not broken: a retry would multiply
  * the caller's wait and the vendor's load) and never a vendor business code.
  */
-export function isTransient(err: unknown): boolean {
+function isTransient(err: unknown): boolean {
   if (!(err instanceof GatewayError) || isTlsFailure(err.cause) || isQueueTimeout(err)) return false;
   if (err.code !== 'UPSTREAM_UNAVAILABLE' && err.code !== 'UPSTREAM_ERROR') return false;
   return !err.upstream || /^HTTP 5/.test(err.upstream.code);

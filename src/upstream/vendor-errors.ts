@@ -4,7 +4,7 @@ import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../protocol/ccgatew
 import { GatewayError } from '../errors/catalogue.js';
 
 /** Seconds a caller should wait after the vendor's flow control refused a call. */
-export const FLOW_CONTROL_RETRY_SEC = 5;
+const FLOW_CONTROL_RETRY_SEC = 5;
 
 /** Issue 2: CC-FS result codes mapped to the contract's errors; unknown codes are a 502 that keeps the code. */
 export function ccfsResultError(code: string, operation: string): GatewayError {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 
-export const DEFAULT_DRIVE = 'Y';
+const DEFAULT_DRIVE = 'Y';
 
 export interface VendorPath {
   drive: string;

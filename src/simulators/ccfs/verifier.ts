@@ -21,7 +21,7 @@ function isUnreserved(b: number): boolean {
 }
 
 /** Byte-by-byte encoding of UTF-8 bytes, in runs, so multi-megabyte bodies stay quick. */
-export function vendorEncode(input: string | Buffer): string {
+function vendorEncode(input: string | Buffer): string {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const parts: string[] = [];
   let runStart = 0;

@@ -12,7 +12,7 @@ export interface WavOptions {
   listChunk?: boolean;
 }
 
-export function wavFromSamples(samples: Int16Array, opts: WavOptions = {}): Buffer {
+function wavFromSamples(samples: Int16Array, opts: WavOptions = {}): Buffer {
   const tag = opts.formatTag ?? 6;
   const data = Buffer.from(tag === 6 ? alawmulaw.alaw.encode(samples) : alawmulaw.mulaw.encode(samples));
   return wavFromEncoded(data, opts);
@@ -49,7 +49,7 @@ export function wavFromEncoded(data: Buffer, opts: WavOptions = {}): Buffer {
 }
 
 /** A sequence of tones (frequency in Hz, duration in ms; 0 Hz is silence). */
-export function toneSamples(parts: ReadonlyArray<readonly [number, number]>): Int16Array {
+function toneSamples(parts: ReadonlyArray<readonly [number, number]>): Int16Array {
   const total = parts.reduce((n, [, ms]) => n + Math.round((ms * 8000) / 1000), 0);
   const out = new Int16Array(total);
   let i = 0;

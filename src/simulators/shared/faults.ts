@@ -61,7 +61,7 @@ export class FaultInjector {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** Passes bytes through until a budget is spent, then cuts the connection or goes silent. */
-export function byteBudget(res: ServerResponse, fault: FaultSpec | undefined): Transform | undefined {
+function byteBudget(res: ServerResponse, fault: FaultSpec | undefined): Transform | undefined {
   const limit = fault?.resetAfterBytes ?? fault?.stallAfterBytes;
   if (limit === undefined) return undefined;
   let sent = 0;

@@ -41,7 +41,7 @@ export function authStringPrefix(ak: string, timestamp: string, signedHeaders: s
 }
 
 /** Everything of the canonical request up to and including the `\n` that precedes the body. */
-export function canonicalHead(req: SignableRequest): string {
+function canonicalHead(req: SignableRequest): string {
   const lines = [req.method.toUpperCase(), req.path];
   const q = Object.entries(req.query ?? {});
   if (q.length > 0)
