@@ -103,8 +103,8 @@ export class SharedAgentSession {
 
   adopt(used: SessionCredentials, update: SessionUpdate): void {
     if (this.owner) return this.inner.adopt(used, update);
-    const c = this.cached;
-    if (!c || (used as Held).generation !== c.creds.generation || used.guid !== c.creds.guid) return;
+    const c = this.copyUsed(used);
+    if (!c) return;
     const guidChanged = update.newGuid !== undefined && update.newGuid !== c.creds.guid;
     if (!guidChanged && update.cookies.length === 0) return;
     const next: Held = {
@@ -123,11 +123,17 @@ export class SharedAgentSession {
 
   invalidate(used: SessionCredentials, code: string): void {
     if (this.owner) return this.inner.invalidate(used, code);
-    const c = this.cached;
     // A renewal or rotation already replaced what the call used: its retry takes the new one.
-    if (!c || (used as Held).generation !== c.creds.generation || used.guid !== c.creds.guid) return;
+    const c = this.copyUsed(used);
+    if (!c) return;
     this.log.warn({ retcode: code }, 'agent session lost; asking its owner to renew it');
     this.awaiting = { generation: c.creds.generation, version: c.version };
+  }
+
+  /** The copy this instance holds, if the credentials a call used are still it. */
+  private copyUsed(used: SessionCredentials) {
+    const c = this.cached;
+    return c && (used as Held).generation === c.creds.generation && used.guid === c.creds.guid ? c : undefined;
   }
 
   /** The lease loop: the owner renews its lease; the others keep their copy fresh and take a lapsed lease over. */
@@ -151,8 +157,8 @@ export class SharedAgentSession {
 
   /**
    * Stops this instance's part. `last`: no other instance is left, so the agent is signed out;
-   * otherwise the lease is handed over and the session lives on. Undefined: the store cannot say,
-   * so nothing is signed out (the vendor drops an unpolled session by itself).
+   * otherwise (others run, or the store cannot say) the lease is handed over and the session
+   * lives on (the vendor drops an unpolled session by itself).
    */
   async stop(last: boolean): Promise<void> {
     this.stopped = true;
