@@ -33,4 +33,4 @@ EXPOSE 8080
 ENV GATEWAY_CONFIG=/etc/gateway/gateway.yaml
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/main.js"]
+CMD ["node", "--no-memory-reducer", "dist/main.js"]

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { mintToken } from '../src/demo/mint.js';
+import { RUNTIME_FLAGS } from '../src/ops/runtime-flags.js';
 
 export const AK = 'AK-BENCH';
 export const SK = 'SK-bench-0123456789';
@@ -200,7 +201,8 @@ export function gatewayConfig(dir: string, name: string, v: GatewayVariant): str
 /** Starts the built gateway (`dist/main.js`) on a config from gatewayConfig. */
 export async function startGateway(file: string, nodeArgs: string[] = [], opts: { cpus?: string } = {}) {
   const { child, readyLine } = await startChild(
-    [...nodeArgs, 'dist/main.js', '--config', file],
+    // BENCH_NO_RUNTIME_FLAGS=1 starts it without them, to measure what they do.
+    [...(process.env.BENCH_NO_RUNTIME_FLAGS === '1' ? [] : RUNTIME_FLAGS), ...nodeArgs, 'dist/main.js', '--config', file],
     {
       PB: 'bench-playback-secret-0123456789abcdef',
       SEAL: 'bench-seal-secret-0123456789abcdefghijk',

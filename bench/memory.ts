@@ -22,6 +22,14 @@ const REPORT = `--import=data:text/javascript,setInterval(()=>process.stdout.wri
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
+/** The resident set split by kind: file-backed pages (the Node binary, shared libraries) and anonymous ones (heaps, malloc, stacks). */
+const residentKinds = (pid: number) => {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
+};
+const kinds = (k: { anon: number; file: number }) => `anon ${k.anon.toFixed(0)}, file ${k.file.toFixed(0)}`;
+
 async function main() {
   const { simUrl, ccgwUrl } = await startSimulators(SIZE_MIB);
   // BENCH_NO_BUILD=1 measures dist/ as it is (an earlier build, to compare).
@@ -38,15 +46,23 @@ async function main() {
     if (l.startsWith('mem ')) samples.push(JSON.parse(l.slice(4)) as Record<string, number>);
   });
   const pid = gw.child.pid!;
+  // Let a memoryUsage report arrive so the idle heap is known.
+  await new Promise((r) => setTimeout(r, 600));
   const idle = rssMiB(pid);
+  const idleKinds = residentKinds(pid);
+  const idleHeap = samples.at(-1);
   const token = benchToken(['recordings:read']);
   const pool = new Pool(gw.url, { connections: STREAMS });
   let peak = 0;
+  let peakKinds = idleKinds;
   const rss: number[] = [];
   const sampler = setInterval(() => {
     const r = rssMiB(pid);
     rss.push(r);
-    peak = Math.max(peak, r);
+    if (r > peak) {
+      peak = r;
+      peakKinds = residentKinds(pid);
+    }
   }, 100);
   const t0 = performance.now();
   const cpu0 = cpuSeconds(pid);
@@ -66,16 +82,22 @@ async function main() {
   const cpu = cpuSeconds(pid) - cpu0;
   clearInterval(sampler);
   await pool.close();
+  // What the process keeps once the work is over (V8 gives memory back only through its memory reducer).
+  await new Promise((r) => setTimeout(r, 15_000));
+  const after = rssMiB(pid);
+  const afterKinds = residentKinds(pid);
   const mib = (n: number) => (n / 1048576).toFixed(0);
-  const last = samples.at(-1);
   const max = (k: string) => Math.max(0, ...samples.map((s) => s[k] ?? 0));
   process.stdout.write(
     [
       `${STREAMS} x ${SIZE_MIB} MiB in ${secs.toFixed(1)} s (${((STREAMS * SIZE_MIB) / secs).toFixed(0)} MiB/s), ` +
         `gateway CPU ${(cpu / ((STREAMS * SIZE_MIB) / 1024)).toFixed(2)} s per GiB`,
-      `RSS MiB: idle ${idle.toFixed(0)}, median during ${median(rss).toFixed(0)}, peak ${peak.toFixed(0)}`,
+      `RSS MiB: idle ${idle.toFixed(0)} (${kinds(idleKinds)}), median during ${median(rss).toFixed(0)}, peak ${peak.toFixed(0)} (${kinds(peakKinds)}), 15 s after ${after.toFixed(0)} (${kinds(afterKinds)})`,
+      idleHeap
+        ? `idle MiB (memoryUsage): heapTotal ${mib(idleHeap.heapTotal ?? 0)}, heapUsed ${mib(idleHeap.heapUsed ?? 0)}, external ${mib(idleHeap.external ?? 0)}, arrayBuffers ${mib(idleHeap.arrayBuffers ?? 0)}`
+        : 'no idle memoryUsage report yet',
       samples.length > 0
-        ? `peaks MiB (memoryUsage): heapTotal ${mib(max('heapTotal'))}, heapUsed ${mib(max('heapUsed'))}, external ${mib(max('external'))}, arrayBuffers ${mib(max('arrayBuffers'))}; last rss ${mib(last?.rss ?? 0)}`
+        ? `peaks MiB (memoryUsage): heapTotal ${mib(max('heapTotal'))}, heapUsed ${mib(max('heapUsed'))}, external ${mib(max('external'))}, arrayBuffers ${mib(max('arrayBuffers'))}`
         : 'no memoryUsage reports',
       '',
     ].join('\n'),

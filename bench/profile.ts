@@ -26,6 +26,8 @@ const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
 const PROFILE = process.env.BENCH_PROFILE_OFF !== '1';
 const RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 1);
 const ROUTE = process.env.BENCH_PROFILE_ROUTE ?? '3.3';
+/** Seconds the gateway sits idle before each run after the first: what a quiet hour does to its code. */
+const PAUSE = Number(process.env.BENCH_PROFILE_PAUSE ?? 0);
 
 async function main() {
   const { simUrl, ccgwUrl } = await startSimulators(16);
@@ -53,6 +55,7 @@ async function main() {
           };
   await autocannon({ ...opts, connections: 4, duration: 1 }); // warm up
   for (let run = 0; run < RUNS; run += 1) {
+    if (run > 0 && PAUSE > 0) await new Promise((r) => setTimeout(r, PAUSE * 1000));
     const cpu0 = cpuOf(gw);
     const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? (ROUTE === 'download' ? 16 : 32));
     if (connections === 1) {

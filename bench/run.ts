@@ -41,6 +41,13 @@ const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 200);
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 8);
 /**
+ * Before the rounds, every target makes each small call one at a time for this long (after two
+ * seconds timed as "cold"): the gateway's code is a few MiB of JavaScript that V8 takes some
+ * 15,000 calls to compile fully at one connection, and the rounds measure the steady state.
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 8);
+const COLD_SECONDS = 2;
+/**
  * BENCH_PIN=1: each proxy (the gateway, the bare Node proxy, nginx) on a core of its own
  * (BENCH_PROXY_CPUS, default 1), the simulators and the load generator on the rest
  * (BENCH_LOAD_CPUS, default 0), so that a proxy's cost is not mixed with theirs.
@@ -283,6 +290,22 @@ async function main() {
   const parts = process.env.BENCH_PARTS ?? 'main,scale';
   const part = (name: string) => parts.includes('main') || parts.includes(name);
   const mainRounds = ['main', 'downloads', 'uploads', 'small'].some((n) => parts.includes(n)) ? ROUNDS : 0;
+  const smallOf = (t: (typeof targets)[number], name: string) =>
+    // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
+    t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
+  const smallNames =
+    part('small') && mainRounds > 0 ? Object.keys(targets.find((t) => t.name === 'gateway')!.small) : [];
+  for (const name of WARMUP_SECONDS > 0 ? smallNames : []) {
+    for (const t of targets) {
+      const make = smallOf(t, name);
+      if (!make) continue;
+      const cold = await sequential(make() as Parameters<typeof sequential>[0], COLD_SECONDS);
+      put(`${name}, cold (first ${COLD_SECONDS} s) c=1 p50 ms`, t.name, cold.p50);
+      put(`${name}, cold (first ${COLD_SECONDS} s) c=1 p99 ms`, t.name, cold.p99);
+      await sequential(make() as Parameters<typeof sequential>[0], Math.max(0, WARMUP_SECONDS - COLD_SECONDS));
+      process.stderr.write('w');
+    }
+  }
   for (let round = 0; round < mainRounds; round++) {
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const conc of part('downloads') ? [1, 16] : []) {
@@ -320,12 +343,10 @@ async function main() {
         process.stderr.write('.');
       }
     }
-    for (const name of part('small') ? Object.keys(targets.find((t) => t.name === 'gateway')!.small) : []) {
+    for (const name of smallNames) {
       for (const conn of [1, 32]) {
         for (const t of order) {
-          // The native form (3.7) is compared with the same direct call as 3.3: it is the same vendor call.
-          const make =
-            t.small[name] ?? t.small[name.replace('native playback request (3.7)', 'playback request (3.3)')];
+          const make = smallOf(t, name);
           if (!make) continue;
           const opts = make();
           // Steady state, for every target alike: a second of the same calls first, untimed.

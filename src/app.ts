@@ -54,7 +54,8 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(securityHeaders());
-  app.use(corsPolicy(deps.corsOrigins));
+  // No origin configured: no CORS header is ever sent, so nothing needs to look.
+  if (deps.corsOrigins.length > 0) app.use(corsPolicy(deps.corsOrigins));
   app.use(opsRouter(deps));
   if (deps.metricsRoute)
     app.get(expressPath(ROUTES.getMetrics), requireAuth(deps, SCOPES.opsRead), metricsHandler(deps.metrics));

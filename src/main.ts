@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
 import { youngCollector } from './ops/gc-pacer.js';
+import { missingRuntimeFlags } from './ops/runtime-flags.js';
 
 const USAGE = `usage: cc-file-gateway --config <file.yaml> [--check-config | --print-config]
 
@@ -58,6 +59,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = createLogger(config.logging.level);
+  const missing = missingRuntimeFlags();
+  if (missing.length > 0 && cluster.isPrimary)
+    logger.warn({ missing }, `started without ${missing.join(' ')}: latency after idle periods will be higher`);
   const workers = config.server.workers === 'auto' ? availableParallelism() : config.server.workers;
   if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, logger);
   // A worker leaves `metrics.port` to the primary, which sums every worker's metrics there.

@@ -8,7 +8,7 @@ import type { RequestHandler } from 'express';
 
 export function corsPolicy(allowedOrigins: readonly string[]): RequestHandler {
   const allowed = new Set(allowedOrigins);
-  return cors({
+  const policy = cors({
     // A callback answering false makes the cors package add nothing, preflight included.
     origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin) ? origin : false),
     methods: ['GET', 'POST'],
@@ -17,4 +17,7 @@ export function corsPolicy(allowedOrigins: readonly string[]): RequestHandler {
     credentials: false,
     maxAge: 600,
   });
+  // Without an Origin (every server-to-server call) the package would add nothing either; it is
+  // skipped rather than asked, since it builds its options afresh per request.
+  return (req, res, next) => (req.headers.origin === undefined ? next() : policy(req, res, next));
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SECRET_KEYS } from '../../src/config/schema.js';
+import { RUNTIME_FLAGS } from '../../src/ops/runtime-flags.js';
 import { eventually } from './eventually.js';
 import type { RawConfig } from './stack.js';
 
@@ -50,7 +51,7 @@ export async function startGatewayProcess(name: string, raw: RawConfig): Promise
   const { doc, env } = externalize(raw);
   const file = join(dir, 'config.yaml');
   writeFileSync(file, JSON.stringify(doc, null, 2));
-  const proc = spawn(process.execPath, ['dist/main.js', '--config', file], {
+  const proc = spawn(process.execPath, [...RUNTIME_FLAGS, 'dist/main.js', '--config', file], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -16,6 +16,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/schema.js';
 import { DEMO_ENV } from '../../src/demo/env.js';
+import { missingRuntimeFlags, RUNTIME_FLAGS } from '../../src/ops/runtime-flags.js';
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
 // biome-ignore lint/suspicious/noExplicitAny: manifests are checked by their schemas, then read freely
@@ -122,4 +123,32 @@ test('docker-compose.yml: Redis, two gateway replicas behind one port, the simul
   assert.match(nginx, /listen 8080;/);
   const graceSec = Number(/^(\d+)s$/.exec(s.gateway!.stop_grace_period)![1]);
   assert.ok(graceSec * 1000 > config.server.drainDelayMs + config.server.shutdownGraceMs + SIGN_OUT_MARGIN_MS);
+});
+
+test('every way of starting the gateway passes its runtime flags: npm start, the image, and no manifest overrides the command', () => {
+  const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+  // The last stage is the gateway's image.
+  const cmd = /^CMD (\[.*\])$/m.exec(
+    read('Dockerfile')
+      .split(/^FROM /m)
+      .at(-1)!,
+  )?.[1];
+  assert.ok(cmd, 'the image has a CMD');
+  const argv = JSON.parse(cmd) as string[];
+  for (const flag of RUNTIME_FLAGS) {
+    assert.ok(start.split(' ').includes(flag), `npm start passes ${flag}`);
+    assert.ok(
+      argv.includes(flag) && argv.indexOf(flag) < argv.indexOf('dist/main.js'),
+      `the image's CMD passes ${flag}`,
+    );
+  }
+  assert.deepEqual(missingRuntimeFlags(argv.slice(1, argv.indexOf('dist/main.js'))), []);
+  assert.deepEqual(missingRuntimeFlags([]), [...RUNTIME_FLAGS]);
+  const container = docs('deploy/kubernetes/deployment.yaml')[0]!.spec.template.spec.containers[0];
+  assert.equal(container.command, undefined, 'the Deployment keeps the image CMD');
+  assert.equal(
+    parseYaml(read('docker-compose.yml')).services.gateway.command,
+    undefined,
+    'compose keeps the image CMD',
+  );
 });
