@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logging.level);
   const missing = missingRuntimeFlags();
   if (missing.length > 0 && cluster.isPrimary)
-    logger.warn({ missing }, `started without ${missing.join(' ')}: latency after idle periods will be higher`);
+    logger.info({ missing }, `started without ${missing.join(' ')}: latency after idle periods will be higher`);
   const workers = config.server.workers === 'auto' ? availableParallelism() : config.server.workers;
   if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, logger);
   // A worker leaves `metrics.port` to the primary, which sums every worker's metrics there.
