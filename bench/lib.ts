@@ -202,7 +202,13 @@ export function gatewayConfig(dir: string, name: string, v: GatewayVariant): str
 export async function startGateway(file: string, nodeArgs: string[] = [], opts: { cpus?: string } = {}) {
   const { child, readyLine } = await startChild(
     // BENCH_NO_RUNTIME_FLAGS=1 starts it without them, to measure what they do.
-    [...(process.env.BENCH_NO_RUNTIME_FLAGS === '1' ? [] : RUNTIME_FLAGS), ...nodeArgs, 'dist/main.js', '--config', file],
+    [
+      ...(process.env.BENCH_NO_RUNTIME_FLAGS === '1' ? [] : RUNTIME_FLAGS),
+      ...nodeArgs,
+      'dist/main.js',
+      '--config',
+      file,
+    ],
     {
       PB: 'bench-playback-secret-0123456789abcdef',
       SEAL: 'bench-seal-secret-0123456789abcdefghijk',
