@@ -71,7 +71,8 @@ export async function runScaleOut(ctx: ScaleContext): Promise<string[]> {
   };
   const base = { simUrl: ctx.simUrl, ccgwUrl: ctx.ccgwUrl, redisUrl: redis.url };
   const audit = (n: string) => join(ctx.dir, `${n}-audit.jsonl`);
-  // The three instances share one key prefix: one gateway, three replicas.
+  // The three instances share one key prefix: one gateway, three replicas. Pinned, every variant
+  // gets the same cores, so that the workers and the replicas are compared on the same budget.
   const replica = (n: number) =>
     startGateway(
       gatewayConfig(ctx.dir, `redis${n}`, {
@@ -80,6 +81,8 @@ export async function runScaleOut(ctx: ScaleContext): Promise<string[]> {
         keyPrefix: 'replicas:',
         agentId: 1003,
       }),
+      [],
+      pin,
     );
   const one = await replica(1);
   const workers = await startGateway(
