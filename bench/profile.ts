@@ -28,6 +28,8 @@ const RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 1);
 const ROUTE = process.env.BENCH_PROFILE_ROUTE ?? '3.3';
 /** Seconds the gateway sits idle before each run after the first: what a quiet hour does to its code. */
 const PAUSE = Number(process.env.BENCH_PROFILE_PAUSE ?? 0);
+/** BENCH_PROFILE_MIXED=1: 4 s of 16 downloads before each run after the first (traffic of both kinds). */
+const MIXED = process.env.BENCH_PROFILE_MIXED === '1';
 
 async function main() {
   const { simUrl, ccgwUrl } = await startSimulators(16);
@@ -56,6 +58,10 @@ async function main() {
   await autocannon({ ...opts, connections: 4, duration: 1 }); // warm up
   for (let run = 0; run < RUNS; run += 1) {
     if (run > 0 && PAUSE > 0) await new Promise((r) => setTimeout(r, PAUSE * 1000));
+    if (run > 0 && MIXED) {
+      const download = `${gw.url}/v1/recordings?fileName=${encodeURIComponent(BIG_FILE)}`;
+      await autocannon({ url: download, headers, connections: 16, duration: 4 });
+    }
     const cpu0 = cpuOf(gw);
     const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? (ROUTE === 'download' ? 16 : 32));
     if (connections === 1) {
