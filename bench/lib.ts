@@ -86,8 +86,13 @@ export const cpuSeconds = (pid: number) => {
     return 0; // gone
   }
 };
-const peakRssMiB = (pid: number) =>
-  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/** A process's memory from one read of /proc/<pid>/status, in MiB: resident now, its peak, and the resident set's anonymous and file-backed parts. */
+export const memoryOf = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: mib('VmRSS'), peak: mib('VmHWM'), anon: mib('RssAnon'), file: mib('RssFile') };
+};
+const peakRssMiB = (pid: number) => memoryOf(pid).peak;
 export const resetPeak = (pid: number) => {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,6 +12,7 @@ import {
   gatewayConfig,
   gatewayNodeArgs,
   median,
+  memoryOf,
   startGateway,
   startSimulators,
 } from './lib.js';
@@ -20,15 +21,9 @@ const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 200);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 16);
 const REPORT = `--import=data:text/javascript,setInterval(()=>process.stdout.write('mem '+JSON.stringify(process.memoryUsage())+'\\n'),200).unref()`;
 
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-
-/** The resident set split by kind: file-backed pages (the Node binary, shared libraries) and anonymous ones (heaps, malloc, stacks). */
-const residentKinds = (pid: number) => {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024;
-  return { anon: kb('RssAnon'), file: kb('RssFile') };
-};
-const kinds = (k: { anon: number; file: number }) => `anon ${k.anon.toFixed(0)}, file ${k.file.toFixed(0)}`;
+/** The resident set and its split into anonymous pages (heaps, malloc, stacks) and file-backed ones (the Node binary, shared libraries). */
+const kinds = (m: { rss: number; anon: number; file: number }) =>
+  `${m.rss.toFixed(0)} (anon ${m.anon.toFixed(0)}, file ${m.file.toFixed(0)})`;
 
 async function main() {
   const { simUrl, ccgwUrl } = await startSimulators(SIZE_MIB);
@@ -42,27 +37,28 @@ async function main() {
   const samples: Array<Record<string, number>> = [];
   // The reports share stdout with the gateway's log lines.
   const reports = createInterface({ input: gw.child.stdout! });
+  let firstReport = () => {};
+  const reported = new Promise<void>((resolve) => {
+    firstReport = resolve;
+  });
   reports.on('line', (l) => {
-    if (l.startsWith('mem ')) samples.push(JSON.parse(l.slice(4)) as Record<string, number>);
+    if (!l.startsWith('mem ')) return;
+    samples.push(JSON.parse(l.slice(4)) as Record<string, number>);
+    firstReport();
   });
   const pid = gw.child.pid!;
-  // Let a memoryUsage report arrive so the idle heap is known.
-  await new Promise((r) => setTimeout(r, 600));
-  const idle = rssMiB(pid);
-  const idleKinds = residentKinds(pid);
+  // The idle heap is the first memoryUsage report's.
+  await reported;
+  const idle = memoryOf(pid);
   const idleHeap = samples.at(-1);
   const token = benchToken(['recordings:read']);
   const pool = new Pool(gw.url, { connections: STREAMS });
-  let peak = 0;
-  let peakKinds = idleKinds;
+  let peak = idle;
   const rss: number[] = [];
   const sampler = setInterval(() => {
-    const r = rssMiB(pid);
-    rss.push(r);
-    if (r > peak) {
-      peak = r;
-      peakKinds = residentKinds(pid);
-    }
+    const now = memoryOf(pid);
+    rss.push(now.rss);
+    if (now.rss > peak.rss) peak = now;
   }, 100);
   const t0 = performance.now();
   const cpu0 = cpuSeconds(pid);
@@ -84,15 +80,14 @@ async function main() {
   await pool.close();
   // What the process keeps once the work is over (V8 gives memory back only through its memory reducer).
   await new Promise((r) => setTimeout(r, 15_000));
-  const after = rssMiB(pid);
-  const afterKinds = residentKinds(pid);
+  const after = memoryOf(pid);
   const mib = (n: number) => (n / 1048576).toFixed(0);
   const max = (k: string) => Math.max(0, ...samples.map((s) => s[k] ?? 0));
   process.stdout.write(
     [
       `${STREAMS} x ${SIZE_MIB} MiB in ${secs.toFixed(1)} s (${((STREAMS * SIZE_MIB) / secs).toFixed(0)} MiB/s), ` +
         `gateway CPU ${(cpu / ((STREAMS * SIZE_MIB) / 1024)).toFixed(2)} s per GiB`,
-      `RSS MiB: idle ${idle.toFixed(0)} (${kinds(idleKinds)}), median during ${median(rss).toFixed(0)}, peak ${peak.toFixed(0)} (${kinds(peakKinds)}), 15 s after ${after.toFixed(0)} (${kinds(afterKinds)})`,
+      `RSS MiB: idle ${kinds(idle)}, median during ${median(rss).toFixed(0)}, peak ${kinds(peak)}, 15 s after ${kinds(after)}`,
       idleHeap
         ? `idle MiB (memoryUsage): heapTotal ${mib(idleHeap.heapTotal ?? 0)}, heapUsed ${mib(idleHeap.heapUsed ?? 0)}, external ${mib(idleHeap.external ?? 0)}, arrayBuffers ${mib(idleHeap.arrayBuffers ?? 0)}`
         : 'no idle memoryUsage report yet',
