@@ -138,10 +138,9 @@ describe('the store itself', () => {
       assert.equal(await a.acquireSlot('k', 1), true);
       assert.equal(await b.acquireSlot('k', 1), false);
       await a.close(); // no leave(): it just stops, as a killed process does
-      const t0 = performance.now();
+      // Still held while the dead instance's registration lives; freed once it has lapsed.
+      assert.equal(await b.acquireSlot('k', 1), false, 'not freed by the stop itself');
       await eventually(() => b.acquireSlot('k', 1), 'the dead instance slot is freed', 5000);
-      const took = performance.now() - t0;
-      assert.ok(took >= 500, `freed after ${Math.round(took)} ms: not before its registration lapsed`);
     } finally {
       await b.close();
     }
@@ -159,9 +158,8 @@ describe('the store itself', () => {
       assert.equal(good.up(), true);
       assert.equal(await good.acquireSlot('k', 1), true);
       assert.equal(bad.up(), false);
-      const t0 = performance.now();
-      await assert.rejects(bad.acquireSlot('k', 5));
-      assert.ok(performance.now() - t0 < 1000, 'no offline queue: refused at once');
+      // No offline queue: refused because the connection is not ready, not after a command timeout.
+      await assert.rejects(bad.acquireSlot('k', 5), /enableOfflineQueue/);
     } finally {
       await good.close();
       await bad.close();
@@ -302,14 +300,13 @@ test('a refused sign-in is refused on every instance at once, with one attempt a
     const get = (url: string) => getAgentRecording(url, token);
     const first = await get(stack.url);
     assert.equal(first.status, 503);
-    const t0 = performance.now();
     const second = await get(replica.url);
-    const took = performance.now() - t0;
     assert.equal(second.status, 503);
+    // The owner's refusal, read from the store, not a wait for a session that ran out.
+    assert.match(String(second.body.detail), /refused the agent sign-in \(on the instance that owns it\)/);
     assert.ok(Number(second.headers['retry-after']) >= 10, `Retry-After ${second.headers['retry-after']}`);
     assert.ok(first.body.upstream?.code, JSON.stringify(first.body));
     assert.equal(second.body.upstream?.code, first.body.upstream.code);
-    assert.ok(took < 5000, `answered in ${Math.round(took)} ms, not after the lease wait`);
     const attempts = stack.ccgw.seen('signIn').length + stack.ccgw.seen('forcelogin').length;
     assert.equal(attempts, 1, 'one sign-in attempt for both instances');
   } finally {
