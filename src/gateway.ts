@@ -10,7 +10,7 @@ import type { GatewayConfig } from './config/schema.js';
 import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
 import { derivePlaybackKey } from './domain/playback-id.js';
 import { createAuthenticator } from './http/authenticate.js';
-import { createTenantLimits } from './http/limits.js';
+import { createTenantLimits, sharedRate } from './http/limits.js';
 import { createFailedAuthBudget } from './http/failed-auth-budget.js';
 import { createApp, type AppDeps } from './app.js';
 import { createAudit } from './ops/audit.js';
@@ -75,7 +75,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     audit: createAudit(config.audit.destination),
     authenticator,
     limits: createTenantLimits(tenants, { now, metrics, logger, ...(store ? { store } : {}) }),
-    failedAuth: createFailedAuthBudget(config.auth.failedAuthLimit, now, metrics),
+    failedAuth: createFailedAuthBudget(config.auth.failedAuthLimit, now, metrics, store && sharedRate(store)),
     tenants,
     ccfs: upstreams.ccfs,
     ccfsNative: upstreams.ccfsNative,

@@ -260,7 +260,7 @@ export function requireAuth(
     try {
       principal = await deps.authenticator.authenticate(req.headers.authorization);
     } catch (err) {
-      deps.failedAuth.failed(req.ip);
+      await deps.failedAuth.failed(req.ip);
       throw err;
     }
     const tenant = deps.tenants.get(principal.tenantId);

@@ -3,6 +3,11 @@
  * only failures drain. An address over it gets 429 before any token is parsed or any key fetched.
  * Keyed on the address, never the tenant, so a stranger cannot lock a tenant out; trusted networks
  * are exempt. Bounded: at most `MAX_ADDRESSES` are remembered, the least recently failing forgotten first.
+ *
+ * With a shared store every failure is also counted there, so the instances agree on an address
+ * that fails across all of them: once the shared count is over, each instance refuses it from its
+ * next failure on. Only failures call the store; requests that authenticate do not. While the store cannot
+ * answer, each instance counts alone, as on the memory store.
  */
 import { BlockList, isIPv6 } from 'node:net';
 import { GatewayError } from '../errors/catalogue.js';
@@ -13,8 +18,8 @@ import { createTokenBuckets } from './token-buckets.js';
 export interface FailedAuthBudget {
   /** Throws 429 when `address` has no failure left in its budget. */
   check(address: string | undefined): void;
-  /** One failed authentication from `address`. */
-  failed(address: string | undefined): void;
+  /** One failed authentication from `address`; settles once the shared store (if any) has counted it. */
+  failed(address: string | undefined): Promise<void>;
 }
 
 const MAX_ADDRESSES = 50_000;
@@ -23,8 +28,9 @@ export function createFailedAuthBudget(
   cfg: GatewayConfig['auth']['failedAuthLimit'],
   now: () => number,
   metrics?: Metrics,
+  shared?: (key: string, rate: number, burst: number) => Promise<number | undefined>,
 ): FailedAuthBudget {
-  if (!cfg.enabled) return { check: () => undefined, failed: () => undefined };
+  if (!cfg.enabled) return { check: () => undefined, failed: async () => undefined };
   const trusted = new BlockList();
   for (const cidr of cfg.trustedNetworks) {
     const [net, bits] = cidr.split('/');
@@ -38,19 +44,36 @@ export function createFailedAuthBudget(
       : (a: string) => trusted.check(plain(a), isIPv6(plain(a)) ? 'ipv6' : 'ipv4');
   const buckets = createTokenBuckets(now, MAX_ADDRESSES);
   const rate = cfg.perMinute / 60;
+  /** Until when the shared count refuses an address (epoch ms), oldest first, bounded like the buckets. */
+  const refusedUntil = new Map<string, number>();
+  const sharedWait = (address: string) => {
+    const until = refusedUntil.get(address);
+    if (until === undefined) return undefined;
+    if (until > now()) return (until - now()) / 1000;
+    refusedUntil.delete(address);
+    return undefined;
+  };
+  const refuse = (address: string, waitSec: number) => {
+    refusedUntil.delete(address);
+    refusedUntil.set(address, now() + waitSec * 1000);
+    if (refusedUntil.size > MAX_ADDRESSES) refusedUntil.delete(refusedUntil.keys().next().value!);
+  };
   return {
     check(address) {
       if (address === undefined || exempt(address)) return;
-      const wait = buckets.wait(address, rate, cfg.burst);
+      const wait = buckets.wait(address, rate, cfg.burst) ?? sharedWait(address);
       if (wait === undefined) return;
       metrics?.rateLimited.inc({ tenant: 'none', reason: 'auth' });
       throw new GatewayError('RATE_LIMITED', 'too many failed authentications from this address', {
         retryAfterSec: wait,
       });
     },
-    failed(address) {
+    async failed(address) {
       if (address === undefined || exempt(address)) return;
       buckets.spend(address, rate, cfg.burst);
+      // Counted before the refusal is answered, so the next request meets the verdict (failures only: no store call otherwise).
+      const wait = await shared?.(`auth ${address}`, rate, cfg.burst).catch(() => undefined); // store away: this instance's count stands
+      if (wait !== undefined) refuse(address, wait);
     },
   };
 }

@@ -127,12 +127,21 @@ function localCounter(now: () => number) {
 }
 
 /**
- * Counts shared through Redis. A rate of `rate` with `burst` becomes a fixed window of
- * ceil(burst / rate) seconds holding rate x window requests: the same average, bursts up to the
- * window's allowance. When Redis fails, the local counter enforces this instance's share.
+ * A rate shared through Redis: `rate` a second with `burst` becomes a fixed window of
+ * ceil(burst / rate) seconds holding rate x window requests (the same average, bursts up to the
+ * window's allowance). Seconds to wait, or undefined when admitted; throws when Redis cannot answer.
  */
+export function sharedRate(store: RedisStore) {
+  return (key: string, rate: number, burst: number): Promise<number | undefined> => {
+    const window = Math.max(1, Math.ceil(burst / rate));
+    return store.consume(key, Math.max(1, Math.round(rate * window)), window);
+  };
+}
+
+/** Counts shared through Redis (sharedRate, and stream slots); when Redis fails, the local counter enforces this instance's share. */
 function sharedCounter(store: RedisStore, now: () => number, logger: Logger | undefined): Counter {
   const local = localCounter(now);
+  const shared = sharedRate(store);
   let warned = false;
   const fallback = (err: unknown) => {
     if (!warned)
@@ -150,9 +159,8 @@ function sharedCounter(store: RedisStore, now: () => number, logger: Logger | un
   };
   return {
     async take(key, rate, burst) {
-      const window = Math.max(1, Math.ceil(burst / rate));
       try {
-        const wait = await store.consume(key, Math.max(1, Math.round(rate * window)), window);
+        const wait = await shared(key, rate, burst);
         if (warned) recovered();
         return wait;
       } catch (err) {

@@ -133,7 +133,7 @@ before(async () => {
     audit: createAudit('off'),
     authenticator,
     limits: createTenantLimits(tenants, { now: () => NOW, metrics }),
-    failedAuth: { check: () => undefined, failed: () => undefined },
+    failedAuth: { check: () => undefined, failed: async () => undefined },
     tenants,
     ccfs,
     ccfsNative,

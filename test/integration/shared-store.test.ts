@@ -341,3 +341,33 @@ test('every instance skips an agent whose sign-in the vendor refused, not only t
     await stack.close();
   }
 });
+
+test('failed authentications from one address are counted once across the instances: both refuse it when the shared budget is spent', async () => {
+  const stack = await startStack({
+    configure: (raw) => {
+      onRedis(redis, 'authfail:')(raw);
+      // A budget of 4 failures refilled at 1 a minute: nothing refills during the test.
+      raw.auth.failedAuthLimit = { burst: 4, perMinute: 1 };
+    },
+  });
+  try {
+    const replica = await stack.replica();
+    const bad = (url: string) =>
+      request(url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('Authorization', 'Bearer x.y.z');
+    // Three failures on each: under either instance's own budget of 4, over the shared one.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      statuses.push((await bad(stack.url)).status);
+      statuses.push((await bad(replica.url)).status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401]);
+    // Each instance learnt the shared verdict with its own last failure, before answering it.
+    for (const url of [stack.url, replica.url]) {
+      const refused = await bad(url);
+      assert.equal(refused.status, 429, `${url}: ${refused.text}`);
+      assert.ok(Number(refused.headers['retry-after']) >= 1);
+    }
+  } finally {
+    await stack.close();
+  }
+});
