@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { mintToken } from '../src/demo/mint.js';
 import { RUNTIME_FLAGS } from '../src/ops/runtime-flags.js';
+import { wavFromEncoded } from '../src/simulators/shared/audio.js';
 
 export const AK = 'AK-BENCH';
 export const SK = 'SK-bench-0123456789';
@@ -65,6 +66,17 @@ export function buildGateway(): void {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
+}
+
+/**
+ * The 5 MiB WAV every upload sends: A-law samples that vary, as speech does. Their base64 has the
+ * '+' and '/' that signing must percent-encode (a constant sample, such as silence, has none, and
+ * made the signature look cheaper than it is for real audio).
+ */
+export function uploadWav(): Buffer {
+  const samples = Buffer.alloc(5 * 1024 * 1024 - 44);
+  for (let i = 0; i < samples.length; i += 1) samples[i] = Math.imul(i, 2654435761) >>> 24;
+  return wavFromEncoded(samples);
 }
 
 /** A token of the bench's issuer for tenant acme. */

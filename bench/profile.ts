@@ -13,6 +13,7 @@ import {
   sequential,
   startGateway,
   startSimulators,
+  uploadWav,
 } from './lib.js';
 
 interface ProfileNode {
@@ -49,12 +50,19 @@ async function main() {
       ? { url: `${gw.url}/v1/agent-recordings?recordId=${encodeURIComponent(SEED.acme.recording)}`, headers }
       : ROUTE === 'download'
         ? { url: `${gw.url}/v1/recordings?fileName=${encodeURIComponent(BIG_FILE)}`, headers }
-        : {
-            url: `${gw.url}/v1/recordings/playback`,
-            method: 'POST',
-            headers: { ...headers, 'content-type': 'application/json' },
-            body: JSON.stringify({ fileName: SEED.acme.recording }),
-          };
+        : ROUTE === 'upload'
+          ? {
+              url: `${gw.url}/v1/ivr-files`,
+              method: 'POST',
+              headers: { authorization: `Bearer ${benchToken(['ivr-files:write'])}`, 'content-type': 'audio/wav' },
+              body: uploadWav(),
+            }
+          : {
+              url: `${gw.url}/v1/recordings/playback`,
+              method: 'POST',
+              headers: { ...headers, 'content-type': 'application/json' },
+              body: JSON.stringify({ fileName: SEED.acme.recording }),
+            };
   await autocannon({ ...opts, connections: 4, duration: 1 }); // warm up
   for (let run = 0; run < RUNS; run += 1) {
     if (run > 0 && PAUSE > 0) await new Promise((r) => setTimeout(r, PAUSE * 1000));
@@ -63,7 +71,9 @@ async function main() {
       await autocannon({ url: download, headers, connections: 16, duration: 4 });
     }
     const cpu0 = cpuOf(gw);
-    const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? (ROUTE === 'download' ? 16 : 32));
+    const connections = Number(
+      process.env.BENCH_PROFILE_CONNECTIONS ?? (ROUTE === 'download' ? 16 : ROUTE === 'upload' ? 4 : 32),
+    );
     if (connections === 1) {
       // One at a time, timed to the microsecond.
       const s = await sequential(opts as Parameters<typeof sequential>[0], SECONDS);

@@ -13,7 +13,6 @@ import { Pool } from 'undici';
 import autocannon from 'autocannon';
 import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
 import { SEED } from '../src/simulators/seed.js';
-import { wavFromEncoded } from '../src/simulators/shared/audio.js';
 import {
   AGENT_PASSWORD,
   AK,
@@ -33,6 +32,7 @@ import {
   startChild,
   startGateway,
   startSimulators,
+  uploadWav,
 } from './lib.js';
 import { runScaleOut } from './scale.js';
 
@@ -183,7 +183,7 @@ async function main() {
   });
   const directGuid = signIn.headers.get('set-guid')!.replace(/^JSESSIONID=/, '');
   const directCookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-  const wav = wavFromEncoded(Buffer.alloc(5 * 1024 * 1024 - 44, 0xd5));
+  const wav = uploadWav();
   const playBody = { fileName: SEED.acme.recording };
   const native = JSON.stringify({ request: { version: '2.0' }, msgBody: playBody });
   const directPool = new Pool(simUrl, { connections: 64 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import {
   authStringPrefix,
   authorization,
@@ -55,6 +56,31 @@ for (const v of data.vectors) {
 test('percentEncode keeps only RFC 3986 unreserved bytes and upper-cases hex', () => {
   assert.equal(percentEncode('AZaz09-._~ /:;={}"!\'()*+'), 'AZaz09-._~%20%2F%3A%3B%3D%7B%7D%22%21%27%28%29%2A%2B');
   assert.equal(percentEncode('ã'), '%C3%A3');
+});
+
+/** The rule read byte by byte, as the vendor page states it: an oracle that shares no code with percentEncode. */
+function percentEncodeBytes(s: string): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8'))
+    out += /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b))
+      ? String.fromCharCode(b)
+      : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+}
+
+test('percentEncode equals the byte-by-byte rule for base64 text and for any text', () => {
+  const base64Char = fc.constantFrom(...'ABCXYZabcxyz0189+/=-._~'.split(''));
+  fc.assert(
+    fc.property(fc.string({ unit: base64Char, maxLength: 200 }), (s) => {
+      assert.equal(percentEncode(s), percentEncodeBytes(s));
+    }),
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (s) => {
+      assert.equal(percentEncode(s), percentEncodeBytes(s));
+    }),
+  );
+  assert.equal(percentEncode(Buffer.from([0xfb, 0xff, 0xbe]).toString('base64')), '%2B%2F%2B%2B');
 });
 
 test('a changed byte anywhere changes the signature', () => {
