@@ -44,24 +44,10 @@ export function createFailedAuthBudget(
       : (a: string) => trusted.check(plain(a), isIPv6(plain(a)) ? 'ipv6' : 'ipv4');
   const buckets = createTokenBuckets(now, MAX_ADDRESSES);
   const rate = cfg.perMinute / 60;
-  /** Until when the shared count refuses an address (epoch ms), oldest first, bounded like the buckets. */
-  const refusedUntil = new Map<string, number>();
-  const sharedWait = (address: string) => {
-    const until = refusedUntil.get(address);
-    if (until === undefined) return undefined;
-    if (until > now()) return (until - now()) / 1000;
-    refusedUntil.delete(address);
-    return undefined;
-  };
-  const refuse = (address: string, waitSec: number) => {
-    refusedUntil.delete(address);
-    refusedUntil.set(address, now() + waitSec * 1000);
-    if (refusedUntil.size > MAX_ADDRESSES) refusedUntil.delete(refusedUntil.keys().next().value!);
-  };
   return {
     check(address) {
       if (address === undefined || exempt(address)) return;
-      const wait = buckets.wait(address, rate, cfg.burst) ?? sharedWait(address);
+      const wait = buckets.wait(address, rate, cfg.burst);
       if (wait === undefined) return;
       metrics?.rateLimited.inc({ tenant: 'none', reason: 'auth' });
       throw new GatewayError('RATE_LIMITED', 'too many failed authentications from this address', {
@@ -73,7 +59,8 @@ export function createFailedAuthBudget(
       buckets.spend(address, rate, cfg.burst);
       // Counted before the refusal is answered, so the next request meets the verdict (failures only: no store call otherwise).
       const wait = await shared?.(`auth ${address}`, rate, cfg.burst).catch(() => undefined); // store away: this instance's count stands
-      if (wait !== undefined) refuse(address, wait);
+      // The shared verdict empties this instance's bucket too, for as long as the store says.
+      if (wait !== undefined) buckets.refuseFor(address, rate, cfg.burst, wait);
     },
   };
 }

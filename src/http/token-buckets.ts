@@ -10,6 +10,8 @@ export interface TokenBuckets {
   take(key: string, rate: number, burst: number): number | undefined;
   /** Takes a token whether or not there is one (the bucket may go below zero). */
   spend(key: string, rate: number, burst: number): void;
+  /** Empties `key` so that its next token is at least `seconds` away (a verdict reached elsewhere). */
+  refuseFor(key: string, rate: number, burst: number, seconds: number): void;
 }
 
 export function createTokenBuckets(now: () => number, maxKeys = Number.POSITIVE_INFINITY): TokenBuckets {
@@ -42,6 +44,10 @@ export function createTokenBuckets(now: () => number, maxKeys = Number.POSITIVE_
     },
     spend(key, rate, burst) {
       refill(key, rate, burst).tokens -= 1;
+    },
+    refuseFor(key, rate, burst, seconds) {
+      const b = refill(key, rate, burst);
+      b.tokens = Math.min(b.tokens, 1 - seconds * rate);
     },
   };
 }
