@@ -2,7 +2,7 @@
  * What the benchmark's parts share: child processes (the simulators, the gateways, the
  * references), their CPU and memory from /proc, the gateway's config, and medians.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,6 +23,13 @@ const CLK_TCK = 100;
 
 export const children: ChildProcess[] = [];
 
+/** Spawns `bin`, under `taskset -c <cpus>` when given (cores of its own), and keeps it among the children to stop. */
+export function spawnOn(cpus: string | undefined, bin: string, args: string[], opts: SpawnOptions): ChildProcess {
+  const child = cpus ? spawn('taskset', ['-c', cpus, bin, ...args], opts) : spawn(bin, args, opts);
+  children.push(child);
+  return child;
+}
+
 /**
  * `args` is everything after `node` (a TypeScript entry needs `--import tsx` in it). Resolves with
  * the child's first stdout line that names its URL (its log may say other things first). With
@@ -33,9 +40,10 @@ export function startChild(
   env: Record<string, string>,
   cpus?: string,
 ): Promise<{ child: ChildProcess; readyLine: string }> {
-  const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
+  const child = spawnOn(cpus, process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     let ready = false;

@@ -10,6 +10,7 @@ import {
   children,
   cpuOf,
   gatewayConfig,
+  gatewayNodeArgs,
   sequential,
   startGateway,
   startSimulators,
@@ -40,7 +41,7 @@ async function main() {
   mkdirSync(profDir, { recursive: true });
   const gw = await startGateway(gatewayConfig(dir, 'gateway', { simUrl, ccgwUrl, audit: join(dir, 'audit.jsonl') }), [
     ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
-    ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ...gatewayNodeArgs(),
   ]);
   const headers = {
     authorization: `Bearer ${benchToken(['recordings:read', 'agent-recordings:read'])}`,

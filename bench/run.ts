@@ -5,7 +5,7 @@
  * peak RSS from /proc. Work: a large download, a small JSON call (3.3 and its native form 3.7),
  * a small recording through the CC-Gateway (3.8) and 5 MiB uploads (3.6).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import {
   rssOf,
   sequential,
   SK,
+  spawnOn,
   startChild,
   startGateway,
   startSimulators,
@@ -90,10 +91,7 @@ http {
 `,
   );
   const args = ['-c', conf, '-p', dir];
-  const master = PROXY_CPUS
-    ? spawn('taskset', ['-c', PROXY_CPUS, bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] })
-    : spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(master);
+  const master = spawnOn(PROXY_CPUS, bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i += 1) {
     const up = await fetch(`${url}/`).then(
@@ -410,10 +408,18 @@ async function main() {
     ...rows,
   ].join('\n');
   process.stdout.write(`${out}\n`);
-  const scale = (process.env.BENCH_PARTS ?? 'main,scale').includes('scale')
-    ? (await runScaleOut({ simUrl, ccgwUrl, dir, token, memory: { url: gwUrl, pids: gw.pids }, rounds: ROUNDS })).join(
-        '\n',
-      )
+  const scale = parts.includes('scale')
+    ? (
+        await runScaleOut({
+          simUrl,
+          ccgwUrl,
+          dir,
+          token,
+          memory: { url: gwUrl, pids: gw.pids },
+          rounds: ROUNDS,
+          ...(PIN ? { proxyCpus: PROXY_CPUS, loadCpus: LOAD_CPUS } : {}),
+        })
+      ).join('\n')
     : '';
   process.stdout.write(`\n${scale}\n`);
   mkdirSync('bench/results', { recursive: true });

@@ -6,13 +6,12 @@
  * share the cores with the gateway: the ratios say what the coordination costs, not how far it
  * scales (set BENCH_WORKERS and BENCH_GATEWAY_CPUS on a bigger host for that).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { SEED } from '../src/simulators/seed.js';
-import { children, cpuOf, cpuSeconds, freePort, gatewayConfig, median, sequential, startGateway } from './lib.js';
+import { cpuOf, cpuSeconds, freePort, gatewayConfig, median, sequential, spawnOn, startGateway } from './lib.js';
 
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
@@ -22,10 +21,7 @@ async function startRedis(cpus?: string): Promise<{ url: string; pid: number } |
   if (!bin) return undefined;
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = cpus
-    ? spawn('taskset', ['-c', cpus, bin, ...args], { stdio: 'ignore' })
-    : spawn(bin, args, { stdio: 'ignore' });
-  children.push(child);
+  const child = spawnOn(cpus, bin, args, { stdio: 'ignore' });
   for (let i = 0; i < 100; i += 1) {
     const up = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
