@@ -35,11 +35,8 @@ function onRedis(redis: RedisServer, prefix: string) {
 
 const getRecording = (url: string, token: string, fileName: string) =>
   request(url).get('/v1/recordings').query({ fileName }).set('Authorization', `Bearer ${token}`);
-const getAgentRecording = (url: string, token: string) =>
-  request(url)
-    .get('/v1/agent-recordings')
-    .query({ recordId: SEED.acme.recording })
-    .set('Authorization', `Bearer ${token}`);
+const getAgentRecording = (url: string, token: string, recordId: string = SEED.acme.recording) =>
+  request(url).get('/v1/agent-recordings').query({ recordId }).set('Authorization', `Bearer ${token}`);
 
 let redis: RedisServer;
 before(async () => {
@@ -325,11 +322,7 @@ test('every instance skips an agent whose sign-in the vendor refused, not only t
   try {
     const replica = await stack.replica();
     const token = stack.token('globex');
-    const get = (url: string) =>
-      request(url)
-        .get('/v1/agent-recordings')
-        .query({ recordId: SEED.globex.recording })
-        .set('Authorization', `Bearer ${token}`);
+    const get = (url: string) => getAgentRecording(url, token, SEED.globex.recording);
     // The first agent is tried first on both: refused where it is signed in, and so on the replica.
     assert.equal((await get(stack.url)).status, 503);
     assert.equal((await get(replica.url)).status, 503);
@@ -352,8 +345,7 @@ test('failed authentications from one address are counted once across the instan
   });
   try {
     const replica = await stack.replica();
-    const bad = (url: string) =>
-      request(url).get('/v1/recordings').query({ fileName: SEED.acme.recording }).set('Authorization', 'Bearer x.y.z');
+    const bad = (url: string) => getRecording(url, 'x.y.z', SEED.acme.recording);
     // Three failures on each: under either instance's own budget of 4, over the shared one.
     const statuses: number[] = [];
     for (let i = 0; i < 3; i += 1) {
