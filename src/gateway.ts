@@ -81,6 +81,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     ccfsNative: upstreams.ccfsNative,
     agentRecordings: upstreams.agentRecordings,
     readiness,
+    resume: config.downloads.resume,
     playbackKey: derivePlaybackKey(config.server.playbackSecret),
     now,
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,

@@ -320,6 +320,34 @@ const storeSchema = z.strictObject({
   instanceTtlMs: z.number().int().min(500).max(120_000).default(15_000),
 });
 
+/** The download routes a cut vendor stream may be resumed on (issue 21), by their contract names. */
+export const DOWNLOAD_ROUTES = [
+  'getRecording',
+  'getCallRecordings',
+  'streamPlayback',
+  'getIvrFile',
+  'getAgentRecording',
+] as const;
+export type DownloadRoute = (typeof DOWNLOAD_ROUTES)[number];
+
+const resumeSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Resumes of one download; each asks the vendor again and re-reads what was already sent. */
+  maxAttempts: z.number().int().min(0).max(10).default(2),
+  /** The vendor has no ranges: a resume re-reads the prefix, so a stream cut past this many bytes is not resumed. */
+  maxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 ** 3)
+    .default(256 * 1024 * 1024),
+});
+const resumeOverrideSchema = z.strictObject({
+  enabled: resumeSchema.shape.enabled.unwrap().optional(),
+  maxAttempts: resumeSchema.shape.maxAttempts.unwrap().optional(),
+  maxBytes: resumeSchema.shape.maxBytes.unwrap().optional(),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema,
@@ -361,6 +389,17 @@ export const configSchema = z
         .prefault({}),
     }),
     upstreams: z.strictObject({ ccfs: upstreamSchema, ccgateway: ccgatewaySchema.optional() }),
+    /** Downloads whose vendor stream was cut are asked for again and resumed after a verified prefix. */
+    downloads: z
+      .strictObject({
+        resume: resumeSchema
+          .extend({
+            /** Per route: any key of `resume`, on top of the global values. */
+            routes: z.partialRecord(z.enum(DOWNLOAD_ROUTES), resumeOverrideSchema).default({}),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
     tenants: z.array(tenantSchema).min(1),
   })
   .superRefine((cfg, ctx) => {
@@ -471,6 +510,7 @@ export const configSchema = z
   })
   .transform((cfg) => ({
     ...cfg,
+    downloads: { resume: resolveResume(cfg.downloads.resume) },
     // Each tenant's endpoints, resolved once here: the global settings with the tenant's override on top.
     tenants: cfg.tenants.map(({ upstreams, ...t }) => {
       const ccgwBase =
@@ -489,6 +529,22 @@ export const configSchema = z
       };
     }),
   }));
+
+export type ResumePolicy = z.output<typeof resumeSchema>;
+
+/** Each download route's resume policy: the global values with the route's own on top. */
+function resolveResume({
+  routes,
+  ...global
+}: ResumePolicy & { routes: Partial<Record<DownloadRoute, Partial<ResumePolicy>>> }): Record<
+  DownloadRoute,
+  ResumePolicy
+> {
+  return Object.fromEntries(DOWNLOAD_ROUTES.map((r) => [r, { ...global, ...routes[r] }])) as Record<
+    DownloadRoute,
+    ResumePolicy
+  >;
+}
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type TenantConfig = GatewayConfig['tenants'][number];

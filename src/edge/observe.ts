@@ -42,6 +42,13 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
         metrics.rateLimited.inc({ tenant, reason: 'vendor' });
       if (bytesSent > 0) metrics.bytes.inc({ direction: 'download', tenant }, bytesSent);
       if (ctx.bytesReceived > 0) metrics.bytes.inc({ direction: 'upload', tenant }, ctx.bytesReceived);
+      const resumes = ctx.resume?.attempts ? ctx.resume : undefined;
+      if (resumes) {
+        metrics.resumeAttempts.inc({ route }, resumes.attempts);
+        if (resumes.resumed) metrics.resumeOutcomes.inc({ route, outcome: 'resumed' }, resumes.resumed);
+        if (resumes.mismatched) metrics.resumeOutcomes.inc({ route, outcome: 'mismatch' }, resumes.mismatched);
+        if (resumes.failed) metrics.resumeOutcomes.inc({ route, outcome: 'failed' }, resumes.failed);
+      }
 
       const level = levelOf(res, ctx);
       const audited = ctx.audit !== undefined && audit.enabled;
@@ -57,6 +64,7 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
           durationMs: Math.round(durationMs),
           clientAddress: req.ip,
           complete: res.writableFinished,
+          ...(resumes ? { resumes: { ...resumes } } : {}),
         });
       }
       if (audited && level === 'info') return;
@@ -75,6 +83,7 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
           ...(tenant !== 'none' ? { tenant, sub: ctx.principal?.subject } : {}),
           ...(route !== 'unmatched' ? { route } : {}),
           ...(err !== undefined ? { err } : {}),
+          ...(resumes ? { resumes: { ...resumes } } : {}),
         },
         `${req.method} ${res.statusCode}${level === 'error' ? ' failed' : ''}`,
       );

@@ -72,3 +72,14 @@ export class ClientGoneError extends Error {
     this.name = 'ClientGoneError';
   }
 }
+
+/**
+ * A resumed download's new vendor answer is not the file already partly sent (another length, or
+ * other bytes before the cut): the client's connection is cut, never given a spliced file.
+ */
+export class ResumeMismatchError extends Error {
+  constructor(detail: string) {
+    super(`the vendor served other bytes on resume: ${detail}`);
+    this.name = 'ResumeMismatchError';
+  }
+}

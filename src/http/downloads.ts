@@ -11,7 +11,8 @@ import parseRange from 'range-parser';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { contentDisposition, downloadName } from '../domain/content.js';
 import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
-import { countSent, recordStreamError } from './scope.js';
+import { resumable, type OpenFile, type ResumePolicy } from './resume.js';
+import { countSent, recordStreamError, resumeCounts } from './scope.js';
 
 /** An AbortSignal that fires when the client goes away before its answer was sent. */
 export function clientSignal(res: Response): AbortSignal {
@@ -28,13 +29,17 @@ export function clientSignal(res: Response): AbortSignal {
  */
 async function stream(res: Response, body: Readable, teardown: Readable): Promise<void> {
   body.on('data', (chunk: Buffer) => countSent(res, chunk.length));
+  // Recorded as it happens: the answer's close (and its log line) comes before pipeline settles.
+  // A body torn down because the client left is not a vendor failure.
+  body.once('error', (err) => {
+    if (!res.destroyed) recordStreamError(res, err);
+  });
   try {
     await pipeline(body, res);
-  } catch (err) {
+  } catch {
     body.destroy();
     teardown.destroy();
     res.destroy();
-    recordStreamError(res, err);
   }
 }
 
@@ -91,14 +96,27 @@ function rangeOf(res: Response, size: number | undefined): { start: number; end:
 export interface DownloadOptions {
   /** `inline` for playback in a page (3.4); downloads are attachments. */
   disposition?: 'attachment' | 'inline';
+  /** Whether and how far a stream the vendor cuts is asked for again and resumed. */
+  resume?: ResumePolicy;
+  /** Applied to the vendor's bytes (once resumable) before ranges are cut: `?format=pcm16`. */
+  transform?: (file: UpstreamFile) => Promise<UpstreamFile>;
 }
 
+/**
+ * Asks the vendor for the file through `open` (a failure before the headers is thrown, for the
+ * error handler), then streams it: resumed where the vendor cuts it, and cut where it cannot be.
+ */
 export async function sendDownload(
   res: Response,
-  file: UpstreamFile,
+  open: OpenFile,
   name: string,
   opts: DownloadOptions = {},
 ): Promise<void> {
+  const signal = clientSignal(res);
+  let file = await open(signal);
+  if (opts.resume && res.req.method !== 'HEAD')
+    file = resumable(file, open, { policy: opts.resume, signal, counts: resumeCounts(res) });
+  if (opts.transform) file = await opts.transform(file);
   let range: ReturnType<typeof rangeOf>;
   try {
     range = res.req.method === 'HEAD' ? 'all' : rangeOf(res, file.contentLength);

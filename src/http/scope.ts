@@ -8,6 +8,7 @@ import type { Response } from 'express';
 import type { GatewayError } from '../errors/catalogue.js';
 import type { Principal } from '../domain/principal.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
+import type { ResumeCounts } from './resume.js';
 
 export interface RequestScope {
   requestId: string;
@@ -24,6 +25,8 @@ export interface RequestScope {
   error?: GatewayError;
   /** What cut an answer after its headers were sent (the connection was destroyed). */
   streamError?: unknown;
+  /** What resuming a cut vendor stream did, once a download tried it. */
+  resume?: ResumeCounts;
   /** Told of every streamed chunk (the garbage collector's pacer), when there is one. */
   pace?: (bytes: number) => void;
 }
@@ -96,4 +99,11 @@ export function recordError(res: Response, error: GatewayError): void {
 
 export function recordStreamError(res: Response, err: unknown): void {
   requireScope(res).streamError = err;
+}
+
+/** The download's resume counts, made on first use. */
+export function resumeCounts(res: Response): ResumeCounts {
+  const scope = requireScope(res);
+  scope.resume ??= { attempts: 0, resumed: 0, mismatched: 0, failed: 0 };
+  return scope.resume;
 }

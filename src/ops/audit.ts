@@ -17,6 +17,8 @@ export interface AuditRecord {
   clientAddress: string | undefined;
   /** False when the answer ended before it was complete. */
   complete: boolean;
+  /** Present when the vendor cut the stream and it was asked for again. */
+  resumes?: { attempts: number; resumed: number; mismatched: number; failed: number };
 }
 
 export interface Audit {

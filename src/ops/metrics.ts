@@ -28,6 +28,8 @@ export interface Metrics {
   authKeyFailures: Counter<'issuer' | 'reason'>;
   agentRenewals: Counter<'tenant' | 'agent'>;
   agentLeaseChanges: Counter<'tenant' | 'agent' | 'change'>;
+  resumeAttempts: Counter<'route'>;
+  resumeOutcomes: Counter<'route' | 'outcome'>;
 }
 
 export interface MetricSources {
@@ -118,6 +120,18 @@ export function createMetrics(): Metrics & { observe(sources: MetricSources): vo
       name: `${PREFIX}agent_lease_changes_total`,
       help: "This instance's agent lease changes (acquired, lost, released), by tenant and configured agent",
       labelNames: ['tenant', 'agent', 'change'] as const,
+      registers: [registry],
+    }),
+    resumeAttempts: new Counter({
+      name: `${PREFIX}download_resume_attempts_total`,
+      help: 'Times a download the vendor cut was asked for again, by route template',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    resumeOutcomes: new Counter({
+      name: `${PREFIX}download_resumes_total`,
+      help: 'What resume attempts came to: resumed (the prefix matched), mismatch (other bytes: the download was cut), failed (the vendor failed again)',
+      labelNames: ['route', 'outcome'] as const,
       registers: [registry],
     }),
   };

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
 import { requireAuth } from '../http/authenticate.js';
-import { clientSignal, sendDownload } from '../http/downloads.js';
+import { sendDownload } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
 import { auditAccess, tenantOf } from '../http/scope.js';
 import { allowedPath, parseQuery } from '../http/validate.js';
@@ -27,12 +27,14 @@ export function agentRecordingsRouter(deps: RouteDeps): Router {
         'recordId',
       );
       await deps.limits.openStream(tenant.id, res);
-      const file = await deps.agentRecordings.download(
-        tenant.id,
-        { recordId, fileType, ...(q.locationId !== undefined ? { locationId: q.locationId } : {}) },
-        clientSignal(res),
-      );
-      await sendDownload(res, file, baseName(recordId));
+      const query = {
+        recordId,
+        fileType,
+        ...(q.locationId !== undefined ? { locationId: q.locationId } : {}),
+      } as const;
+      await sendDownload(res, (signal) => deps.agentRecordings.download(tenant.id, query, signal), baseName(recordId), {
+        resume: deps.resume.getAgentRecording,
+      });
     })
     .all(methodNotAllowed('GET'));
   return router;

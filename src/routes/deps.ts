@@ -1,3 +1,4 @@
+import type { DownloadRoute, ResumePolicy } from '../http/resume.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Authenticator } from '../http/authenticate.js';
 import type { TenantLimits } from '../http/limits.js';
@@ -25,6 +26,8 @@ export interface RouteDeps {
   /** Contract 3.8 through the CC-Gateway. */
   agentRecordings: AgentRecordings;
   readiness: ReadinessProbe;
+  /** Each download route's policy for resuming a stream the vendor cut. */
+  resume: Readonly<Record<DownloadRoute, ResumePolicy>>;
   /** Key sealing playback ids (derived from server.playbackSecret). */
   playbackKey: Buffer;
   now: () => number;

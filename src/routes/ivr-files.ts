@@ -29,9 +29,13 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
         ? allowedPath(tenant, 'ivrDownload', q.dir, 'dir', 'dir')
         : allowedPath(tenant, 'ivrDownload', q.path, 'path', 'file');
       await deps.limits.openStream(tenant.id, res);
-      const file = await deps.ccfs.ivrDownloadFile(tenant.id, { filePath, directory }, clientSignal(res));
       // In folder mode the vendor does not name the file it sends: it is named after the folder.
-      await sendDownload(res, file, baseName(filePath));
+      await sendDownload(
+        res,
+        (signal) => deps.ccfs.ivrDownloadFile(tenant.id, { filePath, directory }, signal),
+        baseName(filePath),
+        { resume: deps.resume.getIvrFile },
+      );
     })
     .post(requireAuth(deps, SCOPES.ivrFilesWrite), async (req, res) => {
       const tenant = tenantOf(res);

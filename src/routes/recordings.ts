@@ -33,8 +33,14 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const fileName = allowedPath(tenant, 'recordings', q.fileName, 'fileName');
       const ccId = q.ccId ?? tenant.ccId;
       await deps.limits.openStream(tenant.id, res);
-      const file = await deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, clientSignal(res));
-      await sendDownload(res, file, baseName(fileName));
+      await sendDownload(
+        res,
+        (signal) => deps.ccfs.downloadRecord(tenant.id, { fileName, ccId }, signal),
+        baseName(fileName),
+        {
+          resume: deps.resume.getRecording,
+        },
+      );
     })
     .all(methodNotAllowed('GET'));
 
@@ -47,8 +53,9 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const { callId } = parseJson(req.params, ROUTES.getCallRecordings.params, 'path parameter');
       const ccId = q.ccId ?? tenant.ccId;
       await deps.limits.openStream(tenant.id, res);
-      const file = await deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, clientSignal(res));
-      await sendDownload(res, file, callId);
+      await sendDownload(res, (signal) => deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, signal), callId, {
+        resume: deps.resume.getCallRecordings,
+      });
     })
     .all(methodNotAllowed('GET'));
 
@@ -98,9 +105,16 @@ export function recordingsRouter(deps: RouteDeps): Router {
       auditAccess(res, 'playback.stream', grant.fileName);
       // Its own limits: a link handed to browsers must not spend the tenant's API budget.
       await deps.limits.openPlayback(grant.tenantId, createHash('sha256').update(playbackId).digest('hex'), res);
-      const vendor = await deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, clientSignal(res));
-      const file = q.format === 'pcm16' ? await toPcm16(vendor) : vendor;
-      await sendDownload(res, file, baseName(grant.fileName), { disposition: 'inline' });
+      await sendDownload(
+        res,
+        (signal) => deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, signal),
+        baseName(grant.fileName),
+        {
+          disposition: 'inline',
+          resume: deps.resume.streamPlayback,
+          ...(q.format === 'pcm16' ? { transform: toPcm16 } : {}),
+        },
+      );
     })
     .all(methodNotAllowed('GET'));
 

@@ -45,6 +45,9 @@ export interface CcfsClientDeps {
   logger: Logger;
 }
 
+/** How every CC-FS envelope begins (cc-protocol 3). */
+const VENDOR_ENVELOPE = /^\s*\{\s*"(resultCode|resultDesc|resultData|response)"/;
+
 /** A JSON error body is small; anything bigger that starts with `{` is treated as a file. */
 const MAX_JSON_ANSWER = 64 * 1024;
 
@@ -158,7 +161,10 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
           throw result.resultCode === '0'
             ? malformedAnswer('ccfs', operation)
             : ccfsResultError(result.resultCode, operation);
-        if (answer.declaredJson) throw malformedAnswer('ccfs', operation);
+        // playVoice sends its errors as octet-stream: a body that opens like the vendor's envelope
+        // but does not parse is that envelope, broken, and never a file to hand on as one.
+        if (answer.declaredJson || VENDOR_ENVELOPE.test(answer.json.subarray(0, 64).toString('latin1')))
+          throw malformedAnswer('ccfs', operation);
       }
       return answer.file;
     } catch (err) {

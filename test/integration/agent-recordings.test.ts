@@ -306,9 +306,9 @@ describe('agent sessions under stress', () => {
 });
 
 describe('agent recordings: faults', () => {
-  it('a reset mid-stream cuts the client connection; a CC-Gateway 5xx is a 502 problem', async () => {
+  it('a reset on every try (the first and both resumes) cuts the client connection; a CC-Gateway 5xx is a 502 problem', async () => {
     await withStack({}, async (stack) => {
-      stack.ccgw.injectFault({ operation: 'recordfile', times: 1, resetAfterBytes: 3000 });
+      stack.ccgw.injectFault({ operation: 'recordfile', times: 3, resetAfterBytes: 3000 });
       const cut = await download(`${stack.url}/v1/agent-recordings?${rec(SEED.acme.recording)}`, {
         authorization: `Bearer ${stack.token()}`,
       });

@@ -116,6 +116,8 @@ describe('per-tenant limits', () => {
     stack = await startStack({
       configure: (raw) => {
         raw.tenants[0].limits = { requestsPerSecond: 5, burst: 5, concurrentStreams: 2 };
+        // Stalled downloads hold their slots here until the idle timeout cuts them, once.
+        raw.downloads = { resume: { enabled: false } };
       },
       now: () => clock,
     });

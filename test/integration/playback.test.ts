@@ -93,6 +93,15 @@ test('3.4: a token the vendor no longer honours is PLAYBACK_EXPIRED, sniffed fro
   assert.equal(res.body.upstream.code, '010107');
 });
 
+test('3.4: a broken vendor envelope sent as octet-stream is a 502, never handed on as the recording', async () => {
+  // Seen in the soak: 27 bytes of `{"resultCode":"0","resultDe` came back as a clean 200 "file".
+  s.ccfs.injectFault({ operation: 'playVoice', resultCode: '0', malformed: true, times: 3 });
+  const created = await createPlayback();
+  const res = await request(s.url).get(created.body.url);
+  assert.equal(res.status, 502);
+  assert.equal(res.body.code, 'UPSTREAM_ERROR');
+});
+
 test('3.4: works on any instance sharing the playback secret, and on none that does not', async () => {
   const created = await createPlayback();
   const { logger } = captureLogger();

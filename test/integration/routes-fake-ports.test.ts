@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { createApp, type AppDeps } from '../../src/app.js';
-import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
+import { DEFAULT_PATH_RULES, DOWNLOAD_ROUTES } from '../../src/config/schema.js';
 import { compileTenantPolicy, type TenantPolicy } from '../../src/domain/tenant-policy.js';
 import { derivePlaybackKey } from '../../src/domain/playback-id.js';
 import { GatewayError } from '../../src/errors/catalogue.js';
@@ -138,6 +138,10 @@ before(async () => {
     ccfs,
     ccfsNative,
     agentRecordings,
+    // The fakes answer once: a cut is not asked for again here (resuming has tests of its own).
+    resume: Object.fromEntries(
+      DOWNLOAD_ROUTES.map((r) => [r, { enabled: false, maxAttempts: 0, maxBytes: 0 }]),
+    ) as AppDeps['resume'],
     readiness: { check: async () => ({ ready: true, dependencies: [] }) },
     playbackKey: derivePlaybackKey('fake-ports-playback-secret-0123456789'),
     now: () => NOW,

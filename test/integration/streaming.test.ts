@@ -13,7 +13,8 @@ let s: Stack;
 let bigSha = '';
 
 before(async () => {
-  s = await startStack();
+  // Resuming is off here: these tests show what a cut looks like to the client (resume.test.ts resumes).
+  s = await startStack({ configure: (raw) => Object.assign(raw, { downloads: { resume: { enabled: false } } }) });
   // 200 MiB of incompressible bytes behind a WAV header, written and hashed as a stream.
   const block = randomBytes(MIB);
   const hash = createHash('sha256');
@@ -77,7 +78,7 @@ test('a client abort reaches the simulator: the upstream request is torn down', 
   await eventually(() => rec.aborted, 'the simulator saw its client (the gateway) go away');
 });
 
-test('a reset mid-stream is seen by the client as an incomplete transfer, not a short file', async () => {
+test('resume off: a reset mid-stream is seen by the client as an incomplete transfer, not a short file', async () => {
   s.ccfs.injectFault({ operation: 'downloadRecord', resetAfterBytes: 3 * MIB + 17 });
   const r = await download(url(BIG), { authorization: `Bearer ${s.token()}` });
   assert.equal(r.status, 200);
@@ -85,7 +86,7 @@ test('a reset mid-stream is seen by the client as an incomplete transfer, not a 
   assert.ok(r.bytes < 200 * MIB);
 });
 
-test('a reset inside a zip (no Content-Length) is still an error at the client', async () => {
+test('resume off: a reset inside a zip (no Content-Length) is still an error at the client', async () => {
   s.ccfs.injectFault({ operation: 'downloadRecord', resetAfterBytes: 5000 });
   const r = await download(`${s.url}/v1/calls/${SEED.acme.twoRecordingCall}/recordings`, {
     authorization: `Bearer ${s.token()}`,
@@ -95,7 +96,7 @@ test('a reset inside a zip (no Content-Length) is still an error at the client',
   assert.ok(r.error, 'the client saw an error');
 });
 
-test('a vendor that stalls mid-body is cut after the idle timeout, and the client sees it', async () => {
+test('resume off: a vendor that stalls mid-body is cut after the idle timeout, and the client sees it', async () => {
   s.ccfs.injectFault({ operation: 'downloadRecord', stallAfterBytes: MIB });
   const started = Date.now();
   const r = await download(url(BIG), { authorization: `Bearer ${s.token()}` });

@@ -187,7 +187,7 @@ export class CcfsSimulator {
     rec.bodyBytes = body.length;
     rec.body = body.subarray(0, 65536).toString('utf8');
 
-    const fault = this.faults.take(operation);
+    const fault = this.faults.take(operation, rec.body);
     if (fault?.latencyMs) await sleep(fault.latencyMs);
     if (fault?.status) {
       res

@@ -39,6 +39,8 @@ export interface CcgwSimulatorOptions {
   /** Refuse Guid calls that lack the stickiness cookie set at sign-in, as a misrouted NSLB would. */
   requireStickyCookie?: boolean;
   now?: () => number;
+  /** Draws for faults injected with a `probability`; seeded by the soak test. */
+  random?: () => number;
   /** Serve HTTPS with this key and certificate, as the vendor does (port 8043). */
   tls?: SimTls;
 }
@@ -70,7 +72,7 @@ interface Session {
 const STICKY_COOKIE = 'AGWNODE';
 
 export class CcgwSimulator {
-  readonly faults = new FaultInjector();
+  readonly faults: FaultInjector;
   readonly requests: CcgwRecordedRequest[] = [];
   /** Every successful sign-in (plain or forced), in order. */
   readonly signIns: Array<{ agentId: number; forced: boolean }> = [];
@@ -80,7 +82,7 @@ export class CcgwSimulator {
   rotations = 0;
   private readonly sessions = new Map<number, Session>();
   private readonly http: SimHttpServer;
-  private readonly opts: Required<Omit<CcgwSimulatorOptions, 'rotateEveryMs' | 'tls'>> & {
+  private readonly opts: Required<Omit<CcgwSimulatorOptions, 'rotateEveryMs' | 'tls' | 'random'>> & {
     rotateEveryMs: number | undefined;
   };
   private readonly waiting = new Set<() => void>();
@@ -96,6 +98,7 @@ export class CcgwSimulator {
       ...opts,
       rotateEveryMs: opts.rotateEveryMs,
     };
+    this.faults = new FaultInjector(opts.random);
     this.http = new SimHttpServer((req, res) => void this.handle(req, res), opts.tls);
   }
 

@@ -8,6 +8,8 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 export interface FaultSpec {
   /** Operation name to match (e.g. `downloadRecord`, `recordfile`); any when absent. */
   operation?: string;
+  /** Only requests whose body holds this text (one download's own `ccId`, say). */
+  bodyIncludes?: string;
   /** How many matching requests it applies to (default 1; Infinity for all). */
   times?: number;
   /** Chance (0..1) that a matching request is affected; default 1. */
@@ -22,6 +24,8 @@ export interface FaultSpec {
   resetAfterBytes?: number;
   /** Send this many body bytes, then go silent with the socket open. */
   stallAfterBytes?: number;
+  /** Serve the file with the byte at this body offset changed (a file replaced, a zip built again). */
+  corruptByteAt?: number;
   /** Answer with this vendor result code instead of the real outcome. */
   resultCode?: string;
 }
@@ -35,6 +39,8 @@ export class FaultInjector {
   }
 
   add(spec: FaultSpec): void {
+    // Spent faults go, so that a run of thousands of one-shot faults does not scan them all.
+    this.queue = this.queue.filter((f) => f.left > 0);
     this.queue.push({ ...spec, left: spec.times ?? 1 });
   }
 
@@ -46,9 +52,10 @@ export class FaultInjector {
    * The fault that applies to this request, if any; consumes one use of it. A fault that loses
    * its draw lets the next one try, so several chance faults mix (a soak test's chaos).
    */
-  take(operation: string): FaultSpec | undefined {
+  take(operation: string, body = ''): FaultSpec | undefined {
     for (const f of this.queue) {
       if (f.left <= 0 || (f.operation !== undefined && f.operation !== operation)) continue;
+      if (f.bodyIncludes !== undefined && !body.includes(f.bodyIncludes)) continue;
       if (f.probability !== undefined && this.random() >= f.probability) continue;
       f.left -= 1;
       return f;
@@ -90,12 +97,31 @@ function byteBudget(res: ServerResponse, fault: FaultSpec | undefined): Transfor
   });
 }
 
-/** Pipes a body through the fault's byte budget, if it has one. */
+/** Flips the bits of the byte at `offset` as it passes. */
+function corruptAt(offset: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      if (offset >= seen && offset < seen + chunk.length) {
+        const copy = Buffer.from(chunk);
+        copy[offset - seen] = copy[offset - seen]! ^ 0xff;
+        seen += chunk.length;
+        return cb(null, copy);
+      }
+      seen += chunk.length;
+      cb(null, chunk);
+    },
+  });
+}
+
+/** Pipes a body through the fault's byte budget and corruption, if it has them. */
 export function sendBody(res: ServerResponse, body: Readable, fault: FaultSpec | undefined): void {
   const budget = byteBudget(res, fault);
   body.on('error', () => res.destroy());
-  if (budget) body.pipe(budget).pipe(res);
-  else body.pipe(res);
+  let out: Readable = body;
+  if (fault?.corruptByteAt !== undefined) out = out.pipe(corruptAt(fault.corruptByteAt));
+  if (budget) out = out.pipe(budget);
+  out.pipe(res);
   res.on('close', () => {
     if (!res.writableFinished) body.destroy();
   });
