@@ -28,6 +28,13 @@ interface BodyParserError {
 
 /** Errors raised by Express' body parsers and by Node's HTTP layer, translated at the edge. */
 function fromForeign(err: unknown): GatewayError {
+  // The router could not decode a path parameter. Its message quotes the raw value (it may be a
+  // playback id), so neither it nor the error is kept.
+  if (err instanceof URIError)
+    return new GatewayError(
+      'INVALID_REQUEST',
+      'the path holds an escape that does not decode (a % not followed by two hex digits, or bytes that are not UTF-8)',
+    );
   const e = (typeof err === 'object' && err !== null ? err : {}) as BodyParserError;
   switch (e.type) {
     case 'entity.too.large':

@@ -35,7 +35,18 @@ export async function toPcm16(file: UpstreamFile): Promise<UpstreamFile> {
     file.rest.destroy();
     throw notG711();
   }
-  const { dataOffset, dataSize } = verdict;
+  const { dataOffset } = verdict;
+  // A data size past the body's end (the 0xFFFFFFFF a recorder writes before it knows, or a
+  // header never rewritten) is the bytes the body holds, when the vendor says how many.
+  const held = file.contentLength === undefined ? undefined : Math.max(0, file.contentLength - dataOffset);
+  const dataSize = held === undefined ? verdict.dataSize : Math.min(verdict.dataSize, held);
+  if (pcm16Length(dataSize) - 8 > 0xffff_ffff) {
+    file.rest.destroy();
+    throw new GatewayError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'the WAV does not state a data size that fits a pcm16 WAV (4 GiB): serve it without ?format=pcm16',
+    );
+  }
   async function* samples(): AsyncGenerator<Buffer> {
     let left = dataSize;
     const take = (b: Buffer) => {

@@ -178,6 +178,11 @@ const cases: Case[] = [
     `/v1/ivr-files?path=${encodeURIComponent(SEED.acme.ivrFile)}&mode=1`,
     [400, 'INVALID_REQUEST'],
   ],
+  // path parameters that cannot be decoded (they used to be 500s, with a stack trace in the log)
+  ['3.2 a lone % as the call id', 'get', '/v1/calls/%/recordings', [400, 'INVALID_REQUEST']],
+  ['3.2 a bad escape in the call id', 'get', '/v1/calls/1%ZZ/recordings', [400, 'INVALID_REQUEST']],
+  ['3.2 a half UTF-8 sequence', 'get', '/v1/calls/%C3/recordings', [400, 'INVALID_REQUEST']],
+  ['3.4 a bad escape as the playback id', 'get', '/v1/recordings/playback/%ZZ', [400, 'INVALID_REQUEST']],
   // routes and methods
   ['unknown route', 'get', '/v1/nothing', [404, 'NOT_FOUND']],
   ['wrong method', 'post', '/v1/recordings', [405, 'METHOD_NOT_ALLOWED'], {}],
@@ -198,3 +203,23 @@ for (const [name, method, path, [status, code], body, contentType] of cases) {
     assert.equal(s.ccfs.requests.length, before, 'the simulator saw nothing');
   });
 }
+
+test('a real playback URL with a bad escape appended is 400, and no log line holds the playback id', async () => {
+  const made = await request(s.url)
+    .post('/v1/recordings/playback')
+    .set('authorization', `Bearer ${s.token()}`)
+    .send({ fileName: SEED.acme.recording });
+  assert.equal(made.status, 201);
+  const id = String(made.body.url).split('/').at(-1)!;
+  const before = s.lines.length;
+  const res = await request(s.url).get(`${made.body.url}%`);
+  assert.equal(res.status, 400);
+  assert.equal(res.body.code, 'INVALID_REQUEST');
+  assert.doesNotMatch(JSON.stringify(res.body), new RegExp(id.slice(0, 20)));
+  const lines = s.lines.slice(before);
+  assert.ok(lines.length > 0, 'the request was logged');
+  for (const line of lines) {
+    assert.doesNotMatch(line, new RegExp(id.slice(0, 20)), 'no part of the playback id in the log');
+    assert.doesNotMatch(line, /"stack"/, 'a refusal, not a crash');
+  }
+});

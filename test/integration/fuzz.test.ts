@@ -1,6 +1,6 @@
 /**
  * Issue 13: random and structured garbage at every route, with valid and invalid tokens: JSON of
- * every type at every field, odd encodings and header values. No answer may be a 500 and no log
+ * every type at every field, odd encodings and header values, path segments that do not decode. No answer may be a 500 and no log
  * line may be at error level. Seeded (FUZZ_SEED, printed); FUZZ_RUNS makes a longer run by hand.
  */
 import { after, before, test } from 'node:test';
@@ -35,6 +35,20 @@ const text = fc.oneof(
     '',
   ),
 );
+/** Escapes that do not decode: a path segment of these must be a 400, never a 500 (issue 22). */
+const badEscape = fc.constantFrom('%', '%ZZ', '%C3', '%E2%82', '%%', '%2', '%C0%AF', '%ED%A0%80');
+/** A path segment as sent: usually well encoded, sometimes with an escape that cannot be decoded. */
+const segment = fc.oneof(
+  { weight: 3, arbitrary: text.map((t) => encodeURIComponent(t) || 'x') },
+  { weight: 1, arbitrary: badEscape },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(text, badEscape, text)
+      .map(([a, e, b]) => encodeURIComponent(a) + e + b.replace(/[^A-Za-z0-9]/g, '')),
+  },
+);
+
 const json = fc.oneof(fc.jsonValue({ maxDepth: 3 }), text, fc.constant(null), fc.array(text, { maxLength: 3 }));
 const routes = [
   { method: 'get', path: '/v1/recordings', query: ['fileName', 'ccId'] },
@@ -54,7 +68,7 @@ const routes = [
 const input = fc.record({
   route: fc.constantFrom(...routes),
   token: fc.constantFrom('valid', 'none', 'garbage', 'other-tenant'),
-  segment: text,
+  segment,
   query: fc.dictionary(
     fc.oneof(
       fc.constantFrom('fileName', 'ccId', 'path', 'dir', 'vdnId', 'recordId', 'fileType', 'locationId', 'x[]'),
@@ -86,7 +100,7 @@ test(`fuzz: no route answers 500 or logs at error level (seed ${SEED}, ${RUNS} r
   let answered = 0;
   await fc.assert(
     fc.asyncProperty(input, async (i) => {
-      const path = i.route.path.replace('{x}', encodeURIComponent(i.segment) || 'x');
+      const path = i.route.path.replace('{x}', i.segment);
       let r = i.route.method === 'get' ? request(stack.url).get(path) : request(stack.url).post(path);
       r = r.query(i.query);
       const token = {

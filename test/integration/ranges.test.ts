@@ -130,6 +130,24 @@ describe('ranges on the other downloads', () => {
 });
 
 describe('?format=pcm16: the same recording decoded for players without G.711', () => {
+  it('a data size of 0xFFFFFFFF (a placeholder) is the bytes the file holds, not a 500', async () => {
+    const placeholder = Buffer.from(wav);
+    const at = placeholder.indexOf('data', 12, 'latin1');
+    placeholder.writeUInt32LE(0xffff_ffff, at + 4);
+    const path = 'Y:/53/0/20261125/1001/placeholder.V3';
+    await stack.ccfs.store.put(path, placeholder);
+    const made = await request(stack.url)
+      .post('/v1/recordings/playback')
+      .set('Authorization', auth())
+      .send({ fileName: path });
+    const res = await ranged(`${made.body.url}?format=pcm16`, undefined, false);
+    const samples = placeholder.length - (at + 8);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-length'], String(44 + 2 * samples));
+    assert.equal((res.body as Buffer).length, 44 + 2 * samples);
+    assert.equal((res.body as Buffer).readUInt32LE(40), 2 * samples);
+  });
+
   it('is a 16-bit PCM WAV of twice the samples, with an exact length, and ranges over it', async () => {
     const made = await request(stack.url)
       .post('/v1/recordings/playback')
