@@ -82,7 +82,11 @@ function rangeOf(res: Response, size: number | undefined): { start: number; end:
   if (header === undefined || size === undefined || res.req.headers['if-range'] !== undefined) return 'all';
   // A header that is not a byte-range set is ignored, as RFC 9110 14.2 allows.
   if (!BYTE_RANGES.test(header)) return 'all';
-  const ranges = parseRange(size, header, { combine: true });
+  // A suffix longer than the file means all of it (RFC 9110 14.1.3); range-parser calls it unsatisfiable.
+  const suffixesCut = header.replace(/-\s*(\d+)/g, (whole, n: string, at: number) =>
+    /[=,]\s*$/.test(header.slice(0, at)) && Number(n) > size ? `-${size}` : whole,
+  );
+  const ranges = parseRange(size, suffixesCut, { combine: true });
   if (ranges === -2) return 'all';
   if (ranges === -1 || ranges.type !== 'bytes') {
     throw new GatewayError('RANGE_NOT_SATISFIABLE', `the range is outside the file's ${size} bytes`, {
@@ -157,5 +161,7 @@ export async function sendDownload(
 export async function relayAnswer(res: Response, answer: NativeAnswer): Promise<void> {
   res.status(200);
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  // The vendor's answer may hold a playback token or a recording: no cache on the way keeps it.
+  res.setHeader('Cache-Control', 'no-store');
   await stream(res, answer.body, answer.body);
 }

@@ -73,6 +73,8 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
     assert.equal(body.resultCode, '0');
     assert.match(body.resultData.token, /^[0-9A-F]{32}$/);
     assert.equal(last().ak, 'AK-ACME-0001');
+    // A vendor playback token (and any recording) must not be kept by a cache on the way.
+    assert.equal(res.headers['cache-control'], 'no-store');
   });
 
   it('ivr/downloadFile by path and in folder mode', async () => {

@@ -68,6 +68,13 @@ describe('ranges on 3.4, the playback URL', () => {
     });
   }
 
+  it('a suffix longer than the file is the whole file (RFC 9110 14.1.3), not a 416', async () => {
+    const res = await ranged(url, `bytes=-${wav.length + 1000}`, false);
+    assert.equal(res.status, 206);
+    assert.equal(res.headers['content-range'], `bytes 0-${wav.length - 1}/${wav.length}`);
+    assert.deepEqual(res.body, wav);
+  });
+
   it('an unsatisfiable range is 416 with Content-Range: bytes */size', async () => {
     const res = await request(stack.url).get(url).set('Range', `bytes=${wav.length}-`);
     assert.equal(res.status, 416);
