@@ -342,11 +342,9 @@ const resumeSchema = z.strictObject({
     .max(64 * 1024 ** 3)
     .default(256 * 1024 * 1024),
 });
-const resumeOverrideSchema = z.strictObject({
-  enabled: resumeSchema.shape.enabled.unwrap().optional(),
-  maxAttempts: resumeSchema.shape.maxAttempts.unwrap().optional(),
-  maxBytes: resumeSchema.shape.maxBytes.unwrap().optional(),
-});
+const resumeOverrideSchema = overrideOf(resumeSchema) as unknown as z.ZodType<
+  DeepPartial<z.output<typeof resumeSchema>>
+>;
 
 export const configSchema = z
   .strictObject({

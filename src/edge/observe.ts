@@ -64,7 +64,7 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
           durationMs: Math.round(durationMs),
           clientAddress: req.ip,
           complete: res.writableFinished,
-          ...(resumes ? { resumes: { ...resumes } } : {}),
+          ...(resumes ? { resumes } : {}),
         });
       }
       if (audited && level === 'info') return;
@@ -83,7 +83,7 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
           ...(tenant !== 'none' ? { tenant, sub: ctx.principal?.subject } : {}),
           ...(route !== 'unmatched' ? { route } : {}),
           ...(err !== undefined ? { err } : {}),
-          ...(resumes ? { resumes: { ...resumes } } : {}),
+          ...(resumes ? { resumes } : {}),
         },
         `${req.method} ${res.statusCode}${level === 'error' ? ' failed' : ''}`,
       );

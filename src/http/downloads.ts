@@ -83,8 +83,8 @@ function rangeOf(res: Response, size: number | undefined): { start: number; end:
   // A header that is not a byte-range set is ignored, as RFC 9110 14.2 allows.
   if (!BYTE_RANGES.test(header)) return 'all';
   // A suffix longer than the file means all of it (RFC 9110 14.1.3); range-parser calls it unsatisfiable.
-  const suffixesCut = header.replace(/-\s*(\d+)/g, (whole, n: string, at: number) =>
-    /[=,]\s*$/.test(header.slice(0, at)) && Number(n) > size ? `-${size}` : whole,
+  const suffixesCut = header.replace(/([=,]\s*)-(\d+)/g, (whole, lead: string, n: string) =>
+    Number(n) > size ? `${lead}-${size}` : whole,
   );
   const ranges = parseRange(size, suffixesCut, { combine: true });
   if (ranges === -2) return 'all';

@@ -80,8 +80,7 @@ class ResumingBody extends Readable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.unlisten();
-    this.source.destroy();
+    this.release();
     cb(err);
   }
 
@@ -117,14 +116,15 @@ class ResumingBody extends Readable {
     if (late) process.nextTick(() => this.source === source && late());
   }
 
-  /** Leaves the current source: whatever it still says is not the client's business. */
-  private unlisten(): void {
+  /** Leaves the current source and tears it down: whatever it still says is not the client's business. */
+  private release(): void {
     const source = this.source;
     source.off('data', this.onData);
     source.off('end', this.onEnd);
     source.off('error', this.onError);
     source.off('close', this.onClose);
     source.on('error', () => undefined);
+    source.destroy();
   }
 
   private handOn(chunk: Buffer): void {
@@ -136,8 +136,7 @@ class ResumingBody extends Readable {
 
   /** The vendor's stream failed: resume, or pass the failure on (the client's connection is cut). */
   private cut(err: unknown): void {
-    this.unlisten();
-    this.source.destroy();
+    this.release();
     if (this.verifying) {
       this.verifying = undefined;
       this.opts.counts.failed += 1;
@@ -164,10 +163,7 @@ class ResumingBody extends Readable {
 
   private resumeFrom(next: UpstreamFile): void {
     this.source = next.rest;
-    if (this.destroyed) {
-      next.rest.destroy();
-      return;
-    }
+    if (this.destroyed) return this.release();
     if (next.contentLength !== this.first.contentLength) {
       const was = this.first.contentLength ?? 'none';
       return this.mismatch(`the length changed from ${was} to ${next.contentLength ?? 'none'}`);

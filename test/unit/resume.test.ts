@@ -235,3 +235,36 @@ test('property: whatever the vendor serves, the client gets one answer whole, or
     { numRuns: 300, seed: 20261201 },
   );
 });
+
+test('a new answer that arrives after the client left is torn down, and its abort error caught', async () => {
+  let deliver: (f: UpstreamFile) => void = () => undefined;
+  let asked = false;
+  const open = () => {
+    asked = true;
+    return new Promise<UpstreamFile>((resolve) => {
+      deliver = resolve;
+    });
+  };
+  const file = resumable(answer({ bytes: FILE, cutAt: 20_000 }), open, {
+    policy: POLICY,
+    signal: new AbortController().signal,
+    counts: newCounts(),
+  });
+  file.rest.on('error', () => undefined);
+  file.rest.resume();
+  await eventually(() => asked, 'the vendor asked again');
+  file.rest.destroy();
+  // As undici's body does, the late answer errors when it is torn down.
+  const late = new Readable({
+    read() {},
+    destroy(err, cb) {
+      cb(err ?? new Error('aborted'));
+    },
+  });
+  const errors: unknown[] = [];
+  process.on('uncaughtException', (e) => errors.push(e));
+  deliver({ contentType: 'audio/wav', contentLength: FILE.length, head: FILE.subarray(0, 12), rest: late });
+  await eventually(() => late.destroyed && late.listenerCount('error') > 0, 'the late answer torn down');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(errors, []);
+});

@@ -102,14 +102,12 @@ function corruptAt(offset: number): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      if (offset >= seen && offset < seen + chunk.length) {
-        const copy = Buffer.from(chunk);
-        copy[offset - seen] = copy[offset - seen]! ^ 0xff;
-        seen += chunk.length;
-        return cb(null, copy);
-      }
+      const at = offset - seen;
       seen += chunk.length;
-      cb(null, chunk);
+      if (at < 0 || at >= chunk.length) return cb(null, chunk);
+      const copy = Buffer.from(chunk);
+      copy[at] = copy[at]! ^ 0xff;
+      cb(null, copy);
     },
   });
 }
