@@ -9,8 +9,10 @@ RUN npm run build
 
 # The vendor simulators with the demo's data, for docker-compose.yml's HA demo (never for production).
 FROM build AS simulators
+COPY simulators ./simulators
+COPY demo ./demo
 RUN npx tsc --strict --module nodenext --moduleResolution nodenext --target es2023 --skipLibCheck \
-      --outDir sim src/demo/simulators-main.ts
+      --outDir sim demo/simulators-main.ts
 ENV SIM_HOST=0.0.0.0
 USER node
 EXPOSE 8101 8102

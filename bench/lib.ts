@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
-import { mintToken } from '../src/demo/mint.js';
+import { mintToken } from '../demo/mint.js';
 import { RUNTIME_FLAGS } from '../src/ops/runtime-flags.js';
-import { wavFromEncoded } from '../src/simulators/shared/audio.js';
+import { wavFromEncoded } from '../simulators/shared/audio.js';
 
 export const AK = 'AK-BENCH';
 export const SK = 'SK-bench-0123456789';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { SEED } from '../src/simulators/seed.js';
+import { SEED } from '../simulators/seed.js';
 import {
   benchToken,
   BIG_FILE,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import autocannon from 'autocannon';
 import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
-import { SEED } from '../src/simulators/seed.js';
+import { SEED } from '../simulators/seed.js';
 import {
   AGENT_PASSWORD,
   AK,

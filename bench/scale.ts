@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { SEED } from '../src/simulators/seed.js';
+import { SEED } from '../simulators/seed.js';
 import { cpuOf, cpuSeconds, freePort, gatewayConfig, median, sequential, spawnOn, startGateway } from './lib.js';
 
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 4);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CcfsSimulator } from '../src/simulators/ccfs/server.js';
-import { CcgwSimulator } from '../src/simulators/ccgateway/server.js';
-import { seedCcfs } from '../src/simulators/seed.js';
+import { CcfsSimulator } from '../simulators/ccfs/server.js';
+import { CcgwSimulator } from '../simulators/ccgateway/server.js';
+import { seedCcfs } from '../simulators/seed.js';
 
 const [ak, sk, sizeMiB] = [process.env.BENCH_AK!, process.env.BENCH_SK!, Number(process.env.BENCH_SIZE_MIB ?? 200)];
 const sim = new CcfsSimulator({

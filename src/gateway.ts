@@ -9,9 +9,9 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
 import { derivePlaybackKey } from './domain/playback-id.js';
-import { createAuthenticator } from './http/authenticate.js';
-import { createTenantLimits, sharedRate } from './http/limits.js';
-import { createFailedAuthBudget } from './http/failed-auth-budget.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { createTenantLimits } from './limits/tenant-limits.js';
+import { createFailedAuthBudget } from './auth/failed-auth-budget.js';
 import { createApp, type AppDeps } from './app.js';
 import { createAudit } from './ops/audit.js';
 import { createMetrics } from './ops/metrics.js';
@@ -19,6 +19,7 @@ import { createGcPacer } from './ops/gc-pacer.js';
 import { internalHandler } from './ops/internal-listener.js';
 import { createReadiness } from './ops/readiness.js';
 import { createGatewayServer } from './server.js';
+import { createMemoryStore } from './store/memory-store.js';
 import { createRedisStore } from './store/redis-store.js';
 import { createUpstreams } from './upstream/upstreams.js';
 import { VERSION } from './version.js';
@@ -46,9 +47,12 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   const now = opts.now ?? Date.now;
   const { logger } = opts;
   const metrics = createMetrics();
-  const store = config.store.type === 'redis' ? createRedisStore(config.store, { logger }) : undefined;
-  const storeStatus = store && (() => ({ up: store.up(), liveInstances: store.liveInstances() }));
-  const upstreams = createUpstreams(config, { logger, metrics, now, ...(store ? { store } : {}) });
+  // The one place that knows which store it is: nothing else imports the Redis store.
+  const store =
+    config.store.type === 'redis' ? createRedisStore(config.store, { logger, now }) : createMemoryStore(now);
+  // Alone on the memory store, an instance has no store to report on.
+  const storeStatus = store.shared ? () => store.status() : undefined;
+  const upstreams = createUpstreams(config, { logger, metrics, now, store });
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
   const authenticator = createAuthenticator(config.auth, new Set(tenants.keys()), { now, logger, metrics });
   metrics.observe({
@@ -74,8 +78,8 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     metricsRoute: config.metrics.enabled && config.metrics.port === undefined,
     audit: createAudit(config.audit.destination),
     authenticator,
-    limits: createTenantLimits(tenants, { now, metrics, logger, ...(store ? { store } : {}) }),
-    failedAuth: createFailedAuthBudget(config.auth.failedAuthLimit, now, metrics, store && sharedRate(store)),
+    limits: createTenantLimits(tenants, { store, metrics }),
+    failedAuth: createFailedAuthBudget(config.auth.failedAuthLimit, now, store, metrics),
     tenants,
     ccfs: upstreams.ccfs,
     ccfsNative: upstreams.ccfsNative,
@@ -101,7 +105,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     metricsServer,
     async listen(port = config.server.port, host = config.server.host) {
       // Unreachable Redis does not stop the start: the instance serves on its fallbacks and catches up.
-      await store?.start();
+      await store.start();
       if (metricsServer)
         await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.metrics.host, resolve));
       return api.listen(port, host);
@@ -110,9 +114,9 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       await api.close(graceMs, config.server.drainDelayMs);
       // On the shared store only the last instance signs the agents out; the others hand them over.
       // Redis away: nobody can tell who is last, so nothing is signed out (the vendor drops unpolled sessions).
-      const remaining = store ? await store.leave() : 0;
+      const remaining = await store.leave();
       await upstreams.close({ handOver: remaining !== 0 });
-      await store?.close();
+      await store.close();
       await authenticator.close?.();
       await deps.audit.close();
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { PROBLEM_CONTENT_TYPE, toHttpProblem } from '../errors/to-http.js';
-import { recordError, recordStreamError, scopeOf } from '../http/scope.js';
+import { recordError, recordStreamError, scopeOf } from './scope.js';
 
 /** The one error middleware: every thrown value becomes the contract's problem+json. */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { openScope } from '../http/scope.js';
+import { openScope } from './scope.js';
 
 /**
  * First in the chain: every request gets its scope and its X-Request-Id before anything can fail.

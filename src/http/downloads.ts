@@ -12,7 +12,7 @@ import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { contentDisposition, downloadName } from '../domain/content.js';
 import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
 import { resumable, type OpenFile, type ResumePolicy } from './resume.js';
-import { countSent, recordStreamError, resumeCounts } from './scope.js';
+import { countSent, recordStreamError, resumeCounts } from '../edge/scope.js';
 
 /** An AbortSignal that fires when the client goes away before its answer was sent. */
 export function clientSignal(res: Response): AbortSignal {

@@ -12,19 +12,10 @@ import { xxh3 } from '@node-rs/xxhash';
 import type { DownloadRoute, ResumePolicy } from '../config/schema.js';
 import { ResumeMismatchError } from '../errors/catalogue.js';
 import type { UpstreamFile } from '../upstream/ports.js';
+import type { ResumeCounts } from '../edge/scope.js';
 
 /** Asks the vendor for the file (again): a fresh signature, or the agent session's current Guid. */
 export type OpenFile = (signal: AbortSignal) => Promise<UpstreamFile>;
-
-/** What the resumes of one download did, for its metrics and its audit line. */
-export interface ResumeCounts {
-  attempts: number;
-  resumed: number;
-  /** The vendor served other bytes: the download was cut. */
-  mismatched: number;
-  /** The vendor could not be asked again, or failed again before the prefix was read. */
-  failed: number;
-}
 
 export interface ResumeOptions {
   policy: ResumePolicy;

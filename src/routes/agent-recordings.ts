@@ -5,7 +5,7 @@ import { baseName } from '../domain/content.js';
 import { requireAuth } from '../http/authenticate.js';
 import { sendDownload } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
-import { auditAccess, tenantOf } from '../http/scope.js';
+import { auditAccess, tenantOf } from '../edge/scope.js';
 import { allowedPath, parseQuery } from '../http/validate.js';
 import { expressPath, ROUTES } from './contract.js';
 import type { RouteDeps } from './deps.js';

@@ -9,7 +9,7 @@ import { createJsonReader } from '../http/body.js';
 import { clientSignal, relayAnswer } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
-import { auditAccess, auditTarget, tenantOf } from '../http/scope.js';
+import { auditAccess, auditTarget, tenantOf } from '../edge/scope.js';
 import { parseJson, parseQuery } from '../http/validate.js';
 import { NATIVE_OPERATIONS, NATIVE_ROUTES, type NativeOperation } from './contract.js';
 import type { RouteDeps } from './deps.js';

@@ -8,7 +8,7 @@ import { requireAuth } from '../http/authenticate.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
 import { checkUploadHeaders, receiveWav } from '../http/upload.js';
-import { auditAccess, countReceived, tenantOf } from '../http/scope.js';
+import { auditAccess, countReceived, tenantOf } from '../edge/scope.js';
 import { allowedPath, parseQuery } from '../http/validate.js';
 import { expressPath, ROUTES } from './contract.js';
 import type { UploadedFile } from '../upstream/ports.js';

@@ -10,7 +10,7 @@ import { createJsonReader } from '../http/body.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
 import { toPcm16 } from '../http/pcm16.js';
 import { methodNotAllowed } from '../http/method-not-allowed.js';
-import { auditAccess, auditTarget, setCaller, tenantOf } from '../http/scope.js';
+import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
 import { allowedPath, parseJson, parseQuery } from '../http/validate.js';
 import { expressPath, ROUTES } from './contract.js';
 import type { RouteDeps } from './deps.js';

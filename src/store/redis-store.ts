@@ -1,8 +1,9 @@
 /**
  * The shared store on Redis (ioredis): the instance registry, rate windows, stream slots and the
  * agents' leases and sealed session records. Every call fails fast while Redis is unreachable (no
- * offline queue, a command timeout): callers fall back to their documented per-instance behaviour
- * and the client reconnects by itself.
+ * offline queue, a command timeout) and the client reconnects by itself. Meanwhile the counts fall
+ * back to this instance's share (the limit divided by the live instances it last saw), and the
+ * agents' calls reject, which the agent sessions answer as their own documented fallback.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,59 +13,11 @@ import type { Logger } from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewayConfig } from '../config/schema.js';
 import { deriveKey, seal, unseal } from '../domain/seal.js';
+import { createLocalCounts } from './local-counts.js';
+import type { AgentMessage, AgentRecord, AgentShare, CountSpace, Store } from './port.js';
 import * as lua from './scripts.js';
 
 export type StoreConfig = GatewayConfig['store'];
-
-/** One agent's shared session: its lease and its sealed credentials. */
-export interface AgentShare {
-  /** Takes the lease if nobody holds it. */
-  acquire(): Promise<boolean>;
-  /** 'kept', 'regained' (Redis had lost it) or 'lost' (another instance holds it). */
-  renew(): Promise<'kept' | 'regained' | 'lost'>;
-  /** Gives the lease up, if it is ours, and tells the others at once. */
-  release(): Promise<void>;
-  /** Whether anybody holds the lease. */
-  held(): Promise<boolean>;
-  read(): Promise<AgentRecord | undefined>;
-  /** Writes the credentials; with `expectVersion`, only over that version. The new version, or undefined. */
-  write(generation: number, credentials: Buffer, expectVersion?: number): Promise<number | undefined>;
-  clear(): Promise<void>;
-  /** Asks the owner to renew the session of `generation`. */
-  requestRenewal(generation: number): Promise<void>;
-  /** The vendor refused the owner's sign-in: every instance answers 503 for `ms` (no password hammering). */
-  markRefused(code: string, ms: number): Promise<void>;
-  /** The refusal in force: its code and the milliseconds left, or undefined. */
-  refusal(): Promise<{ code: string; ms: number } | undefined>;
-}
-
-export interface AgentRecord {
-  version: number;
-  generation: number;
-  credentials: Buffer;
-}
-
-export type AgentMessage = { kind: 'changed' | 'released' | 'renew'; generation: number };
-
-export interface RedisStore {
-  readonly instanceId: string;
-  /** Whether the last command reached Redis. */
-  up(): boolean;
-  /** Live instances at the last heartbeat (at least 1: this one). */
-  liveInstances(): number;
-  /** Seconds to wait, or undefined when the request is admitted; throws when Redis cannot answer. */
-  consume(key: string, points: number, durationSec: number): Promise<number | undefined>;
-  acquireSlot(key: string, cap: number): Promise<boolean>;
-  releaseSlot(key: string): Promise<void>;
-  /** Sets this instance's count of `key` (after Redis missed releases). */
-  setSlot(key: string, count: number): Promise<void>;
-  agent(tenant: string, agentId: number, onMessage: (m: AgentMessage) => void): AgentShare;
-  /** Connects (waiting at most the connect timeout) and starts the heartbeat. */
-  start(): Promise<void>;
-  /** Leaves the registry: the live instances left, or undefined when Redis cannot answer. */
-  leave(): Promise<number | undefined>;
-  close(): Promise<void>;
-}
 
 /** Slot keys of playback ids come and go: an unused one is forgotten after this. */
 const SLOT_KEY_TTL_MS = 6 * 3600 * 1000;
@@ -73,7 +26,10 @@ const RECORD_TTL_MS = 10 * 60 * 1000;
 
 type Script = (...args: Array<string | number>) => Promise<unknown>;
 
-export function createRedisStore(cfg: StoreConfig, opts: { logger: Logger; onUp?: (up: boolean) => void }): RedisStore {
+export function createRedisStore(
+  cfg: StoreConfig,
+  opts: { logger: Logger; now?: () => number; onUp?: (up: boolean) => void },
+): Store {
   const url = new URL(cfg.url!);
   const instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const client = new Redis(cfg.url!, {
@@ -170,30 +126,35 @@ export function createRedisStore(cfg: StoreConfig, opts: { logger: Logger; onUp?
     }
   };
 
+  const counts = sharedCounts(
+    {
+      consume: (k, points, durationSec) =>
+        run(() => limiter(points, durationSec).consume(k)).then(
+          () => undefined,
+          (err: unknown) => {
+            if (err instanceof RateLimiterRes) return Math.max(err.msBeforeNext, 1) / 1000;
+            throw err;
+          },
+        ),
+      acquire: async (k, cap) =>
+        Number(await run(() => slotAcquire(key('slots', k), registry, instanceId, cap, SLOT_KEY_TTL_MS))) === 1,
+      release: async (k) => void (await run(() => slotRelease(key('slots', k), instanceId))),
+      set: async (k, count) =>
+        void (await run(() =>
+          count > 0 ? client.hset(key('slots', k), instanceId, count) : client.hdel(key('slots', k), instanceId),
+        )),
+      liveInstances: () => live,
+    },
+    opts.now ?? Date.now,
+    opts.logger,
+  );
+
   return {
     instanceId,
-    up: () => isUp,
-    liveInstances: () => live,
-    async consume(k, points, durationSec) {
-      try {
-        await run(() => limiter(points, durationSec).consume(k));
-        return undefined;
-      } catch (err) {
-        if (err instanceof RateLimiterRes) return Math.max(err.msBeforeNext, 1) / 1000;
-        throw err;
-      }
-    },
-    async acquireSlot(k, cap) {
-      return Number(await run(() => slotAcquire(key('slots', k), registry, instanceId, cap, SLOT_KEY_TTL_MS))) === 1;
-    },
-    async releaseSlot(k) {
-      await run(() => slotRelease(key('slots', k), instanceId));
-    },
-    async setSlot(k, count) {
-      await run(() =>
-        count > 0 ? client.hset(key('slots', k), instanceId, count) : client.hdel(key('slots', k), instanceId),
-      );
-    },
+    shared: true,
+    status: () => ({ up: isUp, liveInstances: live }),
+    take: counts.take,
+    hold: counts.hold,
     agent(tenant, agentId, onMessage) {
       const id = `${tenant}:${agentId}`;
       const lease = key('lease', tenant, agentId);
@@ -281,6 +242,75 @@ export function createRedisStore(cfg: StoreConfig, opts: { logger: Logger; onUp?
       listeners.clear();
       subscriber.disconnect();
       await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+/** What the shared counts need of Redis; each call rejects while Redis cannot answer. */
+interface CountCommands {
+  /** Seconds to wait, or undefined when admitted. */
+  consume(key: string, points: number, durationSec: number): Promise<number | undefined>;
+  acquire(key: string, cap: number): Promise<boolean>;
+  release(key: string): Promise<void>;
+  /** Sets this instance's count of `key` (after Redis missed releases). */
+  set(key: string, count: number): Promise<void>;
+  liveInstances(): number;
+}
+
+/**
+ * Counts shared through Redis. A rate of `rate` a second with `burst` becomes a fixed window of
+ * ceil(burst / rate) seconds holding rate x window requests (the same average, bursts up to the
+ * window's allowance); streams are slots per instance that die with it. When Redis fails, the local
+ * counts enforce this instance's share, and slots whose release Redis missed are set right once it answers.
+ */
+function sharedCounts(redis: CountCommands, now: () => number, logger: Logger): Pick<Store, 'take' | 'hold'> {
+  const local = createLocalCounts(now);
+  let warned = false;
+  const fallback = (err: unknown) => {
+    if (!warned) logger.warn({ err: { message: (err as Error).message } }, "limits fall back to this instance's share");
+    warned = true;
+  };
+  const unsynced = new Map<string, [CountSpace, string]>();
+  const recovered = () => {
+    warned = false;
+    for (const [k, [space, id]] of unsynced) {
+      unsynced.delete(k);
+      redis.set(k, local.held(space, id)).catch(() => unsynced.set(k, [space, id]));
+    }
+  };
+  return {
+    async take(space, id, rate, burst) {
+      const window = Math.max(1, Math.ceil(burst / rate));
+      try {
+        const wait = await redis.consume(`${space} ${id}`, Math.max(1, Math.round(rate * window)), window);
+        if (warned) recovered();
+        return wait;
+      } catch (err) {
+        fallback(err);
+        const n = redis.liveInstances();
+        return local.take(space, id, rate / n, Math.max(1, burst / n));
+      }
+    },
+    async hold(space, id, cap) {
+      const k = `${space} ${id}`;
+      try {
+        if (!(await redis.acquire(k, cap))) return undefined;
+        if (warned) recovered();
+      } catch (err) {
+        fallback(err);
+        const release = local.hold(space, id, Math.max(1, Math.floor(cap / redis.liveInstances())));
+        if (release) unsynced.set(k, [space, id]);
+        return release;
+      }
+      // Held in Redis and mirrored here, so that a missed release can be set right.
+      const mirror = local.hold(space, id, Number.POSITIVE_INFINITY)!;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        mirror();
+        redis.release(k).catch(() => unsynced.set(k, [space, id]));
+      };
     },
   };
 }

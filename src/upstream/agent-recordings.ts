@@ -7,9 +7,8 @@ import type { Logger } from 'pino';
 import { CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
-import type { RedisStore } from '../store/redis-store.js';
-import { AgentSession } from './agent-session.js';
-import { SharedAgentSession } from './shared-agent-session.js';
+import type { Store } from '../store/port.js';
+import { SharedAgentSession, startLeaseLoop } from './shared-agent-session.js';
 import type { CcgwCalls, FileAnswer } from './ccgateway.js';
 import type { Guard } from './guard.js';
 import type { AgentRecordings } from './ports.js';
@@ -22,7 +21,7 @@ export interface AgentTenant {
   guard: Guard;
   pollIntervalMs: number;
   signInRetryAfterMs: number;
-  /** Longest a request waits for another instance's sign-in or renewal (shared store only). */
+  /** Longest a request waits for another instance's sign-in or renewal (a shared store). */
   signInTimeoutMs: number;
 }
 
@@ -32,55 +31,46 @@ export interface AgentRecordingsOptions {
   onSignIn?: (tenant: string) => void;
   onRenewal?: (tenant: string, agentId: number) => void;
   onLeaseChange?: (tenant: string, agentId: number, change: 'acquired' | 'lost' | 'released') => void;
-  /** The shared store: each agent's session is owned by one instance (its lease), used by all. */
-  shared?: { store: RedisStore; leaseTtlMs: number };
+  /** Each agent's session is owned by one instance (its lease in the store), used by all. */
+  store: Store;
+  leaseTtlMs: number;
 }
-
-type Session = AgentSession | SharedAgentSession;
 
 export function createAgentRecordings(
   tenants: ReadonlyMap<string, AgentTenant>,
   opts: AgentRecordingsOptions,
 ): AgentRecordings {
-  const sessions = new Map<string, { list: Session[]; calls: CcgwCalls; guard: Guard; next: number }>();
-  const shared: SharedAgentSession[] = [];
+  const sessions = new Map<string, { list: SharedAgentSession[]; calls: CcgwCalls; guard: Guard; next: number }>();
   for (const [id, t] of tenants) {
-    const list = t.agents.map((a): Session => {
-      const base = {
-        pollIntervalMs: t.pollIntervalMs,
-        signInRetryAfterMs: t.signInRetryAfterMs,
-        logger: opts.logger,
-        now: opts.now,
-        ...(opts.onSignIn ? { onSignIn: opts.onSignIn } : {}),
-        onRenewal: () => opts.onRenewal?.(id, a.agentId),
-      };
-      if (!opts.shared) return new AgentSession(id, a, t.calls, base);
-      const s = new SharedAgentSession(id, a, t.calls, {
-        ...base,
-        store: opts.shared.store,
-        // A sign-in's own deadline, plus the lease period in which a dead owner is replaced.
-        waitMs: t.signInTimeoutMs + opts.shared.leaseTtlMs,
-        onLeaseChange: (change) => opts.onLeaseChange?.(id, a.agentId, change),
-      });
-      shared.push(s);
-      return s;
-    });
+    const list = t.agents.map(
+      (a) =>
+        new SharedAgentSession(id, a, t.calls, {
+          pollIntervalMs: t.pollIntervalMs,
+          signInRetryAfterMs: t.signInRetryAfterMs,
+          logger: opts.logger,
+          now: opts.now,
+          ...(opts.onSignIn ? { onSignIn: opts.onSignIn } : {}),
+          onRenewal: () => opts.onRenewal?.(id, a.agentId),
+          store: opts.store,
+          // A sign-in's own deadline, plus the lease period in which a dead owner is replaced.
+          waitMs: t.signInTimeoutMs + opts.leaseTtlMs,
+          onLeaseChange: (change) => opts.onLeaseChange?.(id, a.agentId, change),
+        }),
+    );
     sessions.set(id, { calls: t.calls, guard: t.guard, next: 0, list });
   }
-  // The lease loop: a third of the lease, so that a renewal can fail twice before the lease lapses.
-  const leaseLoop =
-    opts.shared && shared.length > 0
-      ? setInterval(
-          () => {
-            for (const s of shared) void s.tick();
-          },
-          Math.max(100, Math.floor(opts.shared.leaseTtlMs / 3)),
-        )
-      : undefined;
-  leaseLoop?.unref();
+  const stopLeaseLoop = startLeaseLoop(
+    [...sessions.values()].flatMap((e) => e.list),
+    opts.leaseTtlMs,
+  );
+  // Alone on the memory store, an instance owns every lease: the role is no news to an operator.
+  const status = (s: SharedAgentSession) => {
+    const { role, ...rest } = s.status();
+    return opts.store.shared && role ? { ...rest, role } : rest;
+  };
 
   /** Round robin over the agents, skipping those whose sign-in was just refused while others remain. */
-  function pick(entry: { list: Session[]; next: number }): Session {
+  function pick(entry: { list: SharedAgentSession[]; next: number }): SharedAgentSession {
     for (let i = 0; i < entry.list.length; i += 1) {
       const s = entry.list[(entry.next + i) % entry.list.length]!;
       if (!s.coolingDown) {
@@ -115,15 +105,11 @@ export function createAgentRecordings(
       if (ans.file) return ans.file;
       throw recordFileError(ans.retcode, renewed);
     },
-    status: () => [...sessions.values()].flatMap((e) => e.list.map((s) => s.status())),
+    status: () => [...sessions.values()].flatMap((e) => e.list.map(status)),
     async close(o) {
-      if (leaseLoop) clearInterval(leaseLoop);
-      const handOver = o?.handOver ?? false;
-      await Promise.all(
-        [...sessions.values()].flatMap((e) =>
-          e.list.map((s) => (s instanceof SharedAgentSession ? s.stop(!handOver) : s.stop())),
-        ),
-      );
+      stopLeaseLoop();
+      const last = !(o?.handOver ?? false);
+      await Promise.all([...sessions.values()].flatMap((e) => e.list.map((s) => s.stop(last))));
     },
   };
 }

@@ -13,8 +13,11 @@ import { updateJar } from './cookie-jar.js';
 import { sleep as realSleep, type Sleep } from './sleep.js';
 import type { AgentSessionStatus, SessionState } from './ports.js';
 
-/** Credentials of one sign-in; a rotation replaces the object, a renewal starts a new generation. */
-export interface Held extends SessionCredentials {
+/**
+ * Credentials of one sign-in, as every call with them is made: a rotation replaces the object, a
+ * renewal starts a new generation. The generation tells a stale answer from a current one.
+ */
+export interface AgentCredentials extends SessionCredentials {
   generation: number;
 }
 
@@ -29,7 +32,7 @@ export interface AgentSessionOptions {
   /** A refused sign-in, cooling down for `retryAfterMs`: the shared store tells the other instances. */
   onRefused?: (code: string, retryAfterMs: number) => void;
   /** Every new credential this session holds (a sign-in, a rotation): the shared store publishes them. */
-  onHeld?: (held: Held) => void;
+  onHeld?: (held: AgentCredentials) => void;
   /** Pauses between polls and after failed polls. */
   sleep?: Sleep;
 }
@@ -46,13 +49,13 @@ const unavailable = (detail: string, code?: string, retryAfterMs?: number) =>
 
 export class AgentSession {
   private stateNow: SessionState = 'signed-out';
-  private held: Held | undefined;
+  private held: AgentCredentials | undefined;
   private generation = 0;
-  private signingIn: Promise<SessionCredentials> | undefined;
+  private signingIn: Promise<AgentCredentials> | undefined;
   private polling: AbortController | undefined;
   private refusal: { until: number; error: GatewayError } | undefined;
   /** A session declared lost that the vendor may still hold (000-003): signed out before the next sign-in. */
-  private stale: SessionCredentials | undefined;
+  private stale: AgentCredentials | undefined;
   private signIns = 0;
   private lastCode: string | undefined;
 
@@ -83,7 +86,7 @@ export class AgentSession {
   }
 
   /** The current credentials, signing in first when there are none; callers share one sign-in. */
-  credentials(): Promise<SessionCredentials> {
+  credentials(): Promise<AgentCredentials> {
     if (this.stateNow === 'stopped') return Promise.reject(unavailable('the gateway is shutting down'));
     if (this.held) return Promise.resolve(this.held);
     if (this.coolingDown) return Promise.reject(this.refusal!.error);
@@ -94,9 +97,9 @@ export class AgentSession {
   }
 
   /** Applies what an answer announced (a rotated Guid, cookies) to the session it was made with. */
-  adopt(used: SessionCredentials, update: SessionUpdate): void {
+  adopt(used: AgentCredentials, update: SessionUpdate): void {
     const held = this.held;
-    if (!held || (used as Held).generation !== held.generation) return;
+    if (!held || used.generation !== held.generation) return;
     const guidChanged = update.newGuid !== undefined && update.newGuid !== held.guid;
     if (!guidChanged && update.cookies.length === 0) return;
     const cookies = updateJar(held.cookies, update.cookies, this.opts.now());
@@ -110,8 +113,8 @@ export class AgentSession {
    * A call made with `used` was told the session is gone. Drop it, unless it was already renewed
    * (a concurrent request got there first), so that N failing requests cause one sign-in.
    */
-  invalidate(used: SessionCredentials, code: string): void {
-    if (!this.held || (used as Held).generation !== this.held.generation) return;
+  invalidate(used: AgentCredentials, code: string): void {
+    if (!this.held || used.generation !== this.held.generation) return;
     this.opts.logger.warn(
       { tenant: this.tenantId, agentId: this.agent.agentId, retcode: code },
       'agent session lost; signing in again on next use',
@@ -122,20 +125,15 @@ export class AgentSession {
   }
 
   /** The credentials held now, if any. */
-  get current(): Held | undefined {
+  get current(): AgentCredentials | undefined {
     return this.held;
-  }
-
-  /** The newest generation this session has held (a renewal of an older one is already done). */
-  get latestGeneration(): number {
-    return this.generation;
   }
 
   /**
    * Carries on with a session another instance signed in (a lease taken over): no sign-in, the
    * same Guid, and polling from here on. A session-gone answer to the poll renews it as usual.
    */
-  takeOver(creds: Held): void {
+  takeOver(creds: AgentCredentials): void {
     if (this.stateNow === 'stopped') return;
     this.drop('signed-in');
     this.generation = Math.max(this.generation, creds.generation);
@@ -145,12 +143,12 @@ export class AgentSession {
   }
 
   /** Another instance saw the session change (a rotation it was answered): use the same from now on. */
-  replace(creds: Held): void {
+  replace(creds: AgentCredentials): void {
     if (this.held && creds.generation === this.held.generation) this.held = { ...creds };
   }
 
   /** Renews the session of `generation` (someone was told it is gone) unless that already happened. */
-  renew(generation: number, code: string): Promise<SessionCredentials> {
+  renew(generation: number, code: string): Promise<AgentCredentials> {
     if (this.held?.generation === generation) this.invalidate(this.held, code);
     return this.credentials();
   }
@@ -203,7 +201,7 @@ export class AgentSession {
     return error;
   }
 
-  private async signIn(): Promise<SessionCredentials> {
+  private async signIn(): Promise<AgentCredentials> {
     this.stateNow = 'signing-in';
     let forced = false;
     try {

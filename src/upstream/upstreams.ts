@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { RedisStore } from '../store/redis-store.js';
+import type { Store } from '../store/port.js';
 import type { DependencyStatus } from '../ops/readiness.js';
 import { createAgentRecordings, type AgentTenant } from './agent-recordings.js';
 import { createCcfsClient, type CcfsTenant, type Guarded } from './ccfs.js';
@@ -31,7 +31,7 @@ export interface Upstreams {
 
 export function createUpstreams(
   config: GatewayConfig,
-  deps: { logger: Logger; metrics: Metrics; now: () => number; store?: RedisStore },
+  deps: { logger: Logger; metrics: Metrics; now: () => number; store: Store },
 ): Upstreams {
   const { logger, metrics, now } = deps;
   const transports = createTransports({ logger, metrics });
@@ -88,7 +88,8 @@ export function createUpstreams(
     onRenewal: (tenant, agentId) => metrics.agentRenewals.inc({ tenant, agent: String(agentId) }),
     onLeaseChange: (tenant, agentId, change) =>
       metrics.agentLeaseChanges.inc({ tenant, agent: String(agentId), change }),
-    ...(deps.store ? { shared: { store: deps.store, leaseTtlMs: config.store.leaseTtlMs } } : {}),
+    store: deps.store,
+    leaseTtlMs: config.store.leaseTtlMs,
   });
   return {
     ccfs: createCcfsClient({ tenants: ccfsTenants, now, logger }),

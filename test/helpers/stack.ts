@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/schema.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import { CcfsSimulator, type CcfsSimulatorOptions } from '../../src/simulators/ccfs/server.js';
-import { CcgwSimulator, type CcgwSimulatorOptions, type SimAgent } from '../../src/simulators/ccgateway/server.js';
-import { seedCcfs } from '../../src/simulators/seed.js';
-import { ALL_SCOPES, mintToken } from '../../src/demo/mint.js';
+import { CcfsSimulator, type CcfsSimulatorOptions } from '../../simulators/ccfs/server.js';
+import { CcgwSimulator, type CcgwSimulatorOptions, type SimAgent } from '../../simulators/ccgateway/server.js';
+import { seedCcfs } from '../../simulators/seed.js';
+import { ALL_SCOPES, mintToken } from '../../demo/mint.js';
 import { captureLogger } from './logs.js';
 
 export const ISSUER = 'https://idp.test.internal';

@@ -13,10 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryBody, download } from '../helpers/download.js';
-import { CcgwSimulator } from '../../src/simulators/ccgateway/server.js';
-import { FileStore } from '../../src/simulators/ccfs/store.js';
-import { demoRecording } from '../../src/simulators/shared/audio.js';
-import { SEED } from '../../src/simulators/seed.js';
+import { CcgwSimulator } from '../../simulators/ccgateway/server.js';
+import { FileStore } from '../../simulators/ccfs/store.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
+import { SEED } from '../../simulators/seed.js';
 
 const get = (stack: Stack, query: string, tenant = 'acme', scopes?: string[]) =>
   request(stack.url)

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 import { AUDIENCE, ISSUER, JWT_SECRET, startStack, type Stack, opsGet } from '../helpers/stack.js';
 import { rsaKey, startJwksServer } from '../helpers/jwks.js';
 

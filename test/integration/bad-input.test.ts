@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 let s: Stack;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { DEMO_ENV } from '../../src/demo/env.js';
+import { DEMO_ENV } from '../../demo/env.js';
 
 const exec = promisify(execFile);
 const VERSION = (
@@ -16,8 +16,8 @@ const VERSION = (
 
 const tools = [
   ['gateway', 'src/main.ts'],
-  ['token tool', 'src/demo/token-cli.ts'],
-  ['demo', 'src/demo/main.ts'],
+  ['token tool', 'demo/token-cli.ts'],
+  ['demo', 'demo/main.ts'],
 ] as const;
 
 async function runTool(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -81,7 +81,7 @@ test('the token tool: a bad value or an unknown tenant is a message and exit 2, 
     ['--tenant', 'nobody'],
     ['--config', '/nonexistent.yaml'],
   ]) {
-    const r = await runTool('src/demo/token-cli.ts', args);
+    const r = await runTool('demo/token-cli.ts', args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /^token: /);
     assert.doesNotMatch(r.stderr, /\n\s+at /);

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGatewayClient, GatewayProblem, type GatewayClient } from '../../clients/typescript/src/index.js';
-import { startDemo, type Demo } from '../../src/demo/start.js';
-import { SEED } from '../../src/simulators/seed.js';
-import { demoRecording } from '../../src/simulators/shared/audio.js';
+import { startDemo, type Demo } from '../../demo/start.js';
+import { SEED } from '../../simulators/seed.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
 import { captureLogger } from '../helpers/logs.js';
 
 let demo: Demo;

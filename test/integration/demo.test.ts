@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDemo, type Demo } from '../../src/demo/start.js';
+import { startDemo, type Demo } from '../../demo/start.js';
 import { captureLogger } from '../helpers/logs.js';
 
 // Async only: the gateway answering these shells runs in this very process.
@@ -93,7 +93,7 @@ test('npm run token mints a token the demo gateway accepts', async () => {
     await run(process.execPath, [
       '--import',
       'tsx',
-      'src/demo/token-cli.ts',
+      'demo/token-cli.ts',
       '--tenant',
       'globex',
       '--scope',

@@ -12,8 +12,8 @@ import request from 'supertest';
 import { activeStreams, startStack, type Stack, opsGet } from '../helpers/stack.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
-import { SEED } from '../../src/simulators/seed.js';
-import { demoRecording } from '../../src/simulators/shared/audio.js';
+import { SEED } from '../../simulators/seed.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
 
 const rec = (stack: Stack, tenant = 'acme', path: string = SEED.acme.recording) =>
   request(stack.url)

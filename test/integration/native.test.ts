@@ -9,8 +9,8 @@ import { eventually } from '../helpers/eventually.js';
 import request from 'supertest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { binaryBody, download } from '../helpers/download.js';
-import { SEED } from '../../src/simulators/seed.js';
-import { demoRecording, wavFromEncoded } from '../../src/simulators/shared/audio.js';
+import { SEED } from '../../simulators/seed.js';
+import { demoRecording, wavFromEncoded } from '../../simulators/shared/audio.js';
 
 const envelope = (msgBody: unknown) => ({ request: { version: '2.0' }, msgBody });
 const SIGNED_ONLY = ['authorization', 'connection', 'content-length', 'content-type', 'host'];

@@ -5,8 +5,8 @@ import request from 'supertest';
 import { binaryBody as binary } from '../helpers/download.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway } from '../../src/gateway.js';
-import { SEED } from '../../src/simulators/seed.js';
-import { parseVendorPath } from '../../src/simulators/ccfs/store.js';
+import { SEED } from '../../simulators/seed.js';
+import { parseVendorPath } from '../../simulators/ccfs/store.js';
 import { captureLogger } from '../helpers/logs.js';
 import { baseConfig, startStack, type Stack } from '../helpers/stack.js';
 

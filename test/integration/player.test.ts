@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startDemo, type Demo } from '../../src/demo/start.js';
+import { startDemo, type Demo } from '../../demo/start.js';
 import { captureLogger } from '../helpers/logs.js';
 
 /** What the page's functions touch of the DOM (they run in the browser; the tests compile without DOM types). */

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import alawmulaw from 'alawmulaw';
 import request from 'supertest';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { binaryBody } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';

@@ -2,11 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
-import { demoRecording } from '../../src/simulators/shared/audio.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
 import { binaryBody as binary } from '../helpers/download.js';
 import yauzl from 'yauzl';
-import { SEED } from '../../src/simulators/seed.js';
-import { parseVendorPath } from '../../src/simulators/ccfs/store.js';
+import { SEED } from '../../simulators/seed.js';
+import { parseVendorPath } from '../../simulators/ccfs/store.js';
 import { ACCOUNTS, startStack, type Stack } from '../helpers/stack.js';
 
 let s: Stack;

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
 import { seededRandom, seedFrom } from '../helpers/random.js';

@@ -14,12 +14,13 @@ import { DEFAULT_PATH_RULES, DOWNLOAD_ROUTES } from '../../src/config/schema.js'
 import { compileTenantPolicy, type TenantPolicy } from '../../src/domain/tenant-policy.js';
 import { derivePlaybackKey } from '../../src/domain/playback-id.js';
 import { GatewayError } from '../../src/errors/catalogue.js';
-import type { Authenticator } from '../../src/http/authenticate.js';
-import { createTenantLimits } from '../../src/http/limits.js';
+import type { Authenticator } from '../../src/auth/authenticator.js';
+import { createTenantLimits } from '../../src/limits/tenant-limits.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createAudit } from '../../src/ops/audit.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import type { AgentRecordings, CcfsClient, CcfsNative, UpstreamFile } from '../../src/upstream/ports.js';
-import { demoRecording } from '../../src/simulators/shared/audio.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
 import { binaryBody, download } from '../helpers/download.js';
 import { captureLogger } from '../helpers/logs.js';
 
@@ -132,7 +133,7 @@ before(async () => {
     metricsRoute: false,
     audit: createAudit('off'),
     authenticator,
-    limits: createTenantLimits(tenants, { now: () => NOW, metrics }),
+    limits: createTenantLimits(tenants, { store: createMemoryStore(() => NOW), metrics }),
     failedAuth: { check: () => undefined, failed: async () => undefined },
     tenants,
     ccfs,

@@ -11,7 +11,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/load.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { AGENTS, baseConfig, startStack, type RawConfig, type Stack } from '../helpers/stack.js';
@@ -132,12 +132,16 @@ describe('the store itself', () => {
     await a.start();
     await b.start();
     try {
-      assert.equal(await a.acquireSlot('k', 1), true);
-      assert.equal(await b.acquireSlot('k', 1), false);
+      assert.ok(await a.hold('api', 'k', 1));
+      assert.equal(await b.hold('api', 'k', 1), undefined);
       await a.close(); // no leave(): it just stops, as a killed process does
       // Still held while the dead instance's registration lives; freed once it has lapsed.
-      assert.equal(await b.acquireSlot('k', 1), false, 'not freed by the stop itself');
-      await eventually(() => b.acquireSlot('k', 1), 'the dead instance slot is freed', 5000);
+      assert.equal(await b.hold('api', 'k', 1), undefined, 'not freed by the stop itself');
+      await eventually(
+        async () => (await b.hold('api', 'k', 1)) !== undefined,
+        'the dead instance slot is freed',
+        5000,
+      );
     } finally {
       await b.close();
     }
@@ -152,11 +156,11 @@ describe('the store itself', () => {
     try {
       await good.start();
       await bad.start();
-      assert.equal(good.up(), true);
-      assert.equal(await good.acquireSlot('k', 1), true);
-      assert.equal(bad.up(), false);
+      assert.equal(good.status().up, true);
+      assert.ok(await good.hold('api', 'k', 1));
+      assert.equal(bad.status().up, false);
       // No offline queue: refused because the connection is not ready, not after a command timeout.
-      await assert.rejects(bad.acquireSlot('k', 5), /enableOfflineQueue/);
+      await assert.rejects(bad.agent('acme', 1001, () => undefined).held(), /enableOfflineQueue/);
     } finally {
       await good.close();
       await bad.close();
@@ -175,9 +179,9 @@ describe('the store itself', () => {
       assert.match(tls.url, /^rediss:/);
       await trusting.start();
       await untrusting.start();
-      assert.equal(trusting.up(), true);
-      assert.equal(await trusting.acquireSlot('k', 1), true);
-      assert.equal(untrusting.up(), false, 'a certificate its CAs do not vouch for');
+      assert.equal(trusting.status().up, true);
+      assert.ok(await trusting.hold('api', 'k', 1));
+      assert.equal(untrusting.status().up, false, 'a certificate its CAs do not vouch for');
     } finally {
       await trusting.close();
       await untrusting.close();
@@ -188,7 +192,7 @@ describe('the store itself', () => {
   test('the live instance count follows the instances that come and leave', async () => {
     const stores = [1, 2, 3].map(() => createRedisStore(cfg('count:'), { logger }));
     for (const s of stores) await s.start();
-    await eventually(() => stores[0]!.liveInstances() === 3, 'three live', 5000);
+    await eventually(() => stores[0]!.status().liveInstances === 3, 'three live', 5000);
     assert.equal(await stores[2]!.leave(), 2);
     await stores[2]!.close();
     assert.equal(await stores[1]!.leave(), 1);

@@ -17,11 +17,11 @@ import { eventually } from '../helpers/eventually.js';
 import request from 'supertest';
 import { activeStreams, AGENTS, startStack, ISSUER, AUDIENCE, JWT_SECRET, ACCOUNTS, opsGet } from '../helpers/stack.js';
 import { download } from '../helpers/download.js';
-import { SEED } from '../../src/simulators/seed.js';
-import { CcfsSimulator } from '../../src/simulators/ccfs/server.js';
-import { seedCcfs } from '../../src/simulators/seed.js';
-import { CcgwSimulator } from '../../src/simulators/ccgateway/server.js';
-import { ALL_SCOPES, mintToken } from '../../src/demo/mint.js';
+import { SEED } from '../../simulators/seed.js';
+import { CcfsSimulator } from '../../simulators/ccfs/server.js';
+import { seedCcfs } from '../../simulators/seed.js';
+import { CcgwSimulator } from '../../simulators/ccgateway/server.js';
+import { ALL_SCOPES, mintToken } from '../../demo/mint.js';
 
 const MIB = 1024 * 1024;
 

@@ -14,7 +14,7 @@ import { activeStreams, opsGet, startStack, type Stack } from '../helpers/stack.
 import { eventually } from '../helpers/eventually.js';
 import { seededRandom, seedFrom } from '../helpers/random.js';
 import { download, type DownloadResult } from '../helpers/download.js';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 
 /** `SOAK_TOTAL` and `SOAK_SEED` make a longer run, or replay one, by hand. */
 const TOTAL = Number(process.env.SOAK_TOTAL ?? 2000);

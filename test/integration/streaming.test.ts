@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';

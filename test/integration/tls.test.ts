@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { SEED } from '../../src/simulators/seed.js';
+import { SEED } from '../../simulators/seed.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 const tls = { key: readFileSync(fixture('server.key')), cert: readFileSync(fixture('server.pem')) };

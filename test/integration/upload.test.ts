@@ -12,7 +12,7 @@ import request from 'supertest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { binaryBody } from '../helpers/download.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { demoRecording, wavFromEncoded } from '../../src/simulators/shared/audio.js';
+import { demoRecording, wavFromEncoded } from '../../simulators/shared/audio.js';
 
 const LIMIT = 5 * 1024 * 1024;
 

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { request as undiciRequest } from 'undici';
-import { CcfsSimulator } from '../../src/simulators/ccfs/server.js';
-import { verifyAuthV2 } from '../../src/simulators/ccfs/verifier.js';
-import { seedCcfs, SEED } from '../../src/simulators/seed.js';
+import { CcfsSimulator } from '../../simulators/ccfs/server.js';
+import { verifyAuthV2 } from '../../simulators/ccfs/verifier.js';
+import { seedCcfs, SEED } from '../../simulators/seed.js';
 import { authorization, formatTimestamp } from '../../src/upstream/signing/auth-v2.js';
-import { wavFromEncoded } from '../../src/simulators/shared/audio.js';
+import { wavFromEncoded } from '../../simulators/shared/audio.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/auth-v2.json', import.meta.url), 'utf8'));
 const ACME = { ak: 'AK-A', sk: 'SK-acme', vdnIds: [53] };

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CcgwSimulator, type CcgwSimulatorOptions } from '../../src/simulators/ccgateway/server.js';
-import { FileStore } from '../../src/simulators/ccfs/store.js';
-import { demoRecording } from '../../src/simulators/shared/audio.js';
+import { CcgwSimulator, type CcgwSimulatorOptions } from '../../simulators/ccgateway/server.js';
+import { FileStore } from '../../simulators/ccfs/store.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
 
 const A = { agentId: 301, password: 'pw-301', vdnId: 53 };
 const B = { agentId: 302, password: 'pw-302', vdnId: 53, forceable: false };

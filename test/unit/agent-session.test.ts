@@ -5,11 +5,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentSession } from '../../src/upstream/agent-session.js';
-import type { CcgwCalls, FileAnswer, JsonAnswer, SessionCredentials } from '../../src/upstream/ccgateway.js';
+import type { CcgwCalls, SessionCredentials } from '../../src/upstream/ccgateway.js';
 import type { AgentConfig } from '../../src/config/schema.js';
 import { GatewayError } from '../../src/errors/catalogue.js';
 import { cookieHeader } from '../../src/upstream/cookie-jar.js';
 import { captureLogger } from '../helpers/logs.js';
+import { fakeCalls, ok } from '../helpers/fake-ccgw.js';
 
 const AGENT: AgentConfig = {
   agentId: 1001,
@@ -19,55 +20,6 @@ const AGENT: AgentConfig = {
   agentType: 4,
   status: 3,
 };
-const ok = (guid?: string, cookies: JsonAnswer['cookies'] = []): JsonAnswer => ({
-  retcode: '0',
-  newGuid: guid,
-  cookies,
-});
-
-/** Scripted vendor: sign-in answers in order; polls wait until the test answers them or the loop stops. */
-function fakeCalls(signIns: JsonAnswer[]) {
-  const log = { signIns: [] as boolean[], signOuts: [] as string[], polls: [] as string[] };
-  const pending: Array<(a: JsonAnswer | Error) => void> = [];
-  const calls: CcgwCalls = {
-    async signIn(_agent, force) {
-      log.signIns.push(force);
-      const next = signIns.shift();
-      if (!next) throw new Error('no sign-in scripted');
-      return next;
-    },
-    poll(_agentId, creds, signal) {
-      log.polls.push(creds.guid);
-      return new Promise((resolve, reject) => {
-        const settle = (a: JsonAnswer | Error) => (a instanceof Error ? reject(a) : resolve(a));
-        pending.push(settle);
-        signal.addEventListener(
-          'abort',
-          () => {
-            pending.splice(pending.indexOf(settle), 1);
-            reject(new Error('aborted'));
-          },
-          { once: true },
-        );
-      });
-    },
-    async signOut(_agentId, creds) {
-      log.signOuts.push(creds.guid);
-      return ok();
-    },
-    async recordFile(): Promise<FileAnswer> {
-      throw new Error('not used here');
-    },
-  };
-  /** Answers the oldest waiting poll. */
-  const answerPoll = (a: JsonAnswer | Error) => {
-    const p = pending.shift();
-    assert.ok(p, 'a poll is waiting');
-    p(a);
-  };
-  return { calls, log, answerPoll, waitingPolls: () => pending.length };
-}
-
 function session(
   calls: CcgwCalls,
   opts: { agent?: Partial<AgentConfig>; clock?: { now: number }; sleeps?: number[] } = {},

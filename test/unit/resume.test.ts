@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { ResumeMismatchError } from '../../src/errors/catalogue.js';
-import { resumable, type ResumeCounts, type ResumePolicy } from '../../src/http/resume.js';
+import type { ResumeCounts } from '../../src/edge/scope.js';
+import { resumable, type ResumePolicy } from '../../src/http/resume.js';
 import type { UpstreamFile } from '../../src/upstream/ports.js';
 import { eventually } from '../helpers/eventually.js';
 

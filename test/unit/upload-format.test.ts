@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { inspectWavHeader, lengthProblems } from '../../src/domain/wav-header.js';
 import { base64Pieces, uploadFileBody } from '../../src/upstream/upload-body.js';
 import { authorization, createStreamingSigner } from '../../src/upstream/signing/auth-v2.js';
-import { wavFromEncoded } from '../../src/simulators/shared/audio.js';
+import { wavFromEncoded } from '../../simulators/shared/audio.js';
 
 const chunked = (buf: Buffer, cuts: number[]) => {
   const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);

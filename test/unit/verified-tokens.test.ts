@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { parseConfig } from '../../src/config/load.js';
-import { createAuthenticator } from '../../src/http/authenticate.js';
+import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { AUDIENCE, baseConfig, ISSUER, JWT_SECRET } from '../helpers/stack.js';
 import { rsaKey, startJwksServer } from '../helpers/jwks.js';
 

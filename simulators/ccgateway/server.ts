@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { CCGW_BASE_PATH, CCGW_CODES, CCGW_GUID_HEADER, CCGW_GUID_PREFIX } from '../../protocol/ccgateway.js';
+import { CCGW_BASE_PATH, CCGW_CODES, CCGW_GUID_HEADER, CCGW_GUID_PREFIX } from '../../src/protocol/ccgateway.js';
 import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
 import { SimHttpServer, type SimTls } from '../shared/http-server.js';
 import { type FileStore, parseVendorPath, vdnOfPath } from '../ccfs/store.js';

@@ -11,7 +11,7 @@ export const DEMO_ENV = {
   DEMO_AGENT_2002_PASSWORD: 'demo-agent-2002',
 } as const;
 
-export const DEMO_CONFIG = new URL('../../config/demo.yaml', import.meta.url);
+export const DEMO_CONFIG = new URL('../config/demo.yaml', import.meta.url);
 
 /** The process environment with the demo values filled in where not already set. */
 export function demoEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -1,9 +1,9 @@
 /** `npm run token -- --tenant acme [--scope "a b"] [--sub name] [--ttl 3600] [--config file]`: a development JWT. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseCli } from '../cli.js';
-import { ConfigError, parseConfigText } from '../config/load.js';
-import type { GatewayConfig } from '../config/schema.js';
+import { parseCli } from '../src/cli.js';
+import { ConfigError, parseConfigText } from '../src/config/load.js';
+import type { GatewayConfig } from '../src/config/schema.js';
 import { DEMO_CONFIG, demoEnv } from './env.js';
 import { ALL_SCOPES, mintToken } from './mint.js';
 

@@ -1,6 +1,6 @@
 /** `npm run demo`: the gateway and its simulators on loopback, ready tokens, curl lines and a player page. */
 import { join } from 'node:path';
-import { createLogger } from '../edge/logging.js';
+import { createLogger } from '../src/edge/logging.js';
 import { parseDemoArgs } from './args.js';
 import { startDemo } from './start.js';
 

@@ -15,7 +15,7 @@ import {
   CCFS_ENVELOPE_VERSION,
   CCFS_LIMITS,
   CCFS_PLAY_TOKEN_TTL_MS,
-} from '../../protocol/ccfs.js';
+} from '../../src/protocol/ccfs.js';
 import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
 import { SimHttpServer, type SimTls } from '../shared/http-server.js';
 import { verifyAuthV2 } from './verifier.js';

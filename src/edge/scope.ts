@@ -8,7 +8,6 @@ import type { Response } from 'express';
 import type { GatewayError } from '../errors/catalogue.js';
 import type { Principal } from '../domain/principal.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
-import type { ResumeCounts } from './resume.js';
 
 export interface RequestScope {
   requestId: string;
@@ -106,4 +105,14 @@ export function resumeCounts(res: Response): ResumeCounts {
   const scope = requireScope(res);
   scope.resume ??= { attempts: 0, resumed: 0, mismatched: 0, failed: 0 };
   return scope.resume;
+}
+
+/** What the resumes of one download did, for its metrics and its audit line. */
+export interface ResumeCounts {
+  attempts: number;
+  resumed: number;
+  /** The vendor served other bytes: the download was cut. */
+  mismatched: number;
+  /** The vendor could not be asked again, or failed again before the prefix was read. */
+  failed: number;
 }

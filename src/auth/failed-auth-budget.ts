@@ -4,16 +4,17 @@
  * Keyed on the address, never the tenant, so a stranger cannot lock a tenant out; trusted networks
  * are exempt. Bounded: at most `MAX_ADDRESSES` are remembered, the least recently failing forgotten first.
  *
- * With a shared store every failure is also counted there, so the instances agree on an address
+ * Every failure is also counted in the store, so on a shared store the instances agree on an address
  * that fails across all of them: once the shared count is over, each instance refuses it from its
- * next failure on. Only failures call the store; requests that authenticate do not. While the store cannot
- * answer, each instance counts alone, as on the memory store.
+ * next failure on. Only failures call the store; requests that authenticate do not. While a shared
+ * store cannot answer, each instance enforces its share of the budget.
  */
 import { BlockList, isIPv6 } from 'node:net';
 import { GatewayError } from '../errors/catalogue.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../ops/metrics.js';
-import { createTokenBuckets } from './token-buckets.js';
+import type { Store } from '../store/port.js';
+import { createTokenBuckets } from '../store/token-buckets.js';
 
 export interface FailedAuthBudget {
   /** Throws 429 when `address` has no failure left in its budget. */
@@ -27,8 +28,8 @@ const MAX_ADDRESSES = 50_000;
 export function createFailedAuthBudget(
   cfg: GatewayConfig['auth']['failedAuthLimit'],
   now: () => number,
+  store: Store,
   metrics?: Metrics,
-  shared?: (key: string, rate: number, burst: number) => Promise<number | undefined>,
 ): FailedAuthBudget {
   if (!cfg.enabled) return { check: () => undefined, failed: async () => undefined };
   const trusted = new BlockList();
@@ -58,7 +59,7 @@ export function createFailedAuthBudget(
       if (address === undefined || exempt(address)) return;
       buckets.spend(address, rate, cfg.burst);
       // Counted before the refusal is answered, so the next request meets the verdict (failures only: no store call otherwise).
-      const wait = await shared?.(`auth ${address}`, rate, cfg.burst).catch(() => undefined); // store away: this instance's count stands
+      const wait = await store.take('auth', address, rate, cfg.burst);
       // The shared verdict empties this instance's bucket too, for as long as the store says.
       if (wait !== undefined) buckets.refuseFor(address, rate, cfg.burst, wait);
     },

@@ -1,4 +1,4 @@
-import { parseCli } from '../cli.js';
+import { parseCli } from '../src/cli.js';
 
 const USAGE = `usage: npm run demo [-- --port <n>] [--player-port <n>]
 
