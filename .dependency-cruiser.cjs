@@ -19,6 +19,8 @@ module.exports = {
     layer('domain-is-pure', 'domain', ['domain/', 'errors/']),
     layer('ops-is-a-leaf', 'ops', ['ops/', 'config/']),
     layer('store-holds-shared-state', 'store', ['store/', 'config/', 'domain/seal\\.ts$']),
+    // Each route declared once: path, scope, schemas, what the OpenAPI document says.
+    layer('contract-declares-routes', 'contract', ['contract/', 'domain/', 'errors/']),
     layer('edge-is-the-outer-ring', 'edge', ['edge/', 'domain/', 'errors/', 'config/', 'ops/']),
     // The long-lived services a handler is given: built once by the composition root.
     layer('auth-verifies-callers', 'auth', [
@@ -33,6 +35,7 @@ module.exports = {
     layer('limits-count-tenants', 'limits', ['limits/', 'domain/', 'errors/', 'config/', 'ops/', 'store/port\\.ts$']),
     layer('http-serves-the-routes', 'http', [
       'http/',
+      'contract/',
       'edge/scope\\.ts$',
       'auth/',
       'limits/',
@@ -44,6 +47,7 @@ module.exports = {
     ]),
     layer('routes-see-ports-only', 'routes', [
       'routes/',
+      'contract/',
       'http/',
       'edge/scope\\.ts$',
       'auth/',

@@ -20,9 +20,7 @@ import { ivrFilesRouter } from './routes/ivr-files.js';
 import { ccfsNativeRouter } from './routes/ccfs-native.js';
 import { agentRecordingsRouter } from './routes/agent-recordings.js';
 import type { RouteDeps } from './routes/deps.js';
-import { expressPath, ROUTES } from './routes/contract.js';
-import { requireAuth } from './http/authenticate.js';
-import { SCOPES } from './domain/principal.js';
+import { mountRoutes } from './http/mount.js';
 
 export interface AppDeps extends RouteDeps {
   logger: Logger;
@@ -57,8 +55,7 @@ export function createApp(deps: AppDeps): Express {
   // No origin configured: no CORS header is ever sent, so nothing needs to look.
   if (deps.corsOrigins.length > 0) app.use(corsPolicy(deps.corsOrigins));
   app.use(opsRouter(deps));
-  if (deps.metricsRoute)
-    app.get(expressPath(ROUTES.getMetrics), requireAuth(deps, SCOPES.opsRead), metricsHandler(deps.metrics));
+  if (deps.metricsRoute) app.use(mountRoutes(deps, { getMetrics: metricsHandler(deps.metrics) }));
   app.use(recordingsRouter(deps));
   app.use(ivrFilesRouter(deps));
   app.use(ccfsNativeRouter(deps));

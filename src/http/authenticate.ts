@@ -11,16 +11,15 @@ import { setCaller } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { TenantLimits } from '../limits/tenant-limits.js';
 
+export interface AuthDeps {
+  authenticator: Authenticator;
+  limits: TenantLimits;
+  tenants: ReadonlyMap<string, TenantPolicy>;
+  failedAuth: FailedAuthBudget;
+}
+
 /** Express middleware: authenticates, takes a token from the tenant's rate budget, then checks one scope. */
-export function requireAuth(
-  deps: {
-    authenticator: Authenticator;
-    limits: TenantLimits;
-    tenants: ReadonlyMap<string, TenantPolicy>;
-    failedAuth: FailedAuthBudget;
-  },
-  scope: Scope,
-) {
+export function requireAuth(deps: AuthDeps, scope: Scope) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     deps.failedAuth.check(req.ip);
     let principal: Principal;

@@ -1,25 +1,21 @@
 /** Contract 3.7: the native CC-FS envelope for partners, checked, signed and forwarded. */
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { GatewayError } from '../errors/catalogue.js';
-import { SCOPES } from '../domain/principal.js';
 import { base64Length } from '../domain/content.js';
 import { uploadVdn } from '../domain/tenant-policy.js';
-import { requireAuth } from '../http/authenticate.js';
 import { createJsonReader } from '../http/body.js';
 import { clientSignal, relayAnswer } from '../http/downloads.js';
-import { methodNotAllowed } from '../http/method-not-allowed.js';
+import { mountRoutes } from '../http/mount.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
 import { auditAccess, auditTarget, tenantOf } from '../edge/scope.js';
 import { parseJson, parseQuery } from '../http/validate.js';
-import { NATIVE_OPERATIONS, NATIVE_ROUTES, type NativeOperation } from './contract.js';
+import { NATIVE_OPERATIONS, NATIVE_ROUTES, type NativeOperation } from '../contract/routes.js';
 import type { RouteDeps } from './deps.js';
 
 /** Room for the envelope around an upload's base64 text. */
 const ENVELOPE_SLACK = 1024;
 
 export function ccfsNativeRouter(deps: RouteDeps): Router {
-  // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
-  const router = Router({ caseSensitive: true });
   const readJson = createJsonReader();
 
   const forward = (operation: NativeOperation) => async (req: Request, res: Response) => {
@@ -53,12 +49,10 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
     await relayAnswer(res, answer);
   };
 
-  for (const operation of NATIVE_OPERATIONS) {
-    router
-      .route(`/v1/ccfs/${operation}`)
-      .post(requireAuth(deps, SCOPES.ccfsNative), forward(operation))
-      .all(methodNotAllowed('POST'));
-  }
+  const router = mountRoutes(
+    deps,
+    Object.fromEntries(NATIVE_OPERATIONS.map((operation) => [`native.${operation}`, forward(operation)])),
+  );
   router.use('/v1/ccfs', () => {
     throw new GatewayError(
       'NOT_FOUND',

@@ -1,25 +1,20 @@
 /** Contract 3.5 and 3.6: IVR and third-party files, read by path or folder, and uploaded as WAV. */
-import { Router } from 'express';
+import type { Router } from 'express';
 import { GatewayError, invalidRequest } from '../errors/catalogue.js';
-import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
 import { checkTenantPath, uploadVdn } from '../domain/tenant-policy.js';
-import { requireAuth } from '../http/authenticate.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
-import { methodNotAllowed } from '../http/method-not-allowed.js';
+import { mountRoutes } from '../http/mount.js';
 import { checkUploadHeaders, receiveWav } from '../http/upload.js';
 import { auditAccess, countReceived, tenantOf } from '../edge/scope.js';
 import { allowedPath, parseQuery } from '../http/validate.js';
-import { expressPath, ROUTES } from './contract.js';
+import { ROUTES } from '../contract/routes.js';
 import type { UploadedFile } from '../upstream/ports.js';
 import type { RouteDeps } from './deps.js';
 
 export function ivrFilesRouter(deps: RouteDeps): Router {
-  // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
-  const router = Router({ caseSensitive: true });
-  router
-    .route(expressPath(ROUTES.getIvrFile))
-    .get(requireAuth(deps, SCOPES.ivrFilesRead), async (req, res) => {
+  return mountRoutes(deps, {
+    getIvrFile: async (req, res) => {
       const tenant = tenantOf(res);
       const q = parseQuery(req, ROUTES.getIvrFile.query);
       auditAccess(res, 'ivr-file.download', q.path ?? q.dir ?? '');
@@ -36,8 +31,8 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
         baseName(filePath),
         { resume: deps.resume.getIvrFile },
       );
-    })
-    .post(requireAuth(deps, SCOPES.ivrFilesWrite), async (req, res) => {
+    },
+    uploadIvrFile: async (req, res) => {
       const tenant = tenantOf(res);
       const q = parseQuery(req, ROUTES.uploadIvrFile.query);
       auditAccess(res, 'ivr-file.upload', `vdn:${q.vdnId ?? tenant.vdnIds[0]}`);
@@ -67,7 +62,6 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
         .setHeader('Location', `/v1/ivr-files?path=${encodeURIComponent(stored.fileName)}`)
         .setHeader('Cache-Control', 'no-store')
         .json({ fileName: stored.fileName, locationIds: stored.locationIds });
-    })
-    .all(methodNotAllowed('GET, POST'));
-  return router;
+    },
+  });
 }

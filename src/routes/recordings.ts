@@ -1,32 +1,26 @@
 /** Contract 3.1-3.4: call recordings by file name, by call, and browser playback. */
 import { createHash } from 'node:crypto';
-import { Router } from 'express';
+import type { Router } from 'express';
 import { GatewayError, invalidRequest } from '../errors/catalogue.js';
-import { SCOPES } from '../domain/principal.js';
 import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
-import { requireAuth } from '../http/authenticate.js';
 import { createJsonReader } from '../http/body.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
 import { toPcm16 } from '../http/pcm16.js';
-import { methodNotAllowed } from '../http/method-not-allowed.js';
+import { mountRoutes } from '../http/mount.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
 import { allowedPath, parseJson, parseQuery } from '../http/validate.js';
-import { expressPath, ROUTES } from './contract.js';
+import { ROUTES } from '../contract/routes.js';
 import type { RouteDeps } from './deps.js';
 
 /** Playback ids expire this long before the vendor token, so a started stream is never refused. */
 const PLAYBACK_SAFETY_MS = 60_000;
 
 export function recordingsRouter(deps: RouteDeps): Router {
-  // The contract's paths are lower case: /V1/RECORDINGS is not a route (and cannot dodge log masking).
-  const router = Router({ caseSensitive: true });
-  const auth = requireAuth(deps, SCOPES.recordingsRead);
   const readJson = createJsonReader();
 
-  router
-    .route(expressPath(ROUTES.getRecording))
-    .get(auth, async (req, res) => {
+  return mountRoutes(deps, {
+    getRecording: async (req, res) => {
       const tenant = tenantOf(res);
       const q = parseQuery(req, ROUTES.getRecording.query);
       auditAccess(res, 'recording.download', q.fileName);
@@ -41,12 +35,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
           resume: deps.resume.getRecording,
         },
       );
-    })
-    .all(methodNotAllowed('GET'));
-
-  router
-    .route(expressPath(ROUTES.getCallRecordings))
-    .get(auth, async (req, res) => {
+    },
+    getCallRecordings: async (req, res) => {
       const tenant = tenantOf(res);
       const q = parseQuery(req, ROUTES.getCallRecordings.query);
       auditAccess(res, 'call.download', String(req.params.callId ?? ''));
@@ -56,12 +46,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
       await sendDownload(res, (signal) => deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, signal), callId, {
         resume: deps.resume.getCallRecordings,
       });
-    })
-    .all(methodNotAllowed('GET'));
-
-  router
-    .route(expressPath(ROUTES.createPlayback))
-    .post(auth, async (req, res) => {
+    },
+    createPlayback: async (req, res) => {
       const tenant = tenantOf(res);
       parseQuery(req, ROUTES.createPlayback.query);
       await readJson(req, res, deps.jsonBodyMaxBytes);
@@ -87,12 +73,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
         .setHeader('Location', url)
         .setHeader('Cache-Control', 'no-store')
         .json({ url, expiresAt: new Date(expiresAtMs).toISOString() });
-    })
-    .all(methodNotAllowed('POST'));
-
-  router
-    .route(expressPath(ROUTES.streamPlayback))
-    .get(async (req, res) => {
+    },
+    streamPlayback: async (req, res) => {
       // The playback id is a credential: the audit names the file, never the id.
       auditAccess(res, 'playback.stream', '');
       const q = parseQuery(req, ROUTES.streamPlayback.query);
@@ -115,8 +97,6 @@ export function recordingsRouter(deps: RouteDeps): Router {
           ...(q.format === 'pcm16' ? { transform: toPcm16 } : {}),
         },
       );
-    })
-    .all(methodNotAllowed('GET'));
-
-  return router;
+    },
+  });
 }

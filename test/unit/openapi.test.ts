@@ -1,7 +1,7 @@
 /** The OpenAPI document names every route the app serves, with its methods, and nothing else. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApiDocument } from '../../src/routes/openapi.js';
+import { openApiDocument } from '../../src/contract/openapi.js';
 import { createGateway } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 import { baseConfig } from '../helpers/stack.js';
@@ -41,7 +41,7 @@ test('every served route and method is documented, and every documented one is s
 });
 
 test("the pass-through's envelope version is the vendor's", async () => {
-  const { NATIVE } = await import('../../src/routes/contract.js');
+  const { NATIVE } = await import('../../src/contract/routes.js');
   const { CCFS_ENVELOPE_VERSION } = await import('../../src/protocol/ccfs.js');
   for (const schema of Object.values(NATIVE)) {
     assert.deepEqual(schema.shape.request.parse({ version: CCFS_ENVELOPE_VERSION }), {

@@ -1,10 +1,12 @@
 /**
- * The public contract of every route in one place: the zod schemas that validate each request
- * (query, path parameters, JSON bodies) and what the OpenAPI document says about it. The routes
- * validate with these schemas and `openapi.ts` is generated from them, so the two cannot drift.
+ * The public contract of every route in one place: its method and path, the scope it needs, the
+ * zod schemas that validate each request (query, path parameters, JSON bodies) and what the
+ * OpenAPI document says about it. Routes are mounted from these entries (http/mount.ts) and
+ * `openapi.ts` is generated from them, so neither can drift from the declaration.
  * Path rules, VDN ownership and the WAV format are checked after the schema (403, 415, 422).
  */
 import { z } from 'zod';
+import { SCOPES, type Scope } from '../domain/principal.js';
 
 const CC_ID = z
   .string()
@@ -91,8 +93,8 @@ export interface RouteContract {
   tag: 'Recordings' | 'Playback' | 'IVR files' | 'Native CC-FS' | 'Agent recordings' | 'Operations';
   summary: string;
   description?: string;
-  /** The scope a token needs; undefined: no token (the playback URL, health). */
-  scope?: string;
+  /** The scope a token needs, enforced by the route's mount (http/mount.ts); undefined: no token (the playback URL, health). */
+  scope?: Scope;
   query?: z.ZodObject;
   params?: z.ZodObject;
   /** A JSON body, or `wav` for a raw upload. */
@@ -119,7 +121,7 @@ export const NATIVE_ROUTES = Object.fromEntries(
       description:
         "The body is the vendor's envelope. Paths get the tenant's rules; the vendor's answer " +
         '(a file, or its JSON with a business code) comes back as it came.',
-      scope: 'ccfs:native',
+      scope: SCOPES.ccfsNative,
       query: op === 'ivr/uploadFile' ? z.strictObject({ vdnId: VDN_ID.optional() }) : z.strictObject({}),
       body: NATIVE[op],
       answer: 'native',
@@ -135,7 +137,7 @@ export const ROUTES = {
     operationId: 'getRecording',
     tag: 'Recordings',
     summary: 'One call recording by its file name (3.1)',
-    scope: 'recordings:read',
+    scope: SCOPES.recordingsRead,
     query: z.strictObject({ fileName: RECORDING_NAME, ccId: CC_ID.optional() }),
     answer: 'file',
     errors: DOWNLOAD_ERRORS,
@@ -146,7 +148,7 @@ export const ROUTES = {
     operationId: 'getCallRecordings',
     tag: 'Recordings',
     summary: 'Every recording of one call: one WAV, or a zip of several (3.2)',
-    scope: 'recordings:read',
+    scope: SCOPES.recordingsRead,
     params: z.strictObject({ callId: CALL_ID }),
     query: z.strictObject({ ccId: CC_ID.optional() }),
     answer: 'file',
@@ -160,7 +162,7 @@ export const ROUTES = {
     summary: 'A playback URL for an <audio> element (3.3)',
     description:
       'The URL needs no token: it is the credential, valid until expiresAt (29 minutes), for this tenant only.',
-    scope: 'recordings:read',
+    scope: SCOPES.recordingsRead,
     query: z.strictObject({}),
     body: playbackBody.meta({ examples: [{ fileName: 'Y:/53/0/20261125/1001/4411223.V3' }] }),
     answer: 'created-playback',
@@ -190,7 +192,7 @@ export const ROUTES = {
     tag: 'IVR files',
     summary: 'An IVR or third-party file by path, or the one file in a folder (3.5)',
     description: 'Give exactly one of path and dir. Paths may be up to 259 characters.',
-    scope: 'ivr-files:read',
+    scope: SCOPES.ivrFilesRead,
     query: z.strictObject({
       path: path('a full file path', 'Y:/voice/53/IVRrecordFile/welcome.wav').optional(),
       dir: path('a folder holding exactly one file', 'Y:/3rdfile/53/thirdvoicebotfile/greeting').optional(),
@@ -208,7 +210,7 @@ export const ROUTES = {
       'The raw WAV is the body: 8 bit, 8000 Hz, mono, A-law or mu-law. Refused with 413 from Content-Length ' +
       'before the body is read (or as soon as a chunked body passes the limit), 415 when not a WAV, ' +
       '422 naming every format field that is off. Never retried.',
-    scope: 'ivr-files:write',
+    scope: SCOPES.ivrFilesWrite,
     query: z.strictObject({ vdnId: VDN_ID.optional() }),
     body: 'wav',
     answer: 'created-upload',
@@ -221,7 +223,7 @@ export const ROUTES = {
     operationId: 'getAgentRecording',
     tag: 'Agent recordings',
     summary: "A recording through the CC-Gateway, as one of the tenant's agents (3.8)",
-    scope: 'agent-recordings:read',
+    scope: SCOPES.agentRecordingsRead,
     query: z.strictObject({
       recordId: path('the recording path, up to 259 characters', 'Y:/53/0/20261125/1001/4411223.V3'),
       fileType: z
@@ -261,7 +263,7 @@ export const ROUTES = {
     operationId: 'getReadinessDetails',
     tag: 'Operations',
     summary: 'Readiness with each dependency: endpoints, breakers, JWKS issuers, agent sessions',
-    scope: 'ops:read',
+    scope: SCOPES.opsRead,
     answer: 'ready-details',
     errors: [401, 403, 429],
   },
@@ -271,7 +273,7 @@ export const ROUTES = {
     operationId: 'getMetrics',
     tag: 'Operations',
     summary: 'Prometheus metrics (the internal listener serves them without a token)',
-    scope: 'ops:read',
+    scope: SCOPES.opsRead,
     answer: 'metrics',
     errors: [401, 403, 429],
   },
