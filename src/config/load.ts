@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { parseDocument } from 'yaml';
-import { configSchema, SECRET_KEYS, type GatewayConfig } from './schema.js';
+import { SECRET_KEYS, type GatewayConfig, validateConfig } from './schema.js';
 
 /** Every problem found in a configuration, each prefixed with the key path it concerns. */
 export class ConfigError extends Error {
@@ -159,13 +159,13 @@ function deepFreeze<T>(value: T): T {
 
 /** Validates an already-resolved config object: every issue at once, then frozen. */
 export function parseConfig(input: unknown): GatewayConfig {
-  const parsed = configSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${formatPath(i.path as Path) || '(root)'}: ${i.message}`));
+  const parsed = validateConfig(input);
+  if ('issues' in parsed) {
+    throw new ConfigError(parsed.issues.map((i) => `${formatPath(i.path as Path) || '(root)'}: ${i.message}`));
   }
-  const issues = readReferencedFiles(parsed.data);
+  const issues = readReferencedFiles(parsed.config);
   if (issues.length) throw new ConfigError(issues);
-  return deepFreeze(parsed.data);
+  return deepFreeze(parsed.config);
 }
 
 /** Reads YAML text, resolves references, checks secrets are not inline, and validates. */

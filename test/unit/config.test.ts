@@ -96,6 +96,40 @@ test('schema problems are all reported with their paths, cross-field checks incl
   assert.ok(issues.length >= 5);
 });
 
+test('a type error hides no cross-field problem: all of them come out in one run', () => {
+  const broken = exampleHere
+    .replace('port: 8080', 'port: eighty')
+    .replace('vdnIds: [54, 55]', 'vdnIds: [53, 55]')
+    .replace('- id: globex', '- id: acme')
+    .replace('algorithms: [HS256]', 'algorithms: [RS256]');
+  const issues = issuesOf(() => parseConfigText(broken, exampleEnv));
+  for (const p of [
+    'server.port:',
+    'tenants[1].vdnIds[0]: VDN 53 is already owned by tenant "acme"',
+    'tenants[1].id: duplicate tenant id "acme"',
+    'auth.issuers[1].algorithms:',
+  ])
+    assert.ok(
+      issues.some((i) => i.startsWith(p)),
+      `${p} in\n${issues.join('\n')}`,
+    );
+  // A tenant that does not parse is left out of the rules; the others are still checked.
+  const oneBadTenant = exampleHere
+    .replace('vdnIds: [54, 55]', 'vdnIds: [53, 55]')
+    .replace('- id: acme', '- id: acme\n    vdnCount: 1')
+    .replace('algorithms: [HS256]', 'algorithms: [RS256]');
+  const second = issuesOf(() => parseConfigText(oneBadTenant, exampleEnv));
+  assert.ok(
+    second.some((i) => i.startsWith('tenants[0]') && i.includes('vdnCount')),
+    second.join('\n'),
+  );
+  assert.ok(
+    second.some((i) => i.startsWith('auth.issuers[1].algorithms:')),
+    second.join('\n'),
+  );
+  assert.ok(!second.some((i) => i.includes('already owned')), 'no verdict on a VDN whose first owner did not parse');
+});
+
 test('an issuer needs exactly one key source, and HMAC never shares an issuer with public keys', () => {
   const twoSources = exampleHere.replace(
     '    secret: ${LEGACY_SSO_JWT_SECRET}',

@@ -1,0 +1,16 @@
+/** `logging`, `audit` and `metrics`: what the gateway tells its operators. */
+import { z } from 'zod';
+
+export const loggingSchema = z
+  .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .prefault({});
+/** One JSON line per access to a recording or file: `stdout`, `stderr`, `off` or a file path. */
+export const auditSchema = z.strictObject({ destination: z.string().min(1).default('stderr') }).prefault({});
+/** Prometheus text at GET /metrics; with `port`, on a listener of its own instead of the API's. */
+export const metricsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().default('127.0.0.1'),
+  })
+  .prefault({});
