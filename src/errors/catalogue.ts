@@ -26,6 +26,9 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 export type UpstreamService = 'ccfs' | 'ccgateway';
 
+/** How each service is named to callers and operators. */
+export const SERVICE_NAMES: Readonly<Record<UpstreamService, string>> = { ccfs: 'CC-FS', ccgateway: 'CC-Gateway' };
+
 /** What the vendor answered, when it answered with an error. Never raw vendor text. */
 export interface UpstreamDetail {
   service: UpstreamService;

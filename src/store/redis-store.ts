@@ -14,7 +14,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewayConfig } from '../config/schema.js';
 import { deriveKey, seal, unseal } from '../domain/seal.js';
 import { createLocalCounts } from './local-counts.js';
-import type { AgentMessage, AgentRecord, AgentShare, CountSpace, Store } from './port.js';
+import type { AgentMessage, CountSpace, Store } from './port.js';
 import * as lua from './scripts.js';
 
 export type StoreConfig = GatewayConfig['store'];

@@ -6,12 +6,12 @@
  */
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/catalogue.js';
-import { CCGW_CODE_MEANINGS } from '../protocol/ccgateway.js';
 import type { AgentMessage, AgentRecord, AgentShare } from '../store/port.js';
 import type { AgentCredentials, AgentSession } from './agent-session.js';
 import type { SessionUpdate } from './ccgateway.js';
 import { type StoredCookie, updateJar } from './cookie-jar.js';
 import type { AgentSessionStatus } from './ports.js';
+import { ccgwDetail } from './vendor-errors.js';
 
 /** What route 3.8 asks of one agent's session, whichever role this instance plays. */
 export interface AgentRole {
@@ -65,7 +65,7 @@ export const unavailable = (detail: string, retryAfterSec: number) =>
   new GatewayError('UPSTREAM_UNAVAILABLE', detail, { retryAfterSec });
 const refusedError = (code: string, ms: number) =>
   new GatewayError('UPSTREAM_UNAVAILABLE', 'CC-Gateway refused the agent sign-in (on the instance that owns it)', {
-    upstream: { service: 'ccgateway', code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' },
+    upstream: ccgwDetail(code),
     retryAfterSec: Math.max(1, Math.ceil(ms / 1000)),
   });
 

@@ -5,13 +5,14 @@
  * than fail. The Guid, password and cookies live only here and in the calls that carry them.
  */
 import type { Logger } from 'pino';
-import { CCGW_CODE_MEANINGS, CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
+import { CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { CcgwCalls, SessionCredentials, SessionUpdate } from './ccgateway.js';
 import { updateJar } from './cookie-jar.js';
 import { sleep as realSleep, type Sleep } from './sleep.js';
 import type { AgentSessionStatus, SessionState } from './ports.js';
+import { ccgwDetail } from './vendor-errors.js';
 
 /**
  * Credentials of one sign-in, as every call with them is made: a rotation replaces the object, a
@@ -41,7 +42,7 @@ const unavailable = (detail: string, code?: string, retryAfterMs?: number) =>
   new GatewayError('UPSTREAM_UNAVAILABLE', detail, {
     ...(code
       ? {
-          upstream: { service: 'ccgateway' as const, code, message: CCGW_CODE_MEANINGS[code] ?? 'unknown return code' },
+          upstream: ccgwDetail(code),
         }
       : {}),
     ...(retryAfterMs !== undefined ? { retryAfterSec: retryAfterMs / 1000 } : {}),

@@ -7,7 +7,8 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { CCFS_ENVELOPE_VERSION } from '../protocol/ccfs.js';
-import { ccfsStatusError, signedCcfsPost, type CcfsTenant } from './ccfs.js';
+import { signedCcfsPost, type CcfsTenant } from './ccfs.js';
+import { refuseNon200 } from './vendor-errors.js';
 import type { CcfsNative, NativeAnswer } from './ports.js';
 
 const HOP_BY_HOP = new Set([
@@ -61,12 +62,8 @@ export function createCcfsNative({
         async () => {
           const { url, headers } = await signedCcfsPost(t, call.operation, call.query, body, now());
           const res = await t.endpoint.request(t.id, { method: 'POST', path: url, headers, body, signal });
-          if (res.statusCode !== 200) {
-            // CC-FS answers business errors with 200; any other status is ours to explain (a 401 is
-            // our signature) and a load balancer's error page is not passed on.
-            res.body.dump().catch(() => undefined);
-            throw ccfsStatusError(res.statusCode, call.operation, logger);
-          }
+          // Any status but 200 is ours to explain: a load balancer's error page is not passed on.
+          refuseNon200(res, 'ccfs', call.operation, logger);
           return { headers: passableHeaders(res.headers), body: res.body };
         },
         { signal },

@@ -18,10 +18,9 @@ import {
 } from '../protocol/ccfs.js';
 import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
 import { uploadFileBody, type StreamedBody } from './upload-body.js';
-import type { GatewayError } from '../errors/catalogue.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
-import { readSmall, sniffAnswer } from './body.js';
-import { ccfsResultError, malformedAnswer, signatureRefused, upstreamHttpStatus } from './vendor-errors.js';
+import { sniffAnswer } from './body.js';
+import { ccfsResultError, malformedAnswer, readAnswer, refuseNon200 } from './vendor-errors.js';
 import type { CcfsClient, UpstreamFile } from './ports.js';
 
 /** Runs a vendor call through the tenant's breakers (and retries, for reads). */
@@ -87,19 +86,6 @@ export async function signedCcfsPost(
   return { url, headers: { ...headers, authorization: signer.finish() } };
 }
 
-/**
- * The error for a CC-FS answer that is not HTTP 200 (business errors travel with 200). A 401 is
- * our own signature refused, an operator's problem: it is logged at error level too.
- */
-export function ccfsStatusError(status: number, operation: string, logger: Logger): GatewayError {
-  if (status !== 401) return upstreamHttpStatus('ccfs', operation, status);
-  logger.error(
-    { operation, upstreamStatus: 401 },
-    'CC-FS refused the auth-v2 signature: check the tenant AK/SK, signedHost and clock',
-  );
-  return signatureRefused(operation);
-}
-
 export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): CcfsClient {
   const tenant = (id: string): CcfsTenant => {
     const t = tenants.get(id);
@@ -134,12 +120,6 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
 
   const envelope = (msgBody: object) => JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody });
 
-  function refuseNon200(res: ResponseData, operation: string): void {
-    if (res.statusCode === 200) return;
-    res.body.dump().catch(() => undefined);
-    throw ccfsStatusError(res.statusCode, operation, logger);
-  }
-
   function resultOf(buf: Buffer): CcfsResult | undefined {
     try {
       const parsed: unknown = JSON.parse(buf.toString('utf8'));
@@ -152,7 +132,7 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   }
 
   async function fileAnswer(res: ResponseData, operation: string, signal: AbortSignal): Promise<UpstreamFile> {
-    refuseNon200(res, operation);
+    refuseNon200(res, 'ccfs', operation, logger);
     try {
       const answer = await sniffAnswer(res, MAX_JSON_ANSWER);
       if (answer.json) {
@@ -174,15 +154,8 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   }
 
   async function jsonAnswer<D>(res: ResponseData, operation: string, signal: AbortSignal): Promise<D> {
-    refuseNon200(res, operation);
-    let buf: Buffer;
-    try {
-      buf = await readSmall(res.body, MAX_JSON_ANSWER);
-    } catch (err) {
-      throw (err as { code?: string }).code === 'BODY_TOO_LARGE'
-        ? malformedAnswer('ccfs', operation, err)
-        : toUpstreamError(err, 'ccfs', signal);
-    }
+    refuseNon200(res, 'ccfs', operation, logger);
+    const buf = await readAnswer(res.body, MAX_JSON_ANSWER, 'ccfs', operation, signal);
     const result = resultOf(buf);
     if (!result) throw malformedAnswer('ccfs', operation);
     if (result.resultCode !== '0') throw ccfsResultError(result.resultCode, operation);

@@ -15,9 +15,9 @@ import {
   type SignInBody,
 } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
-import { readSmall, sniffAnswer } from './body.js';
+import { sniffAnswer } from './body.js';
 import { cookieHeader, cookiesFromSetCookie, type CookieJar, type StoredCookie } from './cookie-jar.js';
-import { malformedAnswer, upstreamHttpStatus } from './vendor-errors.js';
+import { malformedAnswer, readAnswer, refuseNon200 } from './vendor-errors.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import type { UpstreamFile } from './ports.js';
 
@@ -100,23 +100,13 @@ export function createCcgwCalls(
     opts: Omit<Dispatcher.RequestOptions, 'origin'>,
   ): Promise<Dispatcher.ResponseData> {
     const res = await endpoint.request(tenantId, opts);
-    if (res.statusCode !== 200) {
-      res.body.dump().catch(() => undefined);
-      throw upstreamHttpStatus('ccgateway', operation, res.statusCode);
-    }
+    refuseNon200(res, 'ccgateway', operation);
     return res;
   }
 
   async function json(operation: string, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<JsonAnswer> {
     const res = await call(operation, opts);
-    let buf: Buffer;
-    try {
-      buf = await readSmall(res.body, MAX_JSON);
-    } catch (err) {
-      throw (err as { code?: string }).code === 'BODY_TOO_LARGE'
-        ? malformedAnswer('ccgateway', operation, err)
-        : toUpstreamError(err, 'ccgateway', opts.signal as AbortSignal | undefined);
-    }
+    const buf = await readAnswer(res.body, MAX_JSON, 'ccgateway', operation, opts.signal as AbortSignal | undefined);
     const retcode = retcodeOf(buf);
     if (retcode === undefined) throw malformedAnswer('ccgateway', operation);
     return { retcode, ...sessionUpdate(res.headers, now()) };

@@ -5,7 +5,7 @@
  */
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
-import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
+import { ClientGoneError, GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
 import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
 import { isTlsFailure } from '../errors/tls-failure.js';
 import { sleep as realSleep, type Sleep } from './sleep.js';
@@ -108,7 +108,7 @@ export function createGuard({
     logger.warn({ upstream: name }, 'circuit opened: calls fail fast until a trial call succeeds');
   });
   breaker.on('close', () => logger.info({ upstream: name }, 'circuit closed'));
-  const serviceName = service === 'ccfs' ? 'CC-FS' : 'CC-Gateway';
+  const serviceName = SERVICE_NAMES[service];
 
   const calls = countCalls ? metrics : undefined;
   async function once<T>(operation: string, attempt: () => Promise<T>): Promise<T> {

@@ -4,7 +4,7 @@
  * than `maxWaitMs`: then it is refused with 503, so a full pool never leaves a caller hanging.
  * A slot is held until the vendor's answer is fully read or torn down, as its connection is.
  */
-import { GatewayError, ClientGoneError, type UpstreamService } from '../errors/catalogue.js';
+import { GatewayError, ClientGoneError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
 
 /** The cause code of a wait that ran out: our own pool is busy, the vendor is not failing. */
 const QUEUE_TIMEOUT = 'UPSTREAM_QUEUE_TIMEOUT';
@@ -51,7 +51,7 @@ export function createSlots(opts: {
       if (i >= 0) queue.splice(i, 1)[0]!.grant();
     };
   };
-  const name = opts.service === 'ccfs' ? 'CC-FS' : 'CC-Gateway';
+  const name = SERVICE_NAMES[opts.service];
   return {
     acquire(tenantId, signal) {
       // Nobody who could use the slot is waiting for it: take it now.

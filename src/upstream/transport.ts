@@ -9,7 +9,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { createSlots, type Slots } from './slots.js';
 import type { ResolvedUpstream } from '../config/schema.js';
 import type { Logger } from 'pino';
-import { ClientGoneError, GatewayError, type UpstreamService } from '../errors/catalogue.js';
+import { ClientGoneError, GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
 import type { Metrics } from '../ops/metrics.js';
 import { createGuard, isVendorFailure, type Guard } from './guard.js';
 import { isTlsFailure } from '../errors/tls-failure.js';
@@ -118,7 +118,7 @@ export function toUpstreamError(err: unknown, service: UpstreamService, signal?:
   if (err instanceof GatewayError || err instanceof ClientGoneError) return err;
   if (signal?.aborted) return new ClientGoneError(err);
   const code = (err as { code?: string }).code ?? '';
-  const name = service === 'ccfs' ? 'CC-FS' : 'CC-Gateway';
+  const name = SERVICE_NAMES[service];
   if (UNREACHABLE.has(code))
     return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} cannot be reached`, { cause: err, retryAfterSec: 5 });
   if (TIMEOUT.has(code)) return new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time`, { cause: err });
