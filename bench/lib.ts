@@ -2,14 +2,14 @@
  * What the benchmark's parts share: child processes (the simulators, the gateways, the
  * references), their CPU and memory from /proc, the gateway's config, and medians.
  */
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { mintToken } from '../demo/mint.js';
-import { RUNTIME_FLAGS } from '../src/ops/runtime-flags.js';
 import { wavFromEncoded } from '../simulators/shared/audio.js';
+import { RUNTIME_FLAGS } from '../src/ops/runtime-flags.js';
 
 export const AK = 'AK-BENCH';
 export const SK = 'SK-bench-0123456789';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import {
-  benchToken,
   BIG_FILE,
+  benchToken,
   buildGateway,
   children,
   cpuSeconds,

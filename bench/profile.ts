@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { SEED } from '../simulators/seed.js';
 import {
-  benchToken,
   BIG_FILE,
+  benchToken,
   buildGateway,
   children,
   cpuOf,

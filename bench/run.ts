@@ -6,18 +6,18 @@
  * a small recording through the CC-Gateway (3.8) and 5 MiB uploads (3.6).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'undici';
 import autocannon from 'autocannon';
-import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
+import { Pool } from 'undici';
 import { SEED } from '../simulators/seed.js';
+import { authorization, formatTimestamp } from '../src/upstream/signing/auth-v2.js';
 import {
   AGENT_PASSWORD,
   AK,
-  benchToken,
   BIG_FILE,
+  benchToken,
   buildGateway,
   children,
   cpuOf,
@@ -27,8 +27,8 @@ import {
   median,
   resetPeak,
   rssOf,
-  sequential,
   SK,
+  sequential,
   spawnOn,
   startChild,
   startGateway,

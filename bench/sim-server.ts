@@ -1,8 +1,9 @@
 /** Both simulators as their own process for the benchmark; prints their URLs when ready. */
+
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CcfsSimulator } from '../simulators/ccfs/server.js';
 import { CcgwSimulator } from '../simulators/ccgateway/server.js';

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CcfsSimulator } from '../simulators/ccfs/server.js';
 import { seedCcfs } from '../simulators/seed.js';
-import { download, type DownloadResult } from '../test/helpers/download.js';
+import { type DownloadResult, download } from '../test/helpers/download.js';
 import { seededRandom } from '../test/helpers/random.js';
-import { AK, SK, benchToken, buildGateway, children, cpuOf, gatewayConfig, startGateway } from './lib.js';
+import { AK, benchToken, buildGateway, children, cpuOf, gatewayConfig, SK, startGateway } from './lib.js';
 
 const TOTAL = Number(process.env.SOAK_TOTAL ?? 10_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 16);

@@ -6,14 +6,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { parseConfigText } from '../src/config/load.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
 import type { CcfsSimulator } from '../simulators/ccfs/server.js';
 import type { CcgwSimulator } from '../simulators/ccgateway/server.js';
 import { SEED } from '../simulators/seed.js';
 import { demoRecording } from '../simulators/shared/audio.js';
-import { ALL_SCOPES, mintToken } from './mint.js';
+import { parseConfigText } from '../src/config/load.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
 import { DEMO_CONFIG, demoEnv } from './env.js';
+import { ALL_SCOPES, mintToken } from './mint.js';
 import { startPlayerPage } from './player.js';
 import { startDemoSimulators } from './simulators.js';
 

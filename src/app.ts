@@ -5,22 +5,22 @@
  */
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { requestScope } from './edge/request-scope.js';
+import { corsPolicy } from './edge/cors.js';
 import { errorHandler, notFound } from './edge/errors.js';
 import { observe } from './edge/observe.js';
-import { corsPolicy } from './edge/cors.js';
+import { requestScope } from './edge/request-scope.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { invalidRequest } from './errors/catalogue.js';
+import { mountRoutes } from './http/mount.js';
+import type { Audit } from './ops/audit.js';
 import type { Metrics } from './ops/metrics.js';
 import { metricsHandler } from './ops/metrics-handler.js';
-import type { Audit } from './ops/audit.js';
+import { agentRecordingsRouter } from './routes/agent-recordings.js';
+import { ccfsNativeRouter } from './routes/ccfs-native.js';
+import type { RouteDeps } from './routes/deps.js';
+import { ivrFilesRouter } from './routes/ivr-files.js';
 import { opsRouter } from './routes/ops.js';
 import { recordingsRouter } from './routes/recordings.js';
-import { ivrFilesRouter } from './routes/ivr-files.js';
-import { ccfsNativeRouter } from './routes/ccfs-native.js';
-import { agentRecordingsRouter } from './routes/agent-recordings.js';
-import type { RouteDeps } from './routes/deps.js';
-import { mountRoutes } from './http/mount.js';
 
 export interface AppDeps extends RouteDeps {
   logger: Logger;

@@ -2,7 +2,7 @@
  * Command-line arguments for the gateway and its tools: `--help` and `--version` print and exit 0,
  * a mistake prints what was wrong and the usage and exits 2. No stack trace for any of them.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { VERSION } from './version.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

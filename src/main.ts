@@ -1,13 +1,13 @@
 /** Composition root: load and check the config, start the gateway, stop it gracefully. */
-import { ConfigError, loadConfigFile } from './config/load.js';
-import { createLogger } from './edge/logging.js';
-import { createGateway } from './gateway.js';
-import { maskSecrets } from './config/load.js';
-import type { GatewayConfig } from './config/schema.js';
-import { parseCli } from './cli.js';
+
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { parseCli } from './cli.js';
 import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
+import { ConfigError, loadConfigFile, maskSecrets } from './config/load.js';
+import type { GatewayConfig } from './config/schema.js';
+import { createLogger } from './edge/logging.js';
+import { createGateway } from './gateway.js';
 import { youngCollector } from './ops/gc-pacer.js';
 import { missingRuntimeFlags } from './ops/runtime-flags.js';
 

@@ -4,9 +4,10 @@
  * third-party path rule and mode 1 semantics, playVoice tokens live 30 minutes, and errors come
  * in the vendor's envelope and codes (cc-protocol 3). Faults are injected on demand.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import yazl from 'yazl';
 import {
   CCFS_BASE_PATH,
@@ -16,10 +17,10 @@ import {
   CCFS_LIMITS,
   CCFS_PLAY_TOKEN_TTL_MS,
 } from '../../src/protocol/ccfs.js';
-import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
+import { FaultInjector, type FaultSpec, sendBody, sleep } from '../shared/faults.js';
 import { SimHttpServer, type SimTls } from '../shared/http-server.js';
+import { FileStore, parseVendorPath, type VendorPath, vdnOfPath } from './store.js';
 import { verifyAuthV2 } from './verifier.js';
-import { FileStore, parseVendorPath, vdnOfPath, type VendorPath } from './store.js';
 
 export interface CcfsAccount {
   ak: string;

@@ -2,10 +2,10 @@
  * The simulator's file server: vendor paths (`Y:/53/0/...`, backslashes allowed) mapped onto a
  * local folder, one subfolder per drive letter, as the vendor's file server maps its drives.
  */
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 const DEFAULT_DRIVE = 'Y';
 

@@ -6,13 +6,14 @@
  * long-poll `agentevent`, and `recordfile` serving the files of the agent's VDN with `104-xxx`.
  * Answers are the vendor's `{message, retcode, result}` with HTTP 200; faults are injected on demand.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream } from 'node:fs';
+
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CCGW_BASE_PATH, CCGW_CODES, CCGW_GUID_HEADER, CCGW_GUID_PREFIX } from '../../src/protocol/ccgateway.js';
-import { FaultInjector, sendBody, sleep, type FaultSpec } from '../shared/faults.js';
-import { SimHttpServer, type SimTls } from '../shared/http-server.js';
 import { type FileStore, parseVendorPath, vdnOfPath } from '../ccfs/store.js';
+import { FaultInjector, type FaultSpec, sendBody, sleep } from '../shared/faults.js';
+import { SimHttpServer, type SimTls } from '../shared/http-server.js';
 
 export interface SimAgent {
   agentId: number;

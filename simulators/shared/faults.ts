@@ -3,7 +3,7 @@
  * consumed by the requests it applies to, so a test says exactly which call misbehaves.
  */
 import type { ServerResponse } from 'node:http';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 
 export interface FaultSpec {
   /** Operation name to match (e.g. `downloadRecord`, `recordfile`); any when absent. */

@@ -5,13 +5,13 @@
  */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Logger } from 'pino';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
+import type { Logger } from 'pino';
 import type { GatewayConfig, IssuerConfig } from '../config/schema.js';
+import { type Principal, scopesFromClaims } from '../domain/principal.js';
 import { GatewayError } from '../errors/catalogue.js';
-import { scopesFromClaims, type Principal } from '../domain/principal.js';
-import { JwksError, JwksKeys } from './jwks.js';
 import type { Metrics } from '../ops/metrics.js';
+import { JwksError, JwksKeys } from './jwks.js';
 
 const REALM = 'Bearer realm="cc-file-gateway"';
 

@@ -10,8 +10,8 @@
  * store cannot answer, each instance enforces its share of the budget.
  */
 import { BlockList, isIPv6 } from 'node:net';
-import { GatewayError } from '../errors/catalogue.js';
 import type { GatewayConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/catalogue.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Store } from '../store/port.js';
 import { createTokenBuckets } from '../store/token-buckets.js';

@@ -1,8 +1,8 @@
+import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createPublicKey } from 'node:crypto';
 import { parseDocument } from 'yaml';
-import { SECRET_KEYS, type GatewayConfig, validateConfig } from './schema.js';
+import { type GatewayConfig, SECRET_KEYS, validateConfig } from './schema.js';
 
 /** Every problem found in a configuration, each prefixed with the key path it concerns. */
 export class ConfigError extends Error {

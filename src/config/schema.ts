@@ -13,12 +13,12 @@ import { metricsSchema } from './sections/observability.js';
 import { serverSchema } from './sections/server.js';
 import { storeSchema } from './sections/store.js';
 import { tenantSchema } from './sections/tenants.js';
-import { type ccgatewaySchema, upstreamsSchema, type upstreamSchema } from './sections/upstreams.js';
+import { type ccgatewaySchema, type upstreamSchema, upstreamsSchema } from './sections/upstreams.js';
 
+export type { ConfigIssue } from './rules.js';
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './sections/auth.js';
 export { DOWNLOAD_ROUTES, type DownloadRoute, type ResumePolicy } from './sections/downloads.js';
 export { DEFAULT_PATH_RULES } from './sections/tenants.js';
-export type { ConfigIssue } from './rules.js';
 export { configSchema };
 
 /** Keys whose values are secrets: they must come from `${ENV}` or `${file:...}` references. */

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CATALOGUE } from '../errors/catalogue.js';
-import { ROUTES, type Answer, type RouteContract } from './routes.js';
+import { type Answer, ROUTES, type RouteContract } from './routes.js';
 
 type Json = Record<string, unknown>;
 

@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import { ClientGoneError } from '../errors/catalogue.js';
 import type { Audit } from '../ops/audit.js';
 import type { Metrics } from '../ops/metrics.js';
-import { scopeOf, type RequestScope } from './scope.js';
 import { safeUrl } from './logging.js';
+import { type RequestScope, scopeOf } from './scope.js';
 
 /** The level of a request's line: a cut by the client is its business; a 5xx or a cut by us is an error. */
 function levelOf(res: Response, ctx: RequestScope): 'info' | 'error' {

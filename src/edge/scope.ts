@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
-import type { GatewayError } from '../errors/catalogue.js';
 import type { Principal } from '../domain/principal.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
+import type { GatewayError } from '../errors/catalogue.js';
 
 export interface RequestScope {
   requestId: string;

@@ -8,11 +8,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import parseRange from 'range-parser';
-import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { contentDisposition, downloadName } from '../domain/content.js';
-import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
-import { resumable, type OpenFile, type ResumePolicy } from './resume.js';
 import { countSent, recordStreamError, resumeCounts } from '../edge/scope.js';
+import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
+import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
+import { type OpenFile, type ResumePolicy, resumable } from './resume.js';
 
 /** An AbortSignal that fires when the client goes away before its answer was sent. */
 export function clientSignal(res: Response): AbortSignal {

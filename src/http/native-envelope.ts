@@ -4,10 +4,11 @@
  * the gateway can refuse itself. The envelope's shape (fields, types, version) is the route's
  * schema; this takes its parsed `msgBody`.
  */
-import { invalidRequest } from '../errors/catalogue.js';
-import { invalidAudio, notWav, tooLarge } from './upload.js';
+
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES } from '../domain/wav-header.js';
+import { invalidRequest } from '../errors/catalogue.js';
+import { invalidAudio, notWav, tooLarge } from './upload.js';
 import { allowedPath } from './validate.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

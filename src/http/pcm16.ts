@@ -4,9 +4,9 @@
  * length, so ranges still work), then the samples are decoded as they stream; nothing is held whole.
  */
 import { Readable } from 'node:stream';
-import { GatewayError } from '../errors/catalogue.js';
 import { decodeG711, pcm16Header, pcm16Length } from '../domain/pcm16.js';
 import { inspectWavHeader, WAV_FORMAT_TAGS, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
+import { GatewayError } from '../errors/catalogue.js';
 import type { UpstreamFile } from '../upstream/ports.js';
 
 const notG711 = () =>

@@ -10,9 +10,9 @@
 import { Readable } from 'node:stream';
 import { xxh3 } from '@node-rs/xxhash';
 import type { DownloadRoute, ResumePolicy } from '../config/schema.js';
+import type { ResumeCounts } from '../edge/scope.js';
 import { ResumeMismatchError } from '../errors/catalogue.js';
 import type { UpstreamFile } from '../upstream/ports.js';
-import type { ResumeCounts } from '../edge/scope.js';
 
 /** Asks the vendor for the file (again): a fresh signature, or the agent session's current Guid. */
 export type OpenFile = (signal: AbortSignal) => Promise<UpstreamFile>;

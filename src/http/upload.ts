@@ -3,15 +3,16 @@
  * arrives, cut off at the tenant's limit, and spooled to a private temp file, so that a 5 MiB
  * upload (7 MiB once base64-encoded for the vendor) is never held in memory.
  */
+
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
-import { continueIfExpected } from './body.js';
-import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
+import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
+import { continueIfExpected } from './body.js';
 
 const WAV_CONTENT_TYPES: readonly string[] = ['audio/wav', 'audio/x-wav', 'audio/wave'];
 

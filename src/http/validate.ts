@@ -1,9 +1,9 @@
 /** Input checks shared by the routes: every refusal is INVALID_REQUEST or PATH_FORBIDDEN, before any vendor call. */
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { invalidRequest, pathForbidden } from '../errors/catalogue.js';
 import type { PathKind } from '../domain/path-rules.js';
 import { checkTenantPath, type RuleName, type TenantPolicy } from '../domain/tenant-policy.js';
+import { invalidRequest, pathForbidden } from '../errors/catalogue.js';
 
 /** One refusal for everything a schema found wrong, naming where: `query parameter "ccId": ...`. */
 function refusal(issues: readonly z.core.$ZodIssue[], where: string): never {

@@ -10,8 +10,8 @@
  * what each instance enforces while Redis cannot answer).
  */
 import type { Response } from 'express';
-import { GatewayError } from '../errors/catalogue.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
+import { GatewayError } from '../errors/catalogue.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { CountSpace, Store } from '../store/port.js';
 

@@ -3,7 +3,7 @@
  * gateways in one process (the tests) count apart. Labels are bounded: route templates, configured
  * tenant ids, vendor operation names, fixed outcome words; never a raw path, id or address.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export type UpstreamOutcome =
   | 'ok'

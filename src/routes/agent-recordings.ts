@@ -1,11 +1,11 @@
 /** Contract 3.8: a recording through the CC-Gateway, as one of the tenant's agents. */
 import type { Router } from 'express';
+import { ROUTES } from '../contract/routes.js';
 import { baseName } from '../domain/content.js';
+import { auditAccess, tenantOf } from '../edge/scope.js';
 import { sendDownload } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
-import { auditAccess, tenantOf } from '../edge/scope.js';
 import { allowedPath, parseQuery } from '../http/validate.js';
-import { ROUTES } from '../contract/routes.js';
 import type { RouteDeps } from './deps.js';
 
 export function agentRecordingsRouter(deps: RouteDeps): Router {

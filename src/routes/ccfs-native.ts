@@ -1,15 +1,15 @@
 /** Contract 3.7: the native CC-FS envelope for partners, checked, signed and forwarded. */
 import type { Request, Response, Router } from 'express';
-import { GatewayError } from '../errors/catalogue.js';
+import { NATIVE_OPERATIONS, NATIVE_ROUTES, type NativeOperation } from '../contract/routes.js';
 import { base64Length } from '../domain/content.js';
 import { uploadVdn } from '../domain/tenant-policy.js';
+import { auditAccess, auditTarget, tenantOf } from '../edge/scope.js';
+import { GatewayError } from '../errors/catalogue.js';
 import { createJsonReader } from '../http/body.js';
 import { clientSignal, relayAnswer } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
-import { auditAccess, auditTarget, tenantOf } from '../edge/scope.js';
 import { parseJson, parseQuery } from '../http/validate.js';
-import { NATIVE_OPERATIONS, NATIVE_ROUTES, type NativeOperation } from '../contract/routes.js';
 import type { RouteDeps } from './deps.js';
 
 /** Room for the envelope around an upload's base64 text. */

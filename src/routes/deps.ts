@@ -1,8 +1,8 @@
-import type { DownloadRoute, ResumePolicy } from '../http/resume.js';
-import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { TenantLimits } from '../limits/tenant-limits.js';
 import type { FailedAuthBudget } from '../auth/failed-auth-budget.js';
+import type { TenantPolicy } from '../domain/tenant-policy.js';
+import type { DownloadRoute, ResumePolicy } from '../http/resume.js';
+import type { TenantLimits } from '../limits/tenant-limits.js';
 import type { AgentRecordings, CcfsClient, CcfsNative } from '../upstream/ports.js';
 
 /** What `/readyz` answers: whether the instance should take traffic, and why. */

@@ -1,14 +1,14 @@
 /** Contract 3.5 and 3.6: IVR and third-party files, read by path or folder, and uploaded as WAV. */
 import type { Router } from 'express';
-import { GatewayError, invalidRequest } from '../errors/catalogue.js';
+import { ROUTES } from '../contract/routes.js';
 import { baseName } from '../domain/content.js';
 import { checkTenantPath, uploadVdn } from '../domain/tenant-policy.js';
+import { auditAccess, countReceived, tenantOf } from '../edge/scope.js';
+import { GatewayError, invalidRequest } from '../errors/catalogue.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { checkUploadHeaders, receiveWav } from '../http/upload.js';
-import { auditAccess, countReceived, tenantOf } from '../edge/scope.js';
 import { allowedPath, parseQuery } from '../http/validate.js';
-import { ROUTES } from '../contract/routes.js';
 import type { UploadedFile } from '../upstream/ports.js';
 import type { RouteDeps } from './deps.js';
 

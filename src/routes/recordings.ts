@@ -1,16 +1,16 @@
 /** Contract 3.1-3.4: call recordings by file name, by call, and browser playback. */
 import { createHash } from 'node:crypto';
 import type { Router } from 'express';
-import { GatewayError, invalidRequest } from '../errors/catalogue.js';
+import { ROUTES } from '../contract/routes.js';
 import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
+import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
+import { GatewayError, invalidRequest } from '../errors/catalogue.js';
 import { createJsonReader } from '../http/body.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
-import { toPcm16 } from '../http/pcm16.js';
 import { mountRoutes } from '../http/mount.js';
-import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
+import { toPcm16 } from '../http/pcm16.js';
 import { allowedPath, parseJson, parseQuery } from '../http/validate.js';
-import { ROUTES } from '../contract/routes.js';
 import type { RouteDeps } from './deps.js';
 
 /** Playback ids expire this long before the vendor token, so a started stream is never refused. */

@@ -4,14 +4,14 @@
  * (cc-protocol 5.9); `104-xxx` codes map onto the contract's errors.
  */
 import type { Logger } from 'pino';
-import { CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { Store } from '../store/port.js';
-import { SharedAgentSession, startLeaseLoop } from './shared-agent-session.js';
 import type { CcgwCalls, FileAnswer } from './ccgateway.js';
 import type { Guard } from './guard.js';
 import type { AgentRecordings } from './ports.js';
+import { SharedAgentSession, startLeaseLoop } from './shared-agent-session.js';
 import { recordFileError } from './vendor-errors.js';
 
 export interface AgentTenant {

@@ -5,13 +5,13 @@
  * than fail. The Guid, password and cookies live only here and in the calls that carry them.
  */
 import type { Logger } from 'pino';
-import { CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { AgentConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { CCGW_CODES, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import type { CcgwCalls, SessionCredentials, SessionUpdate } from './ccgateway.js';
 import { updateJar } from './cookie-jar.js';
-import { sleep as realSleep, type Sleep } from './sleep.js';
 import type { AgentSessionStatus, SessionState } from './ports.js';
+import { sleep as realSleep, type Sleep } from './sleep.js';
 import { ccgwDetail } from './vendor-errors.js';
 
 /**

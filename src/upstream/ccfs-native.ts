@@ -4,12 +4,13 @@
  * every other vendor call: same pool, timeouts, TLS and breakers. Only the gateway's own headers
  * reach the vendor; the vendor's answer comes back as it came, minus hop-by-hop headers and cookies.
  */
-import type { Dispatcher } from 'undici';
+
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { CCFS_ENVELOPE_VERSION } from '../protocol/ccfs.js';
-import { signedCcfsPost, type CcfsTenant } from './ccfs.js';
-import { refuseNon200 } from './vendor-errors.js';
+import { type CcfsTenant, signedCcfsPost } from './ccfs.js';
 import type { CcfsNative, NativeAnswer } from './ports.js';
+import { refuseNon200 } from './vendor-errors.js';
 
 const HOP_BY_HOP = new Set([
   'connection',

@@ -4,8 +4,8 @@
  * since playVoice sends its errors as octet-stream (cc-protocol 3.6, 5.8).
  */
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import {
   CCFS_BASE_PATH,
   CCFS_ENVELOPE_VERSION,
@@ -16,12 +16,12 @@ import {
   type PlayVoiceTokenData,
   type UploadFileData,
 } from '../protocol/ccfs.js';
-import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
-import { uploadFileBody, type StreamedBody } from './upload-body.js';
-import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import { sniffAnswer } from './body.js';
-import { ccfsResultError, malformedAnswer, readAnswer, refuseNon200 } from './vendor-errors.js';
 import type { CcfsClient, UpstreamFile } from './ports.js';
+import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
+import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
+import { type StreamedBody, uploadFileBody } from './upload-body.js';
+import { ccfsResultError, malformedAnswer, readAnswer, refuseNon200 } from './vendor-errors.js';
 
 /** Runs a vendor call through the tenant's breakers (and retries, for reads). */
 export type Guarded = <T>(

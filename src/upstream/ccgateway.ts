@@ -4,6 +4,7 @@
  * reports its retcode and any `Set-GUID`/`Set-Cookie` it saw, and agent-session.ts decides.
  */
 import type { Dispatcher } from 'undici';
+import type { AgentConfig } from '../config/schema.js';
 import {
   CCGW_BASE_PATH,
   CCGW_GUID_HEADER,
@@ -14,12 +15,11 @@ import {
   type CcgwResult,
   type SignInBody,
 } from '../protocol/ccgateway.js';
-import type { AgentConfig } from '../config/schema.js';
 import { sniffAnswer } from './body.js';
-import { cookieHeader, cookiesFromSetCookie, type CookieJar, type StoredCookie } from './cookie-jar.js';
-import { malformedAnswer, readAnswer, refuseNon200 } from './vendor-errors.js';
-import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
+import { type CookieJar, cookieHeader, cookiesFromSetCookie, type StoredCookie } from './cookie-jar.js';
 import type { UpstreamFile } from './ports.js';
+import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
+import { malformedAnswer, readAnswer, refuseNon200 } from './vendor-errors.js';
 
 /** What a session holds and every call after sign-in carries. */
 export interface SessionCredentials {

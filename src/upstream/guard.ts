@@ -6,8 +6,8 @@
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { ClientGoneError, GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
-import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
 import { isTlsFailure } from '../errors/tls-failure.js';
+import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
 import { sleep as realSleep, type Sleep } from './sleep.js';
 import { isQueueTimeout } from './slots.js';
 

@@ -4,7 +4,7 @@
  * than `maxWaitMs`: then it is refused with 503, so a full pool never leaves a caller hanging.
  * A slot is held until the vendor's answer is fully read or torn down, as its connection is.
  */
-import { GatewayError, ClientGoneError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
+import { ClientGoneError, GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
 
 /** The cause code of a wait that ran out: our own pool is busy, the vendor is not failing. */
 const QUEUE_TIMEOUT = 'UPSTREAM_QUEUE_TIMEOUT';

@@ -5,14 +5,14 @@
  * gateway errors (with their cause kept). Every vendor call, the pass-through included, uses it.
  */
 import { readFileSync } from 'node:fs';
-import { Pool, type Dispatcher } from 'undici';
-import { createSlots, type Slots } from './slots.js';
-import type { ResolvedUpstream } from '../config/schema.js';
 import type { Logger } from 'pino';
+import { type Dispatcher, Pool } from 'undici';
+import type { ResolvedUpstream } from '../config/schema.js';
 import { ClientGoneError, GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
-import type { Metrics } from '../ops/metrics.js';
-import { createGuard, isVendorFailure, type Guard } from './guard.js';
 import { isTlsFailure } from '../errors/tls-failure.js';
+import type { Metrics } from '../ops/metrics.js';
+import { createGuard, type Guard, isVendorFailure } from './guard.js';
+import { createSlots, type Slots } from './slots.js';
 
 export interface UpstreamEndpoint {
   service: UpstreamService;

@@ -5,9 +5,9 @@
  * without ever being held whole.
  */
 import type { Readable } from 'node:stream';
+import { base64Length } from '../domain/content.js';
 import { CCFS_ENVELOPE_VERSION } from '../protocol/ccfs.js';
 import type { FileSource } from './ports.js';
-import { base64Length } from '../domain/content.js';
 
 const PREFIX = `{"request":{"version":"${CCFS_ENVELOPE_VERSION}"},"msgBody":{"data":"`;
 const SUFFIX = '"}}';

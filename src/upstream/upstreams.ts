@@ -6,13 +6,13 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Store } from '../store/port.js';
 import type { DependencyStatus } from '../ops/readiness.js';
-import { createAgentRecordings, type AgentTenant } from './agent-recordings.js';
-import { createCcfsClient, type CcfsTenant, type Guarded } from './ccfs.js';
+import type { Store } from '../store/port.js';
+import { type AgentTenant, createAgentRecordings } from './agent-recordings.js';
+import { type CcfsTenant, createCcfsClient, type Guarded } from './ccfs.js';
 import { createCcfsNative } from './ccfs-native.js';
 import { createCcgwCalls } from './ccgateway.js';
-import { createGuard, isCredentialFailure, type BreakerState, type Guard } from './guard.js';
+import { type BreakerState, createGuard, type Guard, isCredentialFailure } from './guard.js';
 import { createEndpointProbe } from './health.js';
 import type { AgentRecordings, CcfsClient, CcfsNative } from './ports.js';
 import { createTransports } from './transport.js';

@@ -1,11 +1,12 @@
 /** Vendor answers turned into the contract's errors, for both services; the vendor code is always kept. */
-import { CCFS_CODE_MEANINGS } from '../protocol/ccfs.js';
-import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
+
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
+import { CCFS_CODE_MEANINGS } from '../protocol/ccfs.js';
+import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import { readSmall } from './body.js';
 import { toUpstreamError } from './transport.js';
-import { GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
 
 /** Seconds a caller should wait after the vendor's flow control refused a call. */
 const FLOW_CONTROL_RETRY_SEC = 5;

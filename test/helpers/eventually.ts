@@ -1,5 +1,4 @@
-import { setImmediate as tick } from 'node:timers/promises';
-import { setTimeout as pause } from 'node:timers/promises';
+import { setTimeout as pause, setImmediate as tick } from 'node:timers/promises';
 
 /**
  * Waits until `probe` returns something truthy and returns it. The deadline only turns a hang

@@ -3,16 +3,16 @@
  * a real config through parseConfig, a capturing logger, and token minting for its issuer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import request from 'supertest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
-import type { GatewayConfig } from '../../src/config/schema.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import request from 'supertest';
+import { ALL_SCOPES, mintToken } from '../../demo/mint.js';
 import { CcfsSimulator, type CcfsSimulatorOptions } from '../../simulators/ccfs/server.js';
 import { CcgwSimulator, type CcgwSimulatorOptions, type SimAgent } from '../../simulators/ccgateway/server.js';
 import { seedCcfs } from '../../simulators/seed.js';
-import { ALL_SCOPES, mintToken } from '../../demo/mint.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { GatewayConfig } from '../../src/config/schema.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
 import { captureLogger } from './logs.js';
 
 export const ISSUER = 'https://idp.test.internal';

@@ -3,20 +3,21 @@
  * keeps them alive, renews what the vendor drops, follows Guid rotation, shares the load over a
  * tenant's agents, signs out at shutdown, and never lets a Guid, password or cookie out.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
-import { eventually } from '../helpers/eventually.js';
-import request from 'supertest';
-import { AGENTS, startStack, type Stack, type StackOptions, opsGet } from '../helpers/stack.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryBody, download } from '../helpers/download.js';
-import { CcgwSimulator } from '../../simulators/ccgateway/server.js';
+import { after, before, describe, it } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import request from 'supertest';
 import { FileStore } from '../../simulators/ccfs/store.js';
-import { demoRecording } from '../../simulators/shared/audio.js';
+import { CcgwSimulator } from '../../simulators/ccgateway/server.js';
 import { SEED } from '../../simulators/seed.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
+import { binaryBody, download } from '../helpers/download.js';
+import { eventually } from '../helpers/eventually.js';
+import { AGENTS, opsGet, type Stack, type StackOptions, startStack } from '../helpers/stack.js';
 
 const get = (stack: Stack, query: string, tenant = 'acme', scopes?: string[]) =>
   request(stack.url)

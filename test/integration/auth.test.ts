@@ -1,14 +1,14 @@
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
-import { AUDIENCE, ISSUER, JWT_SECRET, startStack, type Stack, opsGet } from '../helpers/stack.js';
 import { rsaKey, startJwksServer } from '../helpers/jwks.js';
+import { AUDIENCE, ISSUER, JWT_SECRET, opsGet, type Stack, startStack } from '../helpers/stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keys-'));
 const rs = generateKeyPairSync('rsa', { modulusLength: 2048 });

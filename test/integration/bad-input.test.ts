@@ -1,9 +1,10 @@
 /** Issue 2 "Bad input": every parameter's bad forms get the contract's error and never reach CC-FS. */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 let s: Stack;
 before(async () => {

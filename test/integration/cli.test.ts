@@ -2,10 +2,11 @@
  * The command lines as a user meets them: `--help` and `--version` exit 0, a mistake prints the
  * usage and exits 2, never a stack trace; `--print-config` shows the effective config, secrets masked.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { DEMO_ENV } from '../../demo/env.js';
 

@@ -4,15 +4,16 @@
  * upload read back, the four native operations, agent recordings, and the operations routes.
  * The generated types are current: regenerating them from docs/openapi.json changes nothing.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createGatewayClient, GatewayProblem, type GatewayClient } from '../../clients/typescript/src/index.js';
-import { startDemo, type Demo } from '../../demo/start.js';
+import { createGatewayClient, type GatewayClient, GatewayProblem } from '../../clients/typescript/src/index.js';
+import { type Demo, startDemo } from '../../demo/start.js';
 import { SEED } from '../../simulators/seed.js';
 import { demoRecording } from '../../simulators/shared/audio.js';
 import { captureLogger } from '../helpers/logs.js';

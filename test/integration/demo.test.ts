@@ -1,12 +1,13 @@
 /** The demo's printed curl lines work when run by a shell, as the README promises. */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDemo, type Demo } from '../../demo/start.js';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { type Demo, startDemo } from '../../demo/start.js';
 import { captureLogger } from '../helpers/logs.js';
 
 // Async only: the gateway answering these shells runs in this very process.

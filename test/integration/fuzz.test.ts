@@ -3,11 +3,12 @@
  * every type at every field, odd encodings and header values, path segments that do not decode. No answer may be a 500 and no log
  * line may be at error level. Seeded (FUZZ_SEED, printed); FUZZ_RUNS makes a longer run by hand.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);

@@ -2,18 +2,19 @@
  * Issue 5 at the edge and in front of the vendor: CORS, per-tenant limits, inbound limits
  * (header size, URL length, slowloris), header hygiene, circuit breakers, metrics and the audit trail.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { activeStreams, startStack, type Stack, opsGet } from '../helpers/stack.js';
-import { download } from '../helpers/download.js';
-import { eventually } from '../helpers/eventually.js';
 import { SEED } from '../../simulators/seed.js';
 import { demoRecording } from '../../simulators/shared/audio.js';
+import { download } from '../helpers/download.js';
+import { eventually } from '../helpers/eventually.js';
+import { activeStreams, opsGet, type Stack, startStack } from '../helpers/stack.js';
 
 const rec = (stack: Stack, tenant = 'acme', path: string = SEED.acme.recording) =>
   request(stack.url)

@@ -5,14 +5,15 @@
  * EC keys share one issuer, each token checked against its key's type; causes are logged once
  * and counted. The gateway's clock is moved by hand, so cooldowns and ages pass on demand.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { AUDIENCE, opsGet, startStack, type Stack } from '../helpers/stack.js';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ecKey, rsaKey, startJwksServer, type KeyPair } from '../helpers/jwks.js';
+import { ecKey, type KeyPair, rsaKey, startJwksServer } from '../helpers/jwks.js';
+import { AUDIENCE, opsGet, type Stack, startStack } from '../helpers/stack.js';
 
 const ISS = 'https://idp.jwks.test';
 let jwks: Awaited<ReturnType<typeof startJwksServer>>;

@@ -1,9 +1,10 @@
 /** Secrets never reach a log line: AK, SK, JWT, Authorization values, signatures, playback ids. */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
-import { ACCOUNTS, startStack, type Stack } from '../helpers/stack.js';
+import { ACCOUNTS, type Stack, startStack } from '../helpers/stack.js';
 
 let s: Stack;
 before(async () => {

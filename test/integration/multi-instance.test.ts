@@ -16,7 +16,7 @@ import { CcgwSimulator, type CcgwSimulatorOptions } from '../../simulators/ccgat
 import { SEED, seedCcfs } from '../../simulators/seed.js';
 import { eventually } from '../helpers/eventually.js';
 import { type GatewayProcess, startGatewayProcess } from '../helpers/processes.js';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis.js';
+import { freePort, type RedisServer, startRedis } from '../helpers/redis.js';
 import { ACCOUNTS, AGENTS, AUDIENCE, baseConfig, ISSUER, JWT_SECRET } from '../helpers/stack.js';
 
 const LEASE_TTL_MS = 1500;

@@ -3,14 +3,15 @@
  * vendor signed for the right tenant, carrying only what the gateway put there; the vendor's
  * answer comes back untouched; every refusal is made without calling the vendor.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { eventually } from '../helpers/eventually.js';
+import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { startStack, type Stack } from '../helpers/stack.js';
-import { binaryBody, download } from '../helpers/download.js';
 import { SEED } from '../../simulators/seed.js';
 import { demoRecording, wavFromEncoded } from '../../simulators/shared/audio.js';
+import { binaryBody, download } from '../helpers/download.js';
+import { eventually } from '../helpers/eventually.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 const envelope = (msgBody: unknown) => ({ request: { version: '2.0' }, msgBody });
 const SIGNED_ONLY = ['authorization', 'connection', 'content-length', 'content-type', 'host'];

@@ -2,12 +2,13 @@
  * Issue 5: every string of the hostile-path corpus is denied by the pure rules and by each route
  * that takes a path, and not one reaches a vendor.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { pathAttacks } from '../vectors/path-attacks.js';
 import { checkTenantPath } from '../../src/domain/tenant-policy.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { type Stack, startStack } from '../helpers/stack.js';
+import { pathAttacks } from '../vectors/path-attacks.js';
 
 const corpus = pathAttacks();
 let stack: Stack;

@@ -4,10 +4,11 @@
  * a vendor call. `downloadRecord` documents String(1-225); `ivr/downloadFile` and `recordfile`
  * document none, so a Windows path of up to 259 characters is legal there.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 let stack: Stack;
 before(async () => {

@@ -1,14 +1,14 @@
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { binaryBody as binary } from '../helpers/download.js';
+import { parseVendorPath } from '../../simulators/ccfs/store.js';
+import { SEED } from '../../simulators/seed.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway } from '../../src/gateway.js';
-import { SEED } from '../../simulators/seed.js';
-import { parseVendorPath } from '../../simulators/ccfs/store.js';
+import { binaryBody as binary } from '../helpers/download.js';
 import { captureLogger } from '../helpers/logs.js';
-import { baseConfig, startStack, type Stack } from '../helpers/stack.js';
+import { baseConfig, type Stack, startStack } from '../helpers/stack.js';
 
 let s: Stack;
 let clock = Date.now();

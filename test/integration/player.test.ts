@@ -4,14 +4,15 @@
  * plays the 8 kHz A-law WAV as the vendor stores it, and a seek to 2 s plays on from 2 s (the
  * browser asks for byte ranges). A screenshot of the page is written to test-output/player.png.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { startDemo, type Demo } from '../../demo/start.js';
+import { after, before, test } from 'node:test';
+import { type Browser, chromium } from 'playwright-core';
+import { type Demo, startDemo } from '../../demo/start.js';
 import { captureLogger } from '../helpers/logs.js';
 
 /** What the page's functions touch of the DOM (they run in the browser; the tests compile without DOM types). */

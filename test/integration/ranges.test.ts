@@ -3,14 +3,15 @@
  * with Content-Range, an unsatisfiable one 416, several or a malformed one the whole file (200).
  * Names follow what the file is (`4411223.V3` leaves as `4411223.wav`); playback is inline.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
 import alawmulaw from 'alawmulaw';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
-import { startStack, type Stack } from '../helpers/stack.js';
 import { binaryBody } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 let stack: Stack;
 let wav: Buffer;

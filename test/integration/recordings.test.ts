@@ -1,13 +1,13 @@
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
 import request from 'supertest';
+import yauzl from 'yauzl';
+import { parseVendorPath } from '../../simulators/ccfs/store.js';
+import { SEED } from '../../simulators/seed.js';
 import { demoRecording } from '../../simulators/shared/audio.js';
 import { binaryBody as binary } from '../helpers/download.js';
-import yauzl from 'yauzl';
-import { SEED } from '../../simulators/seed.js';
-import { parseVendorPath } from '../../simulators/ccfs/store.js';
-import { ACCOUNTS, startStack, type Stack } from '../helpers/stack.js';
+import { ACCOUNTS, type Stack, startStack } from '../helpers/stack.js';
 
 let s: Stack;
 before(async () => {

@@ -4,19 +4,20 @@
  * 500, case and spelling tricks, `100 Continue` before the checks, JWT `crit` and infinite `exp`,
  * what the public port tells, and the budget of failed authentications.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { get as httpGet, type ClientRequest, type IncomingMessage } from 'node:http';
+import { type ClientRequest, get as httpGet, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
-import { AUDIENCE, ISSUER, JWT_SECRET, activeStreams, startStack, type Stack } from '../helpers/stack.js';
 import { eventually } from '../helpers/eventually.js';
 import { rawRequest } from '../helpers/raw-http.js';
+import { AUDIENCE, activeStreams, ISSUER, JWT_SECRET, type Stack, startStack } from '../helpers/stack.js';
 
 const MIB = 1024 * 1024;
 const BIG = 'Y:/53/0/20261125/1001/red-big.V3';

@@ -4,18 +4,19 @@
  * agent's current Guid, and the client gets one whole, identical answer. Other bytes on the next
  * try cut the client instead; resumes are counted in the metrics and the audit line.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
 import { seededRandom, seedFrom } from '../helpers/random.js';
-import { opsGet, startStack, type Stack } from '../helpers/stack.js';
+import { opsGet, type Stack, startStack } from '../helpers/stack.js';
 
 const SEED_VALUE = seedFrom('RESUME_SEED');
 const random = seededRandom(SEED_VALUE);

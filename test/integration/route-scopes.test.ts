@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { ALL_SCOPES } from '../../demo/mint.js';
 import { ROUTES, type RouteContract } from '../../src/contract/routes.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 describe('route scopes: declared in the contract, enforced by the mount', () => {
   let stack: Stack;

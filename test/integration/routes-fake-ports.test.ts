@@ -3,24 +3,25 @@
  * records what the route asked of it, so these tests show what the HTTP layer hands the upstream
  * layer (normalised paths, the tenant, the caller's choices) and how it answers with what it gets.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { createApp, type AppDeps } from '../../src/app.js';
-import { DEFAULT_PATH_RULES, DOWNLOAD_ROUTES } from '../../src/config/schema.js';
-import { compileTenantPolicy, type TenantPolicy } from '../../src/domain/tenant-policy.js';
-import { derivePlaybackKey } from '../../src/domain/playback-id.js';
-import { GatewayError } from '../../src/errors/catalogue.js';
+import { demoRecording } from '../../simulators/shared/audio.js';
+import { type AppDeps, createApp } from '../../src/app.js';
 import type { Authenticator } from '../../src/auth/authenticator.js';
+import { DEFAULT_PATH_RULES, DOWNLOAD_ROUTES } from '../../src/config/schema.js';
+import { derivePlaybackKey } from '../../src/domain/playback-id.js';
+import { compileTenantPolicy, type TenantPolicy } from '../../src/domain/tenant-policy.js';
+import { GatewayError } from '../../src/errors/catalogue.js';
 import { createTenantLimits } from '../../src/limits/tenant-limits.js';
-import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createAudit } from '../../src/ops/audit.js';
 import { createMetrics } from '../../src/ops/metrics.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { AgentRecordings, CcfsClient, CcfsNative, UpstreamFile } from '../../src/upstream/ports.js';
-import { demoRecording } from '../../simulators/shared/audio.js';
 import { binaryBody, download } from '../helpers/download.js';
 import { captureLogger } from '../helpers/logs.js';
 

@@ -9,12 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import request from 'supertest';
+import { SEED } from '../../simulators/seed.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
-import { SEED } from '../../simulators/seed.js';
 import { eventually } from '../helpers/eventually.js';
-import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { AGENTS, baseConfig, startStack, type RawConfig, type Stack } from '../helpers/stack.js';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { AGENTS, baseConfig, type RawConfig, type Stack, startStack } from '../helpers/stack.js';
 
 const SEAL_SECRET = 'seal-secret-for-the-tests-0123456789abcdef';
 

@@ -3,7 +3,7 @@
  * download started before the signal completes intact, idle keep-alive sockets close, agents sign
  * out; and the real process exits 0 on SIGTERM.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,17 +11,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { eventually } from '../helpers/eventually.js';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
 import request from 'supertest';
-import { activeStreams, AGENTS, startStack, ISSUER, AUDIENCE, JWT_SECRET, ACCOUNTS, opsGet } from '../helpers/stack.js';
-import { download } from '../helpers/download.js';
-import { SEED } from '../../simulators/seed.js';
-import { CcfsSimulator } from '../../simulators/ccfs/server.js';
-import { seedCcfs } from '../../simulators/seed.js';
-import { CcgwSimulator } from '../../simulators/ccgateway/server.js';
 import { ALL_SCOPES, mintToken } from '../../demo/mint.js';
+import { CcfsSimulator } from '../../simulators/ccfs/server.js';
+import { CcgwSimulator } from '../../simulators/ccgateway/server.js';
+import { SEED, seedCcfs } from '../../simulators/seed.js';
+import { download } from '../helpers/download.js';
+import { eventually } from '../helpers/eventually.js';
+import { ACCOUNTS, AGENTS, AUDIENCE, activeStreams, ISSUER, JWT_SECRET, opsGet, startStack } from '../helpers/stack.js';
 
 const MIB = 1024 * 1024;
 

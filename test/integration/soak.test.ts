@@ -6,15 +6,16 @@
  * length); cuts are resumed, so nearly all arrive whole. Nothing crashes, and sockets and heap
  * come back to their baseline.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { activeStreams, opsGet, startStack, type Stack } from '../helpers/stack.js';
+import { SEED } from '../../simulators/seed.js';
+import { type DownloadResult, download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
 import { seededRandom, seedFrom } from '../helpers/random.js';
-import { download, type DownloadResult } from '../helpers/download.js';
-import { SEED } from '../../simulators/seed.js';
+import { activeStreams, opsGet, type Stack, startStack } from '../helpers/stack.js';
 
 /** `SOAK_TOTAL` and `SOAK_SEED` make a longer run, or replay one, by hand. */
 const TOTAL = Number(process.env.SOAK_TOTAL ?? 2000);

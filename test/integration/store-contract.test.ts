@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../../src/config/load.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
-import { startRedis } from '../helpers/redis.js';
 import { captureLogger } from '../helpers/logs.js';
+import { startRedis } from '../helpers/redis.js';
 import { baseConfig } from '../helpers/stack.js';
 import { storeContract } from '../store/contract.js';
 

@@ -1,11 +1,11 @@
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
 import { SEED } from '../../simulators/seed.js';
-import { startStack, type Stack } from '../helpers/stack.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 const BIG = 'Y:/53/0/20261125/1001/big200.V3';
 const MIB = 1024 * 1024;

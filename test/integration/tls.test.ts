@@ -2,13 +2,14 @@
  * The vendors speak HTTPS (CC-FS on 28443, CC-Gateway on 8043): both simulators serve TLS with a
  * test certificate for 127.0.0.1, and the gateway trusts it only through `caFile`.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { startStack, type Stack } from '../helpers/stack.js';
 import { SEED } from '../../simulators/seed.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 const tls = { key: readFileSync(fixture('server.key')), cert: readFileSync(fixture('server.pem')) };

@@ -3,16 +3,17 @@
  * 3.5, every refusal made by the gateway itself (the simulator never sees it), and the spool
  * directory left empty.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { demoRecording, wavFromEncoded } from '../../simulators/shared/audio.js';
 import { binaryBody } from '../helpers/download.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { demoRecording, wavFromEncoded } from '../../simulators/shared/audio.js';
+import { type Stack, startStack } from '../helpers/stack.js';
 
 const LIMIT = 5 * 1024 * 1024;
 

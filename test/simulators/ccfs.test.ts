@@ -1,16 +1,17 @@
 /** The CC-FS simulator refuses what the vendor refuses (cc-protocol 1 and 3). */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IncomingMessage } from 'node:http';
+import { after, before, test } from 'node:test';
 import { request as undiciRequest } from 'undici';
 import { CcfsSimulator } from '../../simulators/ccfs/server.js';
 import { verifyAuthV2 } from '../../simulators/ccfs/verifier.js';
-import { seedCcfs, SEED } from '../../simulators/seed.js';
-import { authorization, formatTimestamp } from '../../src/upstream/signing/auth-v2.js';
+import { SEED, seedCcfs } from '../../simulators/seed.js';
 import { wavFromEncoded } from '../../simulators/shared/audio.js';
+import { authorization, formatTimestamp } from '../../src/upstream/signing/auth-v2.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/auth-v2.json', import.meta.url), 'utf8'));
 const ACME = { ak: 'AK-A', sk: 'SK-acme', vdnIds: [53] };

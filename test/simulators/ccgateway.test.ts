@@ -2,13 +2,14 @@
  * The CC-Gateway simulator holds clients to the vendor's session rules: this file talks to it
  * with plain HTTP, as the vendor's own demo client would, so that a lenient simulator fails here.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CcgwSimulator, type CcgwSimulatorOptions } from '../../simulators/ccgateway/server.js';
+import { after, before, describe, it } from 'node:test';
 import { FileStore } from '../../simulators/ccfs/store.js';
+import { CcgwSimulator, type CcgwSimulatorOptions } from '../../simulators/ccgateway/server.js';
 import { demoRecording } from '../../simulators/shared/audio.js';
 
 const A = { agentId: 301, password: 'pw-301', vdnId: 53 };

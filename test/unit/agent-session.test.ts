@@ -2,15 +2,16 @@
  * The agent session state machine on fake CC-Gateway calls and a fake clock: no socket, no timer.
  * Each fake call records what it was given and answers what the test scripted.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { AgentSession } from '../../src/upstream/agent-session.js';
-import type { CcgwCalls, SessionCredentials } from '../../src/upstream/ccgateway.js';
+import { describe, it } from 'node:test';
 import type { AgentConfig } from '../../src/config/schema.js';
 import { GatewayError } from '../../src/errors/catalogue.js';
+import { AgentSession } from '../../src/upstream/agent-session.js';
+import type { CcgwCalls, SessionCredentials } from '../../src/upstream/ccgateway.js';
 import { cookieHeader } from '../../src/upstream/cookie-jar.js';
-import { captureLogger } from '../helpers/logs.js';
 import { fakeCalls, ok } from '../helpers/fake-ccgw.js';
+import { captureLogger } from '../helpers/logs.js';
 
 const AGENT: AgentConfig = {
   agentId: 1001,

@@ -1,18 +1,18 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  authStringPrefix,
   authorization,
+  authStringPrefix,
   canonicalRequest,
   createStreamingSigner,
   formatTimestamp,
   percentEncode,
+  type SignableRequest,
   signature,
   signedHeaderList,
   signingKey,
-  type SignableRequest,
 } from '../../src/upstream/signing/auth-v2.js';
 
 interface Vector extends SignableRequest {

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { cookieHeader, cookiesFromSetCookie, updateJar } from '../../src/upstream/cookie-jar.js';
 
 const AT = Date.UTC(2026, 10, 30, 12, 0, 0);

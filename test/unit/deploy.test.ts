@@ -13,9 +13,9 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { DEMO_ENV } from '../../demo/env.js';
 import { parseConfigText } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/schema.js';
-import { DEMO_ENV } from '../../demo/env.js';
 import { missingRuntimeFlags, RUNTIME_FLAGS } from '../../src/ops/runtime-flags.js';
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');

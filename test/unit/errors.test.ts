@@ -1,6 +1,7 @@
 /** The one status table (to-http) and the vendor code tables (vendor-errors), case by case. */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { ERROR_CATALOGUE, GatewayError } from '../../src/errors/catalogue.js';
 import { toHttpProblem } from '../../src/errors/to-http.js';
 import {

@@ -3,11 +3,12 @@
  * counts against the breaker, and the breaker's open, fail-fast and half-open cycle on node:test's
  * mocked timers, so no test waits for real time.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { createGuard, type GuardConfig } from '../../src/upstream/guard.js';
-import { GatewayError, ClientGoneError } from '../../src/errors/catalogue.js';
+import { describe, it } from 'node:test';
+import { ClientGoneError, GatewayError } from '../../src/errors/catalogue.js';
 import { createMetrics } from '../../src/ops/metrics.js';
+import { createGuard, type GuardConfig } from '../../src/upstream/guard.js';
 import { captureLogger } from '../helpers/logs.js';
 
 const CONFIG: GuardConfig = {

@@ -1,11 +1,12 @@
 /** The OpenAPI document names every route the app serves, with its methods, and nothing else. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseConfig } from '../../src/config/load.js';
 import { openApiDocument } from '../../src/contract/openapi.js';
 import { createGateway } from '../../src/gateway.js';
-import { parseConfig } from '../../src/config/load.js';
-import { baseConfig } from '../helpers/stack.js';
 import { captureLogger } from '../helpers/logs.js';
+import { baseConfig } from '../helpers/stack.js';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { test } from 'node:test';
 import fc from 'fast-check';
-import { decidePath, expandRule, normalizePath, type PathKind } from '../../src/domain/path-rules.js';
 import { DEFAULT_PATH_RULES, type PathRuleName } from '../../src/config/schema.js';
+import { decidePath, expandRule, normalizePath, type PathKind } from '../../src/domain/path-rules.js';
 
 interface Case {
   rule: PathRuleName;

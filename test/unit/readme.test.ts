@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { ERROR_CATALOGUE } from '../../src/errors/catalogue.js';
+import { test } from 'node:test';
 import { configSchema } from '../../src/config/schema.js';
+import { ERROR_CATALOGUE } from '../../src/errors/catalogue.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const doc = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');

@@ -3,14 +3,15 @@
  * and whatever the vendor serves on the next try, the client gets a prefix of one answer followed
  * by a cut, or one whole answer: never bytes of two different files.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { test } from 'node:test';
 import fc from 'fast-check';
-import { ResumeMismatchError } from '../../src/errors/catalogue.js';
 import type { ResumeCounts } from '../../src/edge/scope.js';
-import { resumable, type ResumePolicy } from '../../src/http/resume.js';
+import { ResumeMismatchError } from '../../src/errors/catalogue.js';
+import { type ResumePolicy, resumable } from '../../src/http/resume.js';
 import type { UpstreamFile } from '../../src/upstream/ports.js';
 import { eventually } from '../helpers/eventually.js';
 

@@ -1,8 +1,9 @@
 /** Fair use of an endpoint's connections, on node:test's mocked timers. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { createSlots, isQueueTimeout } from '../../src/upstream/slots.js';
+import { test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.js';
+import { createSlots, isQueueTimeout } from '../../src/upstream/slots.js';
 
 const settled = async <T>(p: Promise<T>) => {
   let state: 'pending' | 'done' | 'failed' = 'pending';

@@ -1,12 +1,13 @@
 /** The pure parts of contract 3.6: the streaming WAV header check and the streamed, signed JSON body. */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { inspectWavHeader, lengthProblems } from '../../src/domain/wav-header.js';
-import { base64Pieces, uploadFileBody } from '../../src/upstream/upload-body.js';
-import { authorization, createStreamingSigner } from '../../src/upstream/signing/auth-v2.js';
 import { wavFromEncoded } from '../../simulators/shared/audio.js';
+import { inspectWavHeader, lengthProblems } from '../../src/domain/wav-header.js';
+import { authorization, createStreamingSigner } from '../../src/upstream/signing/auth-v2.js';
+import { base64Pieces, uploadFileBody } from '../../src/upstream/upload-body.js';
 
 const chunked = (buf: Buffer, cuts: number[]) => {
   const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import jwt from 'jsonwebtoken';
-import { parseConfig } from '../../src/config/load.js';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
-import { AUDIENCE, baseConfig, ISSUER, JWT_SECRET } from '../helpers/stack.js';
+import { parseConfig } from '../../src/config/load.js';
 import { rsaKey, startJwksServer } from '../helpers/jwks.js';
+import { AUDIENCE, baseConfig, ISSUER, JWT_SECRET } from '../helpers/stack.js';
 
 const T0 = 1_800_000_000_000;
 const sign = (exp: number, extra: object = {}) =>
