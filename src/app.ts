@@ -34,6 +34,8 @@ export interface AppDeps extends RouteDeps {
   audit: Audit;
   /** Told of the bytes every stream moves: the garbage collector's pacer. */
   pace?: (bytes: number) => void;
+  /** A streamed answer whose client takes no bytes for this long is ended (0: never). */
+  readerIdleMs: number;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -42,7 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('case sensitive routing', true);
-  app.use(requestScope(deps.pace));
+  app.use(requestScope({ readerIdleMs: deps.readerIdleMs, ...(deps.pace ? { pace: deps.pace } : {}) }));
   app.use(observe(deps));
   app.use((req, _res, next) =>
     next(

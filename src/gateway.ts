@@ -86,6 +86,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     agentRecordings: upstreams.agentRecordings,
     readiness,
     resume: config.downloads.resume,
+    readerIdleMs: config.downloads.readerIdleTimeoutMs,
     playbackKey: derivePlaybackKey(config.server.playbackSecret),
     now,
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,

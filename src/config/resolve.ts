@@ -11,7 +11,7 @@ import { ccgatewaySchema, mergeUpstream } from './sections/upstreams.js';
 export function resolveConfig(cfg: z.output<typeof configSchema>) {
   return {
     ...cfg,
-    downloads: { resume: resolveResume(cfg.downloads.resume) },
+    downloads: { ...cfg.downloads, resume: resolveResume(cfg.downloads.resume) },
     tenants: cfg.tenants.map(({ upstreams, ...t }) => {
       const ccgwBase =
         cfg.upstreams.ccgateway ??

@@ -18,6 +18,15 @@ function levelOf(res: Response, ctx: RequestScope): 'info' | 'error' {
   return res.statusCode >= 500 || ctx.streamError !== undefined ? 'error' : 'info';
 }
 
+/**
+ * What the request's line calls its answer: its status once the headers went out, "aborted" when
+ * the client left before any (no status was sent: never logged as a 200), and "cut" after them.
+ */
+function outcomeOf(res: Response): { status: number; words: string } {
+  if (!res.headersSent) return { status: 0, words: 'aborted' };
+  return { status: res.statusCode, words: res.writableFinished ? `${res.statusCode}` : `${res.statusCode} cut` };
+}
+
 /** Body bytes of an answer that was not streamed: its length, once it was all sent. */
 function sentOf(res: Response, ctx: RequestScope): number {
   if (ctx.bytesSent > 0 || !res.writableFinished) return ctx.bytesSent;
@@ -59,7 +68,7 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
           subject: ctx.principal?.subject,
           operation: ctx.audit.operation,
           target: ctx.audit.target,
-          status: res.statusCode,
+          status: outcomeOf(res).status,
           bytesSent,
           durationMs: Math.round(durationMs),
           clientAddress: req.ip,
@@ -69,6 +78,7 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
       }
       if (audited && level === 'info') return;
       const err = ctx.error ?? ctx.streamError;
+      const outcome = outcomeOf(res);
       logger[level](
         {
           requestId: ctx.requestId,
@@ -78,14 +88,14 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
             remoteAddress: req.socket.remoteAddress,
             userAgent: req.headers['user-agent'],
           },
-          res: { statusCode: res.statusCode, contentLength: res.getHeader('content-length') },
+          res: { statusCode: outcome.status, contentLength: res.getHeader('content-length') },
           responseTime: Math.round(durationMs),
           ...(tenant !== 'none' ? { tenant, sub: ctx.principal?.subject } : {}),
           ...(route !== 'unmatched' ? { route } : {}),
           ...(err !== undefined ? { err } : {}),
           ...(resumes ? { resumes } : {}),
         },
-        `${req.method} ${res.statusCode}${level === 'error' ? ' failed' : ''}`,
+        `${req.method} ${outcome.words}${level === 'error' ? ' failed' : ''}`,
       );
     });
     next();

@@ -28,18 +28,22 @@ export interface RequestScope {
   resume?: ResumeCounts;
   /** Told of every streamed chunk (the garbage collector's pacer), when there is one. */
   pace?: (bytes: number) => void;
+  /** A streamed answer whose client takes no bytes for this long is ended (0: never). */
+  readerIdleMs: number;
+}
+
+/** What every request's scope starts with, from the app's settings. */
+export interface ScopeSettings {
+  pace?: (bytes: number) => void;
+  readerIdleMs: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Contract section 5: the caller's X-Request-Id when it is well-formed, else a new one. */
-export function openScope(
-  given: string | string[] | undefined,
-  res: Response,
-  pace?: (bytes: number) => void,
-): RequestScope {
+export function openScope(given: string | string[] | undefined, res: Response, settings: ScopeSettings): RequestScope {
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  const scope: RequestScope = { requestId, bytesSent: 0, bytesReceived: 0, ...(pace ? { pace } : {}) };
+  const scope: RequestScope = { requestId, bytesSent: 0, bytesReceived: 0, ...settings };
   res.locals.scope = scope;
   return scope;
 }
@@ -98,6 +102,11 @@ export function recordError(res: Response, error: GatewayError): void {
 
 export function recordStreamError(res: Response, err: unknown): void {
   requireScope(res).streamError = err;
+}
+
+/** How long a streamed answer may wait for its client to take bytes (0: for ever). */
+export function readerIdleMs(res: Response): number {
+  return requireScope(res).readerIdleMs;
 }
 
 /** The download's resume counts, made on first use. */

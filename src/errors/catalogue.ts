@@ -76,6 +76,15 @@ export class ClientGoneError extends Error {
   }
 }
 
+/** A client that took no bytes of its answer for `ms`: ended like one that left (its business, not ours). */
+export class ClientStalledError extends ClientGoneError {
+  constructor(readonly ms: number) {
+    super();
+    this.message = `the client took no bytes for ${ms} ms`;
+    this.name = 'ClientStalledError';
+  }
+}
+
 /**
  * A resumed download's new vendor answer is not the file already partly sent (another length, or
  * other bytes before the cut): the client's connection is cut, never given a spliced file.

@@ -5,7 +5,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { FailedAuthBudget } from '../auth/failed-auth-budget.js';
-import type { Principal, Scope } from '../domain/principal.js';
+import type { Scope } from '../domain/principal.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import { setCaller } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
@@ -21,13 +21,17 @@ export interface AuthDeps {
 /** Express middleware: authenticates, takes a token from the tenant's rate budget, then checks one scope. */
 export function requireAuth(deps: AuthDeps, scope: Scope) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    deps.failedAuth.check(req.ip);
-    let principal: Principal;
-    try {
-      principal = await deps.authenticator.authenticate(req.headers.authorization);
-    } catch (err) {
-      await deps.failedAuth.failed(req.ip);
-      throw err;
+    const header = req.headers.authorization;
+    // A token verified before is served whatever its address's failure budget: nobody is locked out.
+    let principal = await deps.authenticator.known(header);
+    if (!principal) {
+      deps.failedAuth.admitVerification(req.ip);
+      try {
+        principal = await deps.authenticator.authenticate(header);
+      } catch (err) {
+        await deps.failedAuth.failed(req.ip);
+        throw err;
+      }
     }
     const tenant = deps.tenants.get(principal.tenantId);
     // The authenticator admits only configured tenants: a miss here is a wiring bug.

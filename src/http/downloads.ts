@@ -9,8 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import parseRange from 'range-parser';
 import { contentDisposition, downloadName } from '../domain/content.js';
-import { countSent, recordStreamError, resumeCounts } from '../edge/scope.js';
-import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
+import { countSent, readerIdleMs, recordStreamError, resumeCounts } from '../edge/scope.js';
+import { ClientGoneError, ClientStalledError, GatewayError } from '../errors/catalogue.js';
 import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
 import { type OpenFile, type ResumePolicy, resumable } from './resume.js';
 
@@ -29,6 +29,7 @@ export function clientSignal(res: Response): AbortSignal {
  */
 async function stream(res: Response, body: Readable, teardown: Readable): Promise<void> {
   body.on('data', (chunk: Buffer) => countSent(res, chunk.length));
+  watchReader(res, body, readerIdleMs(res));
   // Recorded as it happens: the answer's close (and its log line) comes before pipeline settles.
   // A body torn down because the client left is not a vendor failure.
   body.once('error', (err) => {
@@ -41,6 +42,36 @@ async function stream(res: Response, body: Readable, teardown: Readable): Promis
     teardown.destroy();
     res.destroy();
   }
+}
+
+/**
+ * Ends the answer when its client takes no bytes for `ms`: the pipe pauses `body` while the
+ * connection is full and resumes it once the client read, so a pause that lasts is a reader that
+ * stopped. Only the client's side counts: a vendor that is slow (or a resume re-reading a prefix)
+ * does not pause the pipe.
+ */
+function watchReader(res: Response, body: Readable, ms: number): void {
+  if (ms === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const disarm = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const arm = () => {
+    disarm();
+    timer = setTimeout(() => {
+      recordStreamError(res, new ClientStalledError(ms));
+      res.destroy();
+    }, ms);
+  };
+  body.on('pause', arm);
+  body.on('resume', disarm);
+  // The pipe also pauses its source as it lets go of it: nothing is watched once the answer is over.
+  res.once('close', () => {
+    body.off('pause', arm);
+    body.off('resume', disarm);
+    disarm();
+  });
 }
 
 /** The file's bytes from `start`, `length` of them; the vendor stream is torn down once they are out. */

@@ -76,14 +76,18 @@ export function createRedisStore(
   const leaseRelease = define('ccgwLeaseRelease', 1, lua.LEASE_RELEASE);
   const recordWrite = define('ccgwRecordWrite', 1, lua.RECORD_WRITE);
 
-  /** Runs a command and keeps `up` truthful: a timeout or a refused command marks the store down. */
+  /**
+   * Runs a command and keeps `up` truthful: a timeout or a connection failure marks the store down.
+   * An answer is not an outage, even a refusal: a Redis error reply, or a rate limiter's 429.
+   */
   const run = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       const v = await fn();
       setUp(client.status === 'ready');
       return v;
     } catch (err) {
-      if (!(err instanceof Error && err.name === 'ReplyError')) setUp(false, err as Error);
+      if (err instanceof RateLimiterRes) setUp(client.status === 'ready');
+      else if (!(err instanceof Error && err.name === 'ReplyError')) setUp(false, err as Error);
       throw err;
     }
   };
@@ -144,6 +148,7 @@ export function createRedisStore(
           count > 0 ? client.hset(key('slots', k), instanceId, count) : client.hdel(key('slots', k), instanceId),
         )),
       liveInstances: () => live,
+      up: () => isUp,
     },
     opts.now ?? Date.now,
     opts.logger,
@@ -255,13 +260,18 @@ interface CountCommands {
   /** Sets this instance's count of `key` (after Redis missed releases). */
   set(key: string, count: number): Promise<void>;
   liveInstances(): number;
+  /** False after a timeout or a lost connection, until a command (the heartbeat at least) succeeds again. */
+  up(): boolean;
 }
 
 /**
  * Counts shared through Redis. A rate of `rate` a second with `burst` becomes a fixed window of
  * ceil(burst / rate) seconds holding rate x window requests (the same average, bursts up to the
  * window's allowance); streams are slots per instance that die with it. When Redis fails, the local
- * counts enforce this instance's share, and slots whose release Redis missed are set right once it answers.
+ * counts enforce this instance's share, at once and without asking Redis again until a command (the
+ * heartbeat, a third of instanceTtlMs) succeeds: a slow Redis costs one command timeout, not one per
+ * request. Slots whose count Redis missed (a release it did not hear, a slot taken or given back
+ * during the fallback) are set to this instance's truth after the next command that reaches it.
  */
 function sharedCounts(redis: CountCommands, now: () => number, logger: Logger): Pick<Store, 'take' | 'hold'> {
   const local = createLocalCounts(now);
@@ -271,19 +281,21 @@ function sharedCounts(redis: CountCommands, now: () => number, logger: Logger): 
     warned = true;
   };
   const unsynced = new Map<string, [CountSpace, string]>();
-  const recovered = () => {
+  const reached = () => {
     warned = false;
     for (const [k, [space, id]] of unsynced) {
       unsynced.delete(k);
       redis.set(k, local.held(space, id)).catch(() => unsynced.set(k, [space, id]));
     }
   };
+  const down = () => new Error('the shared store is down: falling back until it answers again');
   return {
     async take(space, id, rate, burst) {
       const window = Math.max(1, Math.ceil(burst / rate));
       try {
+        if (!redis.up()) throw down();
         const wait = await redis.consume(`${space} ${id}`, Math.max(1, Math.round(rate * window)), window);
-        if (warned) recovered();
+        reached();
         return wait;
       } catch (err) {
         fallback(err);
@@ -294,13 +306,20 @@ function sharedCounts(redis: CountCommands, now: () => number, logger: Logger): 
     async hold(space, id, cap) {
       const k = `${space} ${id}`;
       try {
-        if (!(await redis.acquire(k, cap))) return undefined;
-        if (warned) recovered();
+        if (!redis.up()) throw down();
+        const taken = await redis.acquire(k, cap);
+        reached();
+        if (!taken) return undefined;
       } catch (err) {
         fallback(err);
         const release = local.hold(space, id, Math.max(1, Math.floor(cap / redis.liveInstances())));
-        if (release) unsynced.set(k, [space, id]);
-        return release;
+        if (!release) return undefined;
+        unsynced.set(k, [space, id]);
+        // Redis may have been told of this slot since (a sync): its release must reach Redis too.
+        return () => {
+          release();
+          unsynced.set(k, [space, id]);
+        };
       }
       // Held in Redis and mirrored here, so that a missed release can be set right.
       const mirror = local.hold(space, id, Number.POSITIVE_INFINITY)!;

@@ -1,6 +1,17 @@
 /** Scripted CC-Gateway calls for the agent session tests: no socket, no timer. */
 import assert from 'node:assert/strict';
+import type { AgentConfig } from '../../src/config/schema.js';
 import type { CcgwCalls, FileAnswer, JsonAnswer } from '../../src/upstream/ccgateway.js';
+
+/** The agent the session tests sign in. */
+export const AGENT: AgentConfig = {
+  agentId: 1001,
+  password: 'pw',
+  phoneNumber: '60001',
+  allowForceLogin: false,
+  agentType: 4,
+  status: 3,
+};
 
 export const ok = (guid?: string, cookies: JsonAnswer['cookies'] = []): JsonAnswer => ({
   retcode: '0',

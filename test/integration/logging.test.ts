@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
+import { eventually } from '../helpers/eventually.js';
 import { ACCOUNTS, type Stack, startStack } from '../helpers/stack.js';
 
 let s: Stack;
@@ -79,4 +80,24 @@ test('no secret appears in any log line, and every request line carries its requ
   assert.equal(finished?.level, 50, '5xx answers are logged at error');
   const fourxx = records.find((r) => r.requestId === responses[1]!.headers['x-request-id'] && r.res !== undefined);
   assert.equal(fourxx?.level, 30, '4xx answers are logged at info');
+});
+
+test('a request its client abandons before any answer is logged as aborted, never as a 200', async () => {
+  s.ccfs.injectFault({ operation: 'downloadRecord', latencyMs: 5000, times: 1 });
+  const before = s.ccfs.requests.length;
+  const ac = new AbortController();
+  const pending = fetch(`${s.url}/v1/recordings?fileName=${encodeURIComponent(SEED.acme.recording)}`, {
+    headers: { authorization: `Bearer ${s.token()}`, 'x-request-id': 'abandoned-1' },
+    signal: ac.signal,
+  }).catch(() => undefined);
+  await eventually(() => s.ccfs.requests.length > before, 'the gateway is waiting for the vendor');
+  ac.abort();
+  await pending;
+  const line = await eventually(
+    () => s.lines.find((l) => l.includes('"requestId":"abandoned-1"')),
+    'the request line is written',
+  );
+  const parsed = JSON.parse(line) as { msg: string; res: { statusCode: number } };
+  assert.equal(parsed.msg, 'GET aborted');
+  assert.equal(parsed.res.statusCode, 0);
 });

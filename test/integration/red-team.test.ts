@@ -344,20 +344,61 @@ describe('a budget of failed authentications per client address', () => {
     await stack.close();
   });
 
-  it('answers 429 with Retry-After once the address has failed too often, and refills with time', async () => {
+  it('answers 429 with Retry-After once the address has failed too often and its verifications over budget are spent, and refills with time', async () => {
     const bad = () =>
       request(stack.url)
         .get('/v1/recordings')
         .query({ fileName: SEED.acme.recording })
         .set('Authorization', 'Bearer x.y.z');
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i += 1) statuses.push((await bad()).status);
-    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
+    for (let i = 0; i < 9; i += 1) statuses.push((await bad()).status);
+    // Five failures of budget, then two verifications over budget (their burst), then refusals.
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 401, 429, 429]);
     const limited = await bad();
-    assert.equal(limited.headers['retry-after'], '1');
-    clock += 1000;
-    assert.equal((await bad()).status, 401, 'one failure refilled after a second');
+    // The wait for the next verification over budget: 30 a minute, so 2 s.
+    assert.equal(limited.headers['retry-after'], '2');
+    // Two seconds on, the rate over budget allows one more verification, and only one.
+    clock += 2000;
+    assert.equal((await bad()).status, 401);
     assert.equal((await bad()).status, 429);
+  });
+
+  it('a valid caller behind an address flooding forged tokens keeps working; the flood gets a bounded number of verifications', async () => {
+    // A stack of its own, whose clock stands still: no budget refills during the test.
+    const fixed = Date.now();
+    const own = await startStack({
+      now: () => fixed,
+      configure: (raw) => {
+        raw.auth.failedAuthLimit = { burst: 5, perMinute: 60 };
+      },
+    });
+    try {
+      const valid = own.token('acme');
+      const get = (token: string) =>
+        request(own.url)
+          .get('/v1/recordings')
+          .query({ fileName: SEED.acme.recording })
+          .set('Authorization', `Bearer ${token}`);
+      assert.equal((await get(valid)).status, 200, 'verified once, before the flood');
+      const [h, p] = valid.split('.');
+      const forged = (i: number) => `${h}.${p}.${Buffer.from(`forged-${i}`).toString('base64url')}`;
+      const flood: number[] = [];
+      const served: number[] = [];
+      for (let i = 0; i < 60; i += 1) {
+        flood.push((await get(forged(i))).status);
+        served.push((await get(valid)).status);
+      }
+      assert.deepEqual(new Set(served), new Set([200]), 'every request of the valid caller was served');
+      // Five failures of budget and two over it were verified, no more.
+      assert.equal(flood.filter((s) => s === 401).length, 7, flood.join(' '));
+      assert.equal(flood.filter((s) => s === 429).length, 53);
+      // A new token from that address waits for the bounded rate like any other.
+      const fresh = await get(own.token('acme', undefined, { subject: 'someone-else' }));
+      assert.equal(fresh.status, 429);
+      assert.ok(Number(fresh.headers['retry-after']) >= 1);
+    } finally {
+      await own.close();
+    }
   });
 
   it('trusted networks are exempt', async () => {

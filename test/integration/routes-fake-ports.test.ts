@@ -84,6 +84,7 @@ const agentRecordings: AgentRecordings = {
   close: async () => undefined,
 };
 const authenticator: Authenticator = {
+  known: async () => undefined,
   async authenticate(header) {
     const tenant = /^Bearer (acme|globex)$/.exec(header ?? '')?.[1];
     if (!tenant) throw new GatewayError('UNAUTHENTICATED', 'no', { headers: { 'www-authenticate': 'Bearer' } });
@@ -132,10 +133,11 @@ before(async () => {
     maxUrlBytes: 8192,
     metrics,
     metricsRoute: false,
+    readerIdleMs: 0,
     audit: createAudit('off'),
     authenticator,
     limits: createTenantLimits(tenants, { store: createMemoryStore(() => NOW), metrics }),
-    failedAuth: { check: () => undefined, failed: async () => undefined },
+    failedAuth: { admitVerification: () => undefined, failed: async () => undefined },
     tenants,
     ccfs,
     ccfsNative,

@@ -13,6 +13,7 @@ import { SEED } from '../../simulators/seed.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import { eventually } from '../helpers/eventually.js';
+import { captureLogger } from '../helpers/logs.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { AGENTS, baseConfig, type RawConfig, type Stack, startStack } from '../helpers/stack.js';
 
@@ -189,6 +190,76 @@ describe('the store itself', () => {
     }
   });
 
+  test('a 429 from the shared limiter is an answer, not an outage', async () => {
+    const { logger, lines } = captureLogger();
+    const store = createRedisStore(cfg('refused:'), { logger });
+    await store.start();
+    try {
+      assert.equal(await store.take('tenant', 'acme', 1, 1), undefined);
+      const wait = await store.take('tenant', 'acme', 1, 1);
+      assert.ok(wait !== undefined && wait > 0, 'refused with a wait');
+      assert.equal(store.status().up, true);
+      assert.ok(!lines.some((l) => /shared store unreachable|fall back/.test(l)), lines.join('\n'));
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a slow Redis costs one command timeout, then the counts fall back at once until it answers again', async () => {
+    const own = await startRedis();
+    const store = createRedisStore({ ...cfg('slow:'), url: own.url }, { logger });
+    await store.start();
+    try {
+      // Redis holds every client's commands for 2 s: one times out (300 ms); the next must not wait for Redis.
+      await own.client().call('CLIENT', 'PAUSE', '2000', 'ALL');
+      let asleep = true;
+      const sleeping = own
+        .client()
+        .ping()
+        .finally(() => {
+          asleep = false;
+        });
+      assert.equal(await store.take('tenant', 'acme', 10, 10), undefined, 'the first falls back after its timeout');
+      assert.equal(store.status().up, false);
+      // Ten more: waiting for Redis, they would take ten command timeouts (3 s), past the pause.
+      for (let i = 0; i < 5; i += 1) {
+        assert.equal(await store.take('tenant', 'acme', 10, 10), undefined);
+        assert.ok(await store.hold('api', 'acme', 5));
+      }
+      assert.equal(asleep, true, 'answered while Redis was still paused: no second timeout');
+      await sleeping;
+      await eventually(() => store.status().up, 'back once a command (the heartbeat) reaches Redis', 5000);
+    } finally {
+      await store.close();
+      await own.close();
+    }
+  });
+
+  test('slots taken and given back while Redis was away are released in Redis once it answers', async () => {
+    const own = await startRedis();
+    const store = createRedisStore({ ...cfg('away:'), url: own.url, instanceTtlMs: 10_000 }, { logger });
+    await store.start();
+    const held = async () => (await own.client().hvals('away:slots:api acme')).reduce((a, v) => a + Number(v), 0);
+    try {
+      await own.stop();
+      await eventually(() => !store.status().up, 'the store sees Redis gone', 5000);
+      const a = await store.hold('api', 'acme', 10);
+      const b = await store.hold('api', 'acme', 10);
+      assert.ok(a && b, 'counted locally meanwhile');
+      await own.start();
+      await eventually(() => store.status().up, 'Redis back', 5000);
+      await store.take('tenant', 'acme', 100, 100);
+      await eventually(async () => (await held()) === 2, 'Redis learns of the two slots', 5000);
+      a();
+      b();
+      await store.take('tenant', 'acme', 100, 100);
+      await eventually(async () => (await held()) === 0, 'and of their release', 5000);
+    } finally {
+      await store.close();
+      await own.close();
+    }
+  });
+
   test('the live instance count follows the instances that come and leave', async () => {
     const stores = [1, 2, 3].map(() => createRedisStore(cfg('count:'), { logger }));
     for (const s of stores) await s.start();
@@ -357,8 +428,11 @@ test('failed authentications from one address are counted once across the instan
       statuses.push((await bad(replica.url)).status);
     }
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401]);
-    // Each instance learnt the shared verdict with its own last failure, before answering it.
+    // Each instance learnt the shared verdict with its own last failure, before answering it: over
+    // budget, it verifies two more new tokens (the bounded rate's burst) and refuses the next.
     for (const url of [stack.url, replica.url]) {
+      assert.equal((await bad(url)).status, 401);
+      assert.equal((await bad(url)).status, 401);
       const refused = await bad(url);
       assert.equal(refused.status, 429, `${url}: ${refused.text}`);
       assert.ok(Number(refused.headers['retry-after']) >= 1);

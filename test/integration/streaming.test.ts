@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { SEED } from '../../simulators/seed.js';
@@ -14,7 +15,10 @@ let bigSha = '';
 
 before(async () => {
   // Resuming is off here: these tests show what a cut looks like to the client (resume.test.ts resumes).
-  s = await startStack({ configure: (raw) => Object.assign(raw, { downloads: { resume: { enabled: false } } }) });
+  // A reader that stops is ended after 1.5 s here (60 s by default).
+  s = await startStack({
+    configure: (raw) => Object.assign(raw, { downloads: { resume: { enabled: false }, readerIdleTimeoutMs: 1500 } }),
+  });
   // 200 MiB of incompressible bytes behind a WAV header, written and hashed as a stream.
   const block = randomBytes(MIB);
   const hash = createHash('sha256');
@@ -76,6 +80,29 @@ test('a client abort reaches the simulator: the upstream request is torn down', 
   assert.ok(r.bytes < 200 * MIB);
   const rec = s.ccfs.requests[before]!;
   await eventually(() => rec.aborted, 'the simulator saw its client (the gateway) go away');
+});
+
+test('a client that stops reading is ended once it took nothing for readerIdleTimeoutMs, and the vendor stream released', async () => {
+  const before = s.ccfs.requests.length;
+  const { hostname, port } = new URL(s.url);
+  const socket = connect(Number(port), hostname);
+  try {
+    socket.write(
+      `GET /v1/recordings?fileName=${encodeURIComponent(BIG)} HTTP/1.1\r\nHost: x\r\n` +
+        `Authorization: Bearer ${s.token()}\r\n\r\n`,
+    );
+    // The answer starts, then the client takes nothing more: the connection fills up.
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.pause();
+    const rec = s.ccfs.requests[before]!;
+    await eventually(() => rec.aborted, 'the vendor request is torn down', 10_000);
+    await eventually(
+      () => s.lines.some((l) => l.includes('the client took no bytes for 1500 ms') && l.includes('"level":30')),
+      'logged at info level: the client stopped, not the gateway or the vendor',
+    );
+  } finally {
+    socket.destroy();
+  }
 });
 
 test('resume off: a reset mid-stream is seen by the client as an incomplete transfer, not a short file', async () => {

@@ -10,17 +10,9 @@ import { GatewayError } from '../../src/errors/catalogue.js';
 import { AgentSession } from '../../src/upstream/agent-session.js';
 import type { CcgwCalls, SessionCredentials } from '../../src/upstream/ccgateway.js';
 import { cookieHeader } from '../../src/upstream/cookie-jar.js';
-import { fakeCalls, ok } from '../helpers/fake-ccgw.js';
+import { AGENT, fakeCalls, ok } from '../helpers/fake-ccgw.js';
 import { captureLogger } from '../helpers/logs.js';
 
-const AGENT: AgentConfig = {
-  agentId: 1001,
-  password: 'pw',
-  phoneNumber: '60001',
-  allowForceLogin: false,
-  agentType: 4,
-  status: 3,
-};
 function session(
   calls: CcgwCalls,
   opts: { agent?: Partial<AgentConfig>; clock?: { now: number }; sleeps?: number[] } = {},

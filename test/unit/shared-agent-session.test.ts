@@ -5,22 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AgentConfig } from '../../src/config/schema.js';
 import { GatewayError } from '../../src/errors/catalogue.js';
 import type { AgentMessage, AgentRecord, AgentShare, Store } from '../../src/store/port.js';
 import { SharedAgentSession } from '../../src/upstream/shared-agent-session.js';
 import { eventually } from '../helpers/eventually.js';
-import { fakeCalls, ok } from '../helpers/fake-ccgw.js';
+import { AGENT, fakeCalls, ok } from '../helpers/fake-ccgw.js';
 import { captureLogger } from '../helpers/logs.js';
 
-const AGENT: AgentConfig = {
-  agentId: 1001,
-  password: 'pw',
-  phoneNumber: '60001',
-  allowForceLogin: false,
-  agentType: 4,
-  status: 3,
-};
 const LEASE_MS = 3000;
 
 /** One agent's lease, record and refusal, seen by several instances; each message goes to the others. */

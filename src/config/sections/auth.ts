@@ -55,6 +55,8 @@ export const authSchema = z.strictObject({
       enabled: z.boolean().default(true),
       perMinute: z.number().positive().max(100_000).default(60),
       burst: z.number().int().positive().max(100_000).default(30),
+      /** An address over its budget still has new tokens verified, this many a minute; tokens already verified are always served. */
+      overBudgetVerificationsPerMinute: z.number().positive().max(100_000).default(30),
       /** CIDRs exempt from the budget (a trusted network, the health checker). */
       trustedNetworks: z
         .array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.0.0.0/8'))

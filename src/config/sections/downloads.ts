@@ -30,6 +30,17 @@ const resumeOverrideSchema = overrideOf(resumeSchema) as unknown as z.ZodType<
 
 export const downloadsSchema = z
   .strictObject({
+    /**
+     * A download or relayed answer whose client takes no bytes for this long (its connection full)
+     * is ended and its vendor stream released; 0 never ends one. A paused player's stream is among
+     * them: the browser asks again with a Range when it plays on.
+     */
+    readerIdleTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600 * 1000)
+      .default(60_000),
     resume: resumeSchema
       .extend({
         /** Per route: any key of `resume`, on top of the global values. */
