@@ -12,6 +12,7 @@ import { createFailedAuthBudget } from './auth/failed-auth-budget.js';
 import type { GatewayConfig } from './config/schema.js';
 import { derivePlaybackKey } from './domain/playback-id.js';
 import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
+import { createSpool } from './http/spool.js';
 import { createTenantLimits } from './limits/tenant-limits.js';
 import { createAudit } from './ops/audit.js';
 import { createGcPacer } from './ops/gc-pacer.js';
@@ -53,6 +54,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
   // Alone on the memory store, an instance has no store to report on.
   const storeStatus = store.shared ? () => store.status() : undefined;
   const upstreams = createUpstreams(config, { logger, metrics, now, store });
+  const spool = createSpool(config.server.spoolDir ?? tmpdir(), now);
   const tenants = new Map<string, TenantPolicy>(config.tenants.map((t) => [t.id, compileTenantPolicy(t)]));
   const authenticator = createAuthenticator(config.auth, new Set(tenants.keys()), { now, logger, metrics });
   metrics.observe({
@@ -90,7 +92,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     playbackKey: derivePlaybackKey(config.server.playbackSecret),
     now,
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,
-    spoolDir: config.server.spoolDir ?? tmpdir(),
+    spool,
     version: VERSION,
     ...(opts.collectYoung ? { pace: createGcPacer(opts.collectYoung) } : {}),
   };
@@ -107,12 +109,16 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     async listen(port = config.server.port, host = config.server.host) {
       // Unreachable Redis does not stop the start: the instance serves on its fallbacks and catches up.
       await store.start();
+      const swept = await spool.sweep();
+      if (swept > 0) logger.info({ swept }, 'removed upload spool files a stopped process left behind');
       if (metricsServer)
         await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.metrics.host, resolve));
       return api.listen(port, host);
     },
     async close(graceMs = config.server.shutdownGraceMs) {
       await api.close(graceMs, config.server.drainDelayMs);
+      // Uploads still unfinished after the grace period leave their files: they go with the process.
+      await spool.clear();
       // On the shared store only the last instance signs the agents out; the others hand them over.
       // Redis away: nobody can tell who is last, so nothing is signed out (the vendor drops unpolled sessions).
       const remaining = await store.leave();

@@ -1,6 +1,6 @@
 /**
- * One issuer's JSON Web Key Set: fetched whole, cached whole, refreshed after `maxAgeMs`, and kept
- * while fetches fail for up to `maxStaleMs`. A `kid` not in the cached set triggers at most one
+ * One issuer's JSON Web Key Set: fetched whole, cached whole, refreshed after `maxAgeMs` (in the
+ * background, while the cached set still serves), and kept while fetches fail for up to `maxStaleMs`. A `kid` not in the cached set triggers at most one
  * fetch per cooldown, shared by every request that waits for it, so a flood of forged `kid`s
  * costs one fetch per cooldown and never delays a genuinely rotated key by more than one cooldown.
  * Every fetch has a total deadline. Only public signing keys are taken (RSA and EC; never `oct`).
@@ -99,7 +99,13 @@ export class JwksKeys {
     let set = this.set;
     const stale = !set || now - set.fetchedAt >= this.opts.maxAgeMs;
     const missing = set !== undefined && !set.keys.has(kid ?? '') && !(kid === undefined && set.keys.size === 1);
-    if ((stale || missing) && (this.fetching || now - this.lastFetchAt >= this.opts.cooldownMs)) {
+    const due = this.fetching !== undefined || now - this.lastFetchAt >= this.opts.cooldownMs;
+    // A set that is only old, and holds the key, still serves: it is refreshed in the background,
+    // so a slow or stalled endpoint never delays a token whose key is known.
+    const usable = set !== undefined && !missing && now - set.fetchedAt < this.opts.maxStaleMs;
+    if (stale && usable && due) {
+      this.refresh().catch(() => undefined);
+    } else if ((stale || missing) && due) {
       try {
         set = await this.refresh();
       } catch (err) {

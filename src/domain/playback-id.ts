@@ -3,6 +3,7 @@
  * under a key every gateway instance shares, so any instance can open it and none holds state;
  * the tenant is both inside the payload and the additional data, so an id cannot change tenant.
  */
+import { createHash } from 'node:crypto';
 import { deriveKey, seal, unseal } from './seal.js';
 
 export interface PlaybackGrant {
@@ -26,11 +27,21 @@ export function sealPlaybackId(key: Buffer, grant: PlaybackGrant): string {
   return seal(key, plain).toString('base64url');
 }
 
-export type OpenResult = { ok: true; grant: PlaybackGrant } | { ok: false; reason: 'malformed' | 'expired' };
+export type OpenResult =
+  | {
+      ok: true;
+      grant: PlaybackGrant;
+      /** What the link's budgets are keyed on: a SHA-256 of its sealed bytes, never of a spelling. */
+      key: string;
+    }
+  | { ok: false; reason: 'malformed' | 'expired' };
 
 export function openPlaybackId(key: Buffer, id: string, nowMs: number): OpenResult {
   if (id.length < 40 || id.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(id)) return { ok: false, reason: 'malformed' };
   const raw = Buffer.from(id, 'base64url');
+  // The last character of a base64url text may carry unused bits: one link has several spellings,
+  // each of which would otherwise have budgets of its own. Only the one the gateway wrote opens.
+  if (raw.toString('base64url') !== id) return { ok: false, reason: 'malformed' };
   const plain = raw.length < 12 + 16 + 2 ? undefined : unseal(key, raw);
   if (!plain) return { ok: false, reason: 'malformed' };
   try {
@@ -38,7 +49,8 @@ export function openPlaybackId(key: Buffer, id: string, nowMs: number): OpenResu
     if (!Array.isArray(parsed) || parsed[0] !== VERSION) return { ok: false, reason: 'malformed' };
     const [, tenantId, vendorToken, fileName, expiresAtMs] = parsed as [number, string, string, string, number];
     if (expiresAtMs <= nowMs) return { ok: false, reason: 'expired' };
-    return { ok: true, grant: { tenantId, vendorToken, fileName, expiresAtMs } };
+    const key = createHash('sha256').update(raw).digest('hex');
+    return { ok: true, grant: { tenantId, vendorToken, fileName, expiresAtMs }, key };
   } catch {
     return { ok: false, reason: 'malformed' };
   }

@@ -4,15 +4,13 @@
  * upload (7 MiB once base64-encoded for the vendor) is never held in memory.
  */
 
-import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
 import { ClientGoneError, GatewayError } from '../errors/catalogue.js';
 import { continueIfExpected } from './body.js';
+import type { Spool } from './spool.js';
 
 const WAV_CONTENT_TYPES: readonly string[] = ['audio/wav', 'audio/x-wav', 'audio/wave'];
 
@@ -48,16 +46,15 @@ export function checkUploadHeaders(req: Request, limit: number): number | undefi
 }
 
 /**
- * Reads the body into `spoolDir`, refusing it (and reading no further) as soon as it is over
+ * Reads the body into a file of the spool, refusing it (and reading no further) as soon as it is over
  * `limit`, is not a WAV, or has a header in the wrong format. Resolves once the file is on disk.
  */
 export async function receiveWav(
   req: Request,
   res: Response,
-  opts: { limit: number; declaredLength: number | undefined; spoolDir: string },
+  opts: { limit: number; declaredLength: number | undefined; spool: Spool },
 ): Promise<SpooledFile> {
-  const path = join(opts.spoolDir, `cc-file-gateway-upload-${randomUUID()}.wav`);
-  const dispose = () => rm(path, { force: true });
+  const { path, dispose } = opts.spool.take();
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   let size = 0;
   let head: Buffer = Buffer.alloc(0);

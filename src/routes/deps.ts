@@ -2,6 +2,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { FailedAuthBudget } from '../auth/failed-auth-budget.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { DownloadRoute, ResumePolicy } from '../http/resume.js';
+import type { Spool } from '../http/spool.js';
 import type { TenantLimits } from '../limits/tenant-limits.js';
 import type { AgentRecordings, CcfsClient, CcfsNative } from '../upstream/ports.js';
 
@@ -35,5 +36,5 @@ export interface RouteDeps {
   /** The one version number (package.json's), for the OpenAPI document. */
   version: string;
   /** Directory for uploads in transit. */
-  spoolDir: string;
+  spool: Spool;
 }

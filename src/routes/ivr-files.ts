@@ -40,7 +40,7 @@ export function ivrFilesRouter(deps: RouteDeps): Router {
       const limit = tenant.limits.uploadMaxBytes;
       const declaredLength = checkUploadHeaders(req, limit);
       await deps.limits.openStream(tenant.id, res);
-      const file = await receiveWav(req, res, { limit, declaredLength, spoolDir: deps.spoolDir });
+      const file = await receiveWav(req, res, { limit, declaredLength, spool: deps.spool });
       countReceived(res, file.size);
       let stored: UploadedFile;
       try {

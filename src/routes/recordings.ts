@@ -1,5 +1,4 @@
 /** Contract 3.1-3.4: call recordings by file name, by call, and browser playback. */
-import { createHash } from 'node:crypto';
 import type { Router } from 'express';
 import { ROUTES } from '../contract/routes.js';
 import { baseName } from '../domain/content.js';
@@ -86,7 +85,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       setCaller(res, undefined, tenant);
       auditAccess(res, 'playback.stream', grant.fileName);
       // Its own limits: a link handed to browsers must not spend the tenant's API budget.
-      await deps.limits.openPlayback(grant.tenantId, createHash('sha256').update(playbackId).digest('hex'), res);
+      await deps.limits.openPlayback(grant.tenantId, opened.key, res);
       await sendDownload(
         res,
         (signal) => deps.ccfs.playVoice(grant.tenantId, grant.vendorToken, signal),

@@ -26,6 +26,8 @@ export function ecKey(kid: string): KeyPair {
  */
 export async function startJwksServer(initial: KeyPair[], opts: { tls?: { key: Buffer; cert: Buffer } } = {}) {
   let fetches = 0;
+  /** Stalled fetches their client gave up on (its deadline). */
+  let abandoned = 0;
   let mode: 'up' | 'down' | 'stall' = 'up';
   let keys = [...initial];
   let extra: object[] = [];
@@ -54,6 +56,10 @@ export async function startJwksServer(initial: KeyPair[], opts: { tls?: { key: B
         .writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) })
         .write(body.slice(0, 1));
       stalled.add(res);
+      res.once('close', () => {
+        stalled.delete(res);
+        abandoned += 1;
+      });
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
@@ -65,6 +71,9 @@ export async function startJwksServer(initial: KeyPair[], opts: { tls?: { key: B
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/.well-known/jwks.json`,
     get fetches() {
       return fetches;
+    },
+    get abandoned() {
+      return abandoned;
     },
     setDown(v: boolean) {
       mode = v ? 'down' : 'up';

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
+import { eventually } from '../helpers/eventually.js';
 import { ecKey, type KeyPair, rsaKey, startJwksServer } from '../helpers/jwks.js';
 import { AUDIENCE, opsGet, type Stack, startStack } from '../helpers/stack.js';
 
@@ -19,6 +20,8 @@ const ISS = 'https://idp.jwks.test';
 let jwks: Awaited<ReturnType<typeof startJwksServer>>;
 let otherJwks: Awaited<ReturnType<typeof startJwksServer>>;
 let tlsJwks: Awaited<ReturnType<typeof startJwksServer>>;
+let slowJwks: Awaited<ReturnType<typeof startJwksServer>>;
+const slowKey = rsaKey('slow-1');
 const tlsKey = rsaKey('tls-1');
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 const otherKey = rsaKey('other-1');
@@ -30,6 +33,7 @@ const ec1 = ecKey('ec-1');
 before(async () => {
   jwks = await startJwksServer([rsa1, ec1]);
   otherJwks = await startJwksServer([otherKey]);
+  slowJwks = await startJwksServer([slowKey]);
   tlsJwks = await startJwksServer([tlsKey], {
     tls: { key: readFileSync(fixture('server.key')), cert: readFileSync(fixture('server.pem')) },
   });
@@ -45,6 +49,15 @@ before(async () => {
         jwksCacheMaxAgeMs: 60_000,
         jwksMaxStaleMs: 3_600_000,
         jwksTimeoutMs: 500,
+      });
+      // A long fetch deadline: a request that waited for a refresh would wait for all of it.
+      raw.auth.issuers.push({
+        issuer: 'https://slow.jwks.test',
+        audience: AUDIENCE,
+        algorithms: ['RS256'],
+        jwksUri: slowJwks.url,
+        jwksCacheMaxAgeMs: 60_000,
+        jwksTimeoutMs: 20_000,
       });
       raw.auth.issuers.push({
         issuer: 'https://other.jwks.test',
@@ -70,6 +83,7 @@ after(async () => {
   await s.close();
   await jwks.close();
   await otherJwks.close();
+  await slowJwks.close();
   await tlsJwks.close();
 });
 
@@ -164,9 +178,14 @@ describe('JWKS issuer', () => {
     try {
       clock += 120_000; // past jwksCacheMaxAgeMs: a refetch is due and fails
       assert.equal((await get(token(rsa1))).status, 200, 'stale keys keep working');
-      const ready = await opsGet(s, '/readyz/details');
+      // The refetch runs in the background: the details say so once it has failed.
+      const ready = await eventually(async () => {
+        const r = await opsGet(s, '/readyz/details');
+        return /"jwks:https:\/\/idp.jwks.test","ok":false,"critical":false/.test(JSON.stringify(r.body))
+          ? r
+          : undefined;
+      }, 'the key endpoint reported down');
       assert.equal(ready.status, 200);
-      assert.match(JSON.stringify(ready.body), /"jwks:https:\/\/idp.jwks.test","ok":false,"critical":false/);
       clock += 3_600_000; // past jwksMaxStaleMs
       assert.equal((await get(token(rsa1))).status, 401, 'too old to be trusted');
       // A second token right after, inside the fetch cooldown (no fetch is due): still too old.
@@ -176,6 +195,32 @@ describe('JWKS issuer', () => {
     }
     clock += 10_000;
     assert.equal((await get(token(rsa1))).status, 200, 'back when the endpoint is');
+  });
+
+  it('a refresh that stalls does not delay a token whose key is cached: the set is refreshed in the background', async () => {
+    const slow = (jwtid: string) =>
+      jwt.sign({ tenant: 'acme', scope: 'ops:read', sub: 'u1' }, slowKey.privateKey, {
+        algorithm: slowKey.alg,
+        issuer: 'https://slow.jwks.test',
+        audience: AUDIENCE,
+        expiresIn: 10 * 24 * 3600,
+        keyid: slowKey.kid,
+        jwtid,
+      });
+    assert.equal((await get(slow('warm'))).status, 200, 'the set is fetched and cached');
+    slowJwks.setMode('stall');
+    try {
+      const fetched = slowJwks.fetches;
+      clock += 120_000; // past jwksCacheMaxAgeMs: a refresh is due
+      const res = await get(slow('during-the-refresh'));
+      assert.equal(res.status, 200);
+      assert.equal(slowJwks.abandoned, 0, 'answered while the refresh still waits on the endpoint');
+      await eventually(() => slowJwks.fetches === fetched + 1, 'the refresh was asked for');
+      assert.equal((await get(slow('again'))).status, 200, 'and meanwhile every request is served from the cache');
+      assert.equal(slowJwks.fetches, fetched + 1, 'one refresh at a time');
+    } finally {
+      slowJwks.setMode('up');
+    }
   });
 
   it('a stalled key endpoint answers 401 within the fetch deadline, logs the cause once at warn, and counts it', async () => {

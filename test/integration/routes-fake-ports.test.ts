@@ -17,6 +17,7 @@ import { DEFAULT_PATH_RULES, DOWNLOAD_ROUTES } from '../../src/config/schema.js'
 import { derivePlaybackKey } from '../../src/domain/playback-id.js';
 import { compileTenantPolicy, type TenantPolicy } from '../../src/domain/tenant-policy.js';
 import { GatewayError } from '../../src/errors/catalogue.js';
+import { createSpool } from '../../src/http/spool.js';
 import { createTenantLimits } from '../../src/limits/tenant-limits.js';
 import { createAudit } from '../../src/ops/audit.js';
 import { createMetrics } from '../../src/ops/metrics.js';
@@ -150,7 +151,7 @@ before(async () => {
     playbackKey: derivePlaybackKey('fake-ports-playback-secret-0123456789'),
     now: () => NOW,
     jsonBodyMaxBytes: 65536,
-    spoolDir: process.env.TMPDIR ?? '/tmp',
+    spool: createSpool(process.env.TMPDIR ?? '/tmp'),
     version: '0.0.0-test',
   };
   server = createServer(createApp(deps));

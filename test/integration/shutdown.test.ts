@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, get as httpGet } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,6 +20,7 @@ import { ALL_SCOPES, mintToken } from '../../demo/mint.js';
 import { CcfsSimulator } from '../../simulators/ccfs/server.js';
 import { CcgwSimulator } from '../../simulators/ccgateway/server.js';
 import { SEED, seedCcfs } from '../../simulators/seed.js';
+import { wavFromEncoded } from '../../simulators/shared/audio.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
 import { ACCOUNTS, AGENTS, AUDIENCE, activeStreams, ISSUER, JWT_SECRET, opsGet, startStack } from '../helpers/stack.js';
@@ -114,7 +116,7 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
 /** The built gateway as a real process on a config of its own; resolves once it listens. */
 async function spawnGateway(
   root: string,
-  o: { ccfsUrl: string; drainDelayMs: number; shutdownGraceMs: number; ccgwUrl?: string },
+  o: { ccfsUrl: string; drainDelayMs: number; shutdownGraceMs: number; ccgwUrl?: string; spoolDir?: string },
 ) {
   const file = join(root, 'gateway.yaml');
   const agent = o.ccgwUrl
@@ -135,6 +137,7 @@ async function spawnGateway(
       `  drainDelayMs: ${o.drainDelayMs}`,
       `  shutdownGraceMs: ${o.shutdownGraceMs}`,
       '  playbackSecret: ${PB}',
+      ...(o.spoolDir ? [`  spoolDir: ${o.spoolDir}`] : []),
       'audit:',
       '  destination: "off"',
       'auth:',
@@ -236,5 +239,57 @@ test('whatever still hangs at shutdown (here an agent sign-out the vendor never 
     await ccgw.close();
     await ccfs.close();
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM with uploads in flight leaves nothing in the spool, and a start sweeps what a dead process left', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shutdown-spool-'));
+  const spool = mkdtempSync(join(tmpdir(), 'shutdown-spool-dir-'));
+  const ccfs = new CcfsSimulator({ root, accounts: [{ ...ACCOUNTS.acme, vdnIds: [53] }] });
+  const ccfsUrl = await ccfs.listen();
+  const spooled = () => readdirSync(spool).filter((f) => f.startsWith('cc-file-gateway-upload-'));
+  // Left by a process that died two hours ago, and one a sibling worker may be writing now.
+  const stale = join(spool, 'cc-file-gateway-upload-stale.wav');
+  const fresh = join(spool, 'cc-file-gateway-upload-fresh.wav');
+  const mine = join(spool, 'notes.txt');
+  for (const f of [stale, fresh, mine]) writeFileSync(f, 'x');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+  utimesSync(stale, twoHoursAgo, twoHoursAgo);
+  const sockets: ReturnType<typeof connect>[] = [];
+  try {
+    const gw = await spawnGateway(root, { ccfsUrl, drainDelayMs: 0, shutdownGraceMs: 300, spoolDir: spool });
+    assert.equal(existsSync(stale), false, 'the stale file is swept at start');
+    assert.equal(existsSync(fresh), true, "a recent one is not: it may be another worker's");
+    assert.equal(existsSync(mine), true, "and nothing but the gateway's own pattern is touched");
+    rmSync(fresh);
+    const token = mintToken({
+      secret: JWT_SECRET,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      tenant: 'acme',
+      scopes: ALL_SCOPES,
+    });
+    // A WAV of 100,000 A-law samples, of which a fifth is sent: three uploads that never finish.
+    const wav = wavFromEncoded(Buffer.alloc(100_000, 0xd5));
+    const { port } = new URL(gw.url);
+    for (let i = 0; i < 3; i += 1) {
+      const socket = connect(Number(port), '127.0.0.1');
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.write(
+        `POST /v1/ivr-files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+          `Content-Type: audio/wav\r\nContent-Length: ${wav.length}\r\n\r\n`,
+      );
+      socket.write(wav.subarray(0, 20_000));
+    }
+    await eventually(() => spooled().length === 3, 'three uploads are being spooled');
+    gw.child.kill('SIGTERM');
+    await eventually(() => gw.exitCode() !== undefined, 'the process exits');
+    assert.deepEqual(spooled(), [], 'their files went with the process');
+  } finally {
+    for (const s of sockets) s.destroy();
+    await ccfs.close();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(spool, { recursive: true, force: true });
   }
 });
