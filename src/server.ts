@@ -18,6 +18,31 @@ export interface GatewayServer {
   close(graceMs: number, drainDelayMs: number): Promise<void>;
 }
 
+/**
+ * At most `cap` open connections per peer address (0: no cap). One address opening thousands of
+ * idle connections would use up the process's sockets for everybody; its connections past the cap
+ * are closed as they are accepted, before any byte is read. The peer is the socket's: behind a
+ * proxy every client shares the proxy's address, so the cap must allow for the proxy's pool.
+ */
+function capConnectionsPerAddress(server: Server, cap: number): void {
+  if (cap === 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const address = socket.remoteAddress ?? '';
+    const n = (open.get(address) ?? 0) + 1;
+    if (n > cap) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, n);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
+
 export function createGatewayServer(app: RequestListener, cfg: GatewayConfig['server']): GatewayServer {
   const server = createServer(
     {
@@ -32,6 +57,7 @@ export function createGatewayServer(app: RequestListener, cfg: GatewayConfig['se
   );
   // Node would answer `100 Continue` at once; the route that reads a body sends it after its checks.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
+  capConnectionsPerAddress(server, cfg.maxConnectionsPerAddress);
 
   let draining = false;
   let inFlight = 0;

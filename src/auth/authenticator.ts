@@ -227,6 +227,9 @@ export function createAuthenticator(
         throw invalidToken('token was issued in the future');
       const tenant = (claims as Record<string, unknown>)[auth.tenantClaim];
       if (typeof tenant !== 'string' || !tenantIds.has(tenant)) throw invalidToken('token names no configured tenant');
+      // An issuer bound to some tenants (a partner's IdP) never acts for the others.
+      if (config.tenants && !config.tenants.includes(tenant))
+        throw invalidToken('token issuer may not act for this tenant');
       if (typeof claims.sub !== 'string' || claims.sub === '') throw invalidToken('token has no sub claim');
       const principal: Principal = {
         tenantId: tenant,

@@ -174,6 +174,15 @@ export const algorithmsFitTheKey: Rule = (c) =>
     return [];
   });
 
+export const issuerTenantsExist: Rule = (c) => {
+  const known = new Set(eachTenant(c).map(({ t }) => t.id));
+  return eachIssuer(c).flatMap(({ iss, i }) =>
+    (iss.tenants ?? []).flatMap((id, j) =>
+      known.has(id) ? [] : [{ path: ['auth', 'issuers', i, 'tenants', j], message: `no tenant "${id}" is configured` }],
+    ),
+  );
+};
+
 export const RULES: readonly Rule[] = [
   redisNeedsUrlAndSealSecret,
   workersNeedRedis,
@@ -186,4 +195,5 @@ export const RULES: readonly Rule[] = [
   issuersAreUnique,
   issuerHasOneKeySource,
   algorithmsFitTheKey,
+  issuerTenantsExist,
 ];

@@ -30,6 +30,8 @@ export interface RequestScope {
   pace?: (bytes: number) => void;
   /** A streamed answer whose client takes no bytes for this long is ended (0: never). */
   readerIdleMs: number;
+  /** `100 Continue` was sent: the client is sending its body. */
+  continued?: boolean;
 }
 
 /** What every request's scope starts with, from the app's settings. */
@@ -102,6 +104,11 @@ export function recordError(res: Response, error: GatewayError): void {
 
 export function recordStreamError(res: Response, err: unknown): void {
   requireScope(res).streamError = err;
+}
+
+/** Records that the client was told to send its body (`100 Continue`). */
+export function markContinued(res: Response): void {
+  requireScope(res).continued = true;
 }
 
 /** How long a streamed answer may wait for its client to take bytes (0: for ever). */

@@ -44,6 +44,8 @@ function fromForeign(err: unknown): GatewayError {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding', { cause: err });
+    case 'request.size.invalid':
+      return new GatewayError('INVALID_REQUEST', 'request body does not match its Content-Length', { cause: err });
     case 'request.aborted':
       return new GatewayError('INVALID_REQUEST', 'request body was not received in full', { cause: err });
     default:

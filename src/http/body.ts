@@ -2,28 +2,50 @@
  * Request bodies. `100 Continue` is sent by the route that reads a body, once it has checked
  * everything it can from the headers (caller, scope, size), so a refused client never sends it.
  */
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, Response } from 'express';
+import getRawBody from 'raw-body';
+import { markContinued } from '../edge/scope.js';
+import { GatewayError } from '../errors/catalogue.js';
 
 /** Tells a client waiting on `Expect: 100-continue` to send its body now. */
 export function continueIfExpected(req: Request, res: Response): void {
-  if (req.headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
+  if (req.headers.expect?.toLowerCase() !== '100-continue' || res.headersSent) return;
+  res.writeContinue();
+  markContinued(res);
 }
 
+const tooLarge = (limit: number) =>
+  new GatewayError('PAYLOAD_TOO_LARGE', `request body is larger than allowed (${limit} bytes)`);
+const notJson = () => new GatewayError('INVALID_REQUEST', 'request body is not valid JSON');
+
 /**
- * A JSON body parser per size limit, made once and reused. One rule for every JSON route: a
- * compressed body is 415 (`inflate: false`), never a zlib error.
+ * Reads a JSON body of at most `limit` bytes into `req.body`, for the routes with a JSON body.
+ * A declared length over the limit is refused before a byte is read and before `100 Continue`; a
+ * body without one (chunked) is cut at the limit: its reading stops there, the answer closes the
+ * connection, and the rest is never read (Express' own parser drains a refused body to its end,
+ * however long, and waits for a declared one that never comes). A compressed body is 415; only
+ * an object or an array is JSON here. A body of another type is left unread (`req.body` stays
+ * undefined) for the route to refuse.
  */
-export function createJsonReader(): (req: Request, res: Response, limit: number) => Promise<void> {
-  const parsers = new Map<number, RequestHandler>();
-  return (req, res, limit) => {
-    let parser = parsers.get(limit);
-    if (!parser) {
-      parser = express.json({ limit, strict: true, inflate: false, type: 'application/json' });
-      parsers.set(limit, parser);
-    }
-    continueIfExpected(req, res);
-    return new Promise<void>(
-      (resolve, reject) => void parser(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
-    );
-  };
+export async function readJson(req: Request, res: Response, limit: number): Promise<void> {
+  if (!req.is('application/json')) return;
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity')
+    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'compressed bodies are not accepted');
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'a JSON body must be UTF-8');
+  const declared = req.headers['content-length'];
+  const length = declared === undefined ? undefined : Number(declared);
+  if (length !== undefined && length > limit) throw tooLarge(limit);
+  continueIfExpected(req, res);
+  // raw-body stops reading at the limit (or at a length that does not match) and pauses the request.
+  const text = await getRawBody(req, { limit, encoding: 'utf-8', ...(length !== undefined ? { length } : {}) });
+  const json = text.replace(/^\uFEFF/, '');
+  if (!/^\s*[{[]/.test(json)) throw notJson();
+  try {
+    req.body = JSON.parse(json);
+  } catch (err) {
+    throw new GatewayError('INVALID_REQUEST', 'request body is not valid JSON', { cause: err });
+  }
 }

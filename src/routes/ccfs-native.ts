@@ -5,7 +5,7 @@ import { base64Length } from '../domain/content.js';
 import { uploadVdn } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, tenantOf } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
-import { createJsonReader } from '../http/body.js';
+import { readJson } from '../http/body.js';
 import { clientSignal, relayAnswer } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
@@ -16,8 +16,6 @@ import type { RouteDeps } from './deps.js';
 const ENVELOPE_SLACK = 1024;
 
 export function ccfsNativeRouter(deps: RouteDeps): Router {
-  const readJson = createJsonReader();
-
   const forward = (operation: NativeOperation) => async (req: Request, res: Response) => {
     const contract = NATIVE_ROUTES[`native.${operation}`];
     const tenant = tenantOf(res);

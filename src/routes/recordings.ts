@@ -5,7 +5,7 @@ import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
 import { GatewayError, invalidRequest } from '../errors/catalogue.js';
-import { createJsonReader } from '../http/body.js';
+import { readJson } from '../http/body.js';
 import { clientSignal, sendDownload } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { toPcm16 } from '../http/pcm16.js';
@@ -16,8 +16,6 @@ import type { RouteDeps } from './deps.js';
 const PLAYBACK_SAFETY_MS = 60_000;
 
 export function recordingsRouter(deps: RouteDeps): Router {
-  const readJson = createJsonReader();
-
   return mountRoutes(deps, {
     getRecording: async (req, res) => {
       const tenant = tenantOf(res);

@@ -44,15 +44,29 @@ export function rawRequest(
     socket.on('data', (d: Buffer) => {
       answered = true;
       text += d.toString('latin1');
+      // A whole answer is in (its Content-Length of body): done, whether or not the server closes.
+      if (complete(text)) socket.destroy();
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (!answered && e.code !== 'ECONNRESET' && e.code !== 'EPIPE') reject(e);
     });
     socket.on('close', () => {
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, ''));
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(finalAnswer(text));
       resolve({ text, status: m ? Number(m[1]) : 0, bodySent });
     });
-    // The server closes after an answer to an unread body; give up on anything else.
+    // An answer without a length ends with the connection; give up on anything else.
     setTimeout(() => socket.destroy(), 5000).unref();
   });
+}
+
+/** The answer after any interim `100 Continue`. */
+const finalAnswer = (text: string) => text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '');
+
+/** Whether `text` holds a final answer's headers and all of the body its Content-Length announces. */
+function complete(text: string): boolean {
+  const answer = finalAnswer(text);
+  const end = answer.indexOf('\r\n\r\n');
+  if (!/^HTTP\/1\.1 \d{3}/.test(answer) || end < 0) return false;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, end))?.[1];
+  return length !== undefined && answer.length - end - 4 >= Number(length);
 }

@@ -14,6 +14,7 @@ import { SEED } from '../../simulators/seed.js';
 import { demoRecording } from '../../simulators/shared/audio.js';
 import { download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { activeStreams, opsGet, type Stack, startStack } from '../helpers/stack.js';
 
 const rec = (stack: Stack, tenant = 'acme', path: string = SEED.acme.recording) =>
@@ -217,6 +218,31 @@ describe('inbound limits', () => {
       .send({ fileName: 'x'.repeat(2000) });
     assert.equal(body.status, 413);
     assert.equal(stack.ccfs.requests.length, seen);
+  });
+
+  it('a JSON body is refused by its declared length before it is read, never told to continue, and cut at the limit when chunked', async () => {
+    const head = (extra: string) =>
+      `POST /v1/recordings/playback HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.token()}\r\n` +
+      `Content-Type: application/json\r\n${extra}`;
+    // Declared over the limit, no byte sent: the answer comes at once (it waited for the body before).
+    const declared = await rawRequest(stack.url, head('Content-Length: 70000'), () => undefined);
+    assert.equal(declared.status, 413);
+    // Expect: 100-continue over the limit: refused, and never told to send.
+    const expecting = await rawRequest(
+      stack.url,
+      head('Content-Length: 99999999\r\nExpect: 100-continue'),
+      () => undefined,
+    );
+    assert.equal(expecting.status, 413);
+    assert.doesNotMatch(expecting.text, /100 Continue/);
+    // Chunked, 30 MiB on offer: the 413 reaches the client long before the 30 MiB would have been read.
+    const piece = Buffer.alloc(64 * 1024, 0x20);
+    const chunk = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
+    const chunked = await rawRequest(stack.url, head('Transfer-Encoding: chunked'), (sent) =>
+      sent < 30 * 1024 * 1024 ? chunk : undefined,
+    );
+    assert.equal(chunked.status, 413);
+    assert.ok(chunked.bodySent < 8 * 1024 * 1024, `${chunked.bodySent} bytes were taken before the answer`);
   });
 
   it('closes a slowloris connection soon after headersTimeoutMs', async () => {

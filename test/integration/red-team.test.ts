@@ -8,12 +8,14 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type ClientRequest, get as httpGet, type IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
+import { mintToken } from '../../demo/mint.js';
 import { SEED } from '../../simulators/seed.js';
 import { eventually } from '../helpers/eventually.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -417,6 +419,91 @@ describe('a budget of failed authentications per client address', () => {
       }
     } finally {
       await trusted.close();
+    }
+  });
+});
+
+describe('an issuer bound to tenants, and a cap on connections per address', () => {
+  const PARTNER = 'https://idp.partner.test';
+  const PARTNER_SECRET = 'partner-jwt-secret-0123456789-abcdefghijkl';
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      configure: (raw) => {
+        raw.auth.issuers.push({
+          issuer: PARTNER,
+          audience: AUDIENCE,
+          algorithms: ['HS256'],
+          secret: PARTNER_SECRET,
+          tenants: ['globex'],
+        });
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  it("a partner issuer's token acts for its own tenants only", async () => {
+    const partner = (tenant: string) =>
+      mintToken({ secret: PARTNER_SECRET, issuer: PARTNER, audience: AUDIENCE, tenant, scopes: ['ops:read'] });
+    const own = await request(stack.url)
+      .get('/readyz/details')
+      .set('Authorization', `Bearer ${partner('globex')}`);
+    assert.equal(own.status, 200);
+    const other = await request(stack.url)
+      .get('/readyz/details')
+      .set('Authorization', `Bearer ${partner('acme')}`);
+    assert.equal(other.status, 401);
+    assert.equal(other.body.detail, 'token issuer may not act for this tenant');
+  });
+
+  it('connections past the cap from one address are closed as they come; one freed is one more allowed', async () => {
+    // A stack of its own: nothing else holds a connection to it.
+    const capped = await startStack({
+      configure: (raw) => {
+        raw.server.maxConnectionsPerAddress = 3;
+      },
+    });
+    const { port } = new URL(capped.url);
+    const open = (): Promise<Socket> =>
+      new Promise((resolve) => {
+        const s = connect(Number(port), '127.0.0.1', () => resolve(s));
+        s.on('error', () => undefined);
+      });
+    const closed = (s: Socket) =>
+      new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+    const held = [await open(), await open(), await open()];
+    try {
+      // The cap is reached: the next connection is closed by the server before it says anything.
+      const fourth = await open();
+      let said = '';
+      fourth.on('data', (d: Buffer) => {
+        said += d.toString('latin1');
+      });
+      fourth.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await closed(fourth);
+      assert.equal(said, '');
+      // The three held still work.
+      const answer = await new Promise<string>((resolve) => {
+        held[0]!.once('data', (d: Buffer) => resolve(d.toString('latin1')));
+        held[0]!.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      });
+      assert.match(answer, /^HTTP\/1\.1 200/);
+      held.pop()!.destroy();
+      await eventually(async () => {
+        const s = await open();
+        const ok = await new Promise<boolean>((resolve) => {
+          s.once('data', (d: Buffer) => resolve(/^HTTP\/1\.1 200/.test(d.toString('latin1'))));
+          s.once('close', () => resolve(false));
+          s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        });
+        s.destroy();
+        return ok;
+      }, 'a freed connection makes room');
+    } finally {
+      for (const s of held) s.destroy();
+      await capped.close();
     }
   });
 });

@@ -323,3 +323,15 @@ test('an audit file in a folder that does not exist is a configuration problem, 
     ),
   );
 });
+
+test('an issuer bound to tenants names configured ones', () => {
+  const bound = exampleHere.replace(
+    '    secret: ${LEGACY_SSO_JWT_SECRET}',
+    '    secret: ${LEGACY_SSO_JWT_SECRET}\n      tenants: [globex, nope]',
+  );
+  const issues = issuesOf(() => parseConfigText(bound, exampleEnv));
+  assert.deepEqual(
+    issues.filter((i) => i.includes('tenants')),
+    ['auth.issuers[1].tenants[1]: no tenant "nope" is configured'],
+  );
+});

@@ -20,6 +20,8 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export const issuerSchema = z.strictObject({
   issuer: z.string().min(1),
+  /** The tenants this issuer's tokens may act for (a partner's IdP, say); absent: every tenant. */
+  tenants: z.array(z.string().min(1)).min(1).optional(),
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1),
   jwksUri: jwksUrl.optional(),

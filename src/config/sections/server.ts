@@ -39,6 +39,11 @@ export const serverSchema = z.strictObject({
     .min(1024)
     .max(16 * 1024 * 1024)
     .default(64 * 1024),
+  /**
+   * Open connections one peer address may hold (0: no cap); past it, new ones are closed as they
+   * are accepted. Behind a proxy the proxy is that address: allow for its connection pool.
+   */
+  maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(512),
   /** Longest request URL (path and query); longer is 400 before any other work. */
   maxUrlBytes: z.number().int().min(256).max(65536).default(8192),
 });
