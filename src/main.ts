@@ -6,6 +6,7 @@ import { parseCli } from './cli.js';
 import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
 import { ConfigError, loadConfigFile, maskSecrets } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
+import { configWarnings } from './config/warnings.js';
 import { createLogger } from './edge/logging.js';
 import { createGateway } from './gateway.js';
 import { youngCollector } from './ops/gc-pacer.js';
@@ -52,13 +53,16 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
     return 0;
   }
+  const warnings = configWarnings(config);
   if (values['check-config']) {
+    for (const w of warnings) process.stderr.write(`${file}: warning: ${w}\n`);
     process.stdout.write(
       `${file}: configuration is valid (${config.tenants.length} tenants, ${config.auth.issuers.length} issuers)\n`,
     );
     return 0;
   }
   const logger = createLogger(config.logging.level);
+  for (const w of warnings) if (cluster.isPrimary) logger.warn(w);
   const missing = missingRuntimeFlags();
   if (missing.length > 0 && cluster.isPrimary)
     logger.info({ missing }, `started without ${missing.join(' ')}: latency after idle periods will be higher`);

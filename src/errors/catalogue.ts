@@ -76,6 +76,19 @@ export class ClientGoneError extends Error {
   }
 }
 
+/**
+ * The cause of an answer the vendor gave (HTTP 200) that cannot be read as what was asked: a broken
+ * envelope, a file whose bytes look like one, an answer too large. The vendor answered, so it says
+ * nothing of the endpoint's health, and the same request would get the same bytes: neither
+ * counted against the breaker nor retried.
+ */
+export class UnreadableAnswer extends Error {
+  constructor(cause?: unknown) {
+    super('unreadable answer', cause === undefined ? undefined : { cause });
+    this.name = 'UnreadableAnswer';
+  }
+}
+
 /** A client that took no bytes of its answer for `ms`: ended like one that left (its business, not ours). */
 export class ClientStalledError extends ClientGoneError {
   constructor(readonly ms: number) {

@@ -5,7 +5,13 @@
  */
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
-import { ClientGoneError, GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
+import {
+  ClientGoneError,
+  GatewayError,
+  SERVICE_NAMES,
+  UnreadableAnswer,
+  type UpstreamService,
+} from '../errors/catalogue.js';
 import { isTlsFailure } from '../errors/tls-failure.js';
 import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
 import { sleep as realSleep, type Sleep } from './sleep.js';
@@ -48,13 +54,23 @@ function isTransient(err: unknown): boolean {
   return !err.upstream || /^HTTP 5/.test(err.upstream.code);
 }
 
-/** What counts against an upstream's breaker: transient failures and timeouts. */
-export const isVendorFailure = (err: unknown): boolean =>
-  isTransient(err) || (err instanceof GatewayError && err.code === 'UPSTREAM_TIMEOUT');
+/** An answer that came whole but cannot be read as what was asked: it may be what the caller asked for. */
+const isUnreadable = (err: unknown): boolean => err instanceof GatewayError && err.cause instanceof UnreadableAnswer;
 
-/** The tenant's credentials were refused: a per-tenant breaker stops hammering with them. */
-export const isCredentialFailure = (err: unknown): boolean =>
-  err instanceof GatewayError && err.upstream?.code === 'HTTP 401';
+/**
+ * What counts against the breaker every tenant of an endpoint shares: transport failures, 5xx and
+ * timeouts. Never what one caller's request caused (a vendor business code, an unreadable answer,
+ * which a file's own bytes can make): one tenant must not be able to open it for all.
+ */
+export const isVendorFailure = (err: unknown): boolean =>
+  (isTransient(err) && !isUnreadable(err)) || (err instanceof GatewayError && err.code === 'UPSTREAM_TIMEOUT');
+
+/**
+ * What counts against a tenant's own breaker: its credentials refused (it stops hammering with
+ * them), and the unreadable answers its requests got (only that tenant waits them out).
+ */
+export const isTenantFailure = (err: unknown): boolean =>
+  (err instanceof GatewayError && err.upstream?.code === 'HTTP 401') || isUnreadable(err);
 
 function outcomeOf(err: unknown): UpstreamOutcome {
   if (err instanceof ClientGoneError) return 'client_gone';

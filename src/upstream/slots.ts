@@ -1,6 +1,9 @@
 /**
  * Fair use of one endpoint's connections: at most `size` vendor requests at once (the pool's
- * size), at most `perTenant` of them for any one tenant, and no request waits for a slot longer
+ * size), at most `perTenant` of them for any one tenant, and every other tenant of the endpoint
+ * always left a reserve (`reserveOf`, by the number of tenants): a tenant takes a slot past its own
+ * reserve only while the free slots cover what the others are owed, so no set of tenants within
+ * their shares can take the last connections from another. No request waits for a slot longer
  * than `maxWaitMs`: then it is refused with 503, so a full pool never leaves a caller hanging.
  * A slot is held until the vendor's answer is fully read or torn down, as its connection is.
  */
@@ -14,6 +17,8 @@ export const isQueueTimeout = (err: unknown): boolean =>
   err instanceof GatewayError && (err.cause as { code?: unknown } | undefined)?.code === QUEUE_TIMEOUT;
 
 export interface Slots {
+  /** A tenant that uses this endpoint: it is owed a reserve from now on. */
+  addTenant(tenantId: string): void;
   /** Resolves with a release function once `tenantId` may use a connection. */
   acquire(tenantId: string, signal?: AbortSignal): Promise<() => void>;
   /** Slots in use, in all and by tenant. */
@@ -33,8 +38,21 @@ export function createSlots(opts: {
 }): Slots {
   let total = 0;
   const byTenant = new Map<string, number>();
+  const tenants = new Set<string>();
   const queue: Waiter[] = [];
-  const fits = (tenantId: string) => total < opts.size && (byTenant.get(tenantId) ?? 0) < opts.perTenant;
+  const reserve = () => reserveOf(opts.size, tenants.size);
+  /** Slots the other tenants are owed: what each has yet to use of its reserve. */
+  const owedToOthers = (tenantId: string) => {
+    const r = reserve();
+    let owed = 0;
+    for (const t of tenants) if (t !== tenantId) owed += Math.max(0, r - (byTenant.get(t) ?? 0));
+    return owed;
+  };
+  const fits = (tenantId: string) => {
+    const mine = byTenant.get(tenantId) ?? 0;
+    if (total >= opts.size || mine >= opts.perTenant) return false;
+    return mine < reserve() || opts.size - total - 1 >= owedToOthers(tenantId);
+  };
   const take = (tenantId: string) => {
     total += 1;
     byTenant.set(tenantId, (byTenant.get(tenantId) ?? 0) + 1);
@@ -53,6 +71,9 @@ export function createSlots(opts: {
   };
   const name = SERVICE_NAMES[opts.service];
   return {
+    addTenant(tenantId) {
+      tenants.add(tenantId);
+    },
     acquire(tenantId, signal) {
       // Nobody who could use the slot is waiting for it: take it now.
       if (fits(tenantId) && !queue.some((w) => fits(w.tenantId))) return Promise.resolve(take(tenantId));
@@ -89,4 +110,12 @@ export function createSlots(opts: {
     },
     inUse: () => ({ total, byTenant }),
   };
+}
+
+/**
+ * The connections each tenant of an endpoint is always left: a quarter of the pool split among
+ * its tenants, at least one; none while a single tenant uses it.
+ */
+export function reserveOf(size: number, tenants: number): number {
+  return tenants <= 1 ? 0 : Math.max(1, Math.floor(size / (4 * tenants)));
 }

@@ -35,8 +35,8 @@ export interface UpstreamEndpoint {
 }
 
 export interface Transports {
-  /** The endpoint for these settings; two tenants with the same settings share one. */
-  endpoint(service: UpstreamService, cfg: ResolvedUpstream): UpstreamEndpoint;
+  /** The endpoint for these settings, used by `tenantId`; two tenants with the same settings share one. */
+  endpoint(service: UpstreamService, cfg: ResolvedUpstream, tenantId: string): UpstreamEndpoint;
   all(): UpstreamEndpoint[];
   close(): Promise<void>;
 }
@@ -44,7 +44,7 @@ export interface Transports {
 export function createTransports({ logger, metrics }: { logger: Logger; metrics?: Metrics }): Transports {
   const pools = new Map<string, UpstreamEndpoint>();
   return {
-    endpoint(service, cfg) {
+    endpoint(service, cfg, tenantId) {
       const { label, ...settings } = cfg;
       const key = JSON.stringify([service, settings]);
       let ep = pools.get(key);
@@ -91,6 +91,7 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
         ep = { service, label, pool, slots, request, host, origin: url.origin, config: cfg, guard };
         pools.set(key, ep);
       }
+      ep.slots.addTenant(tenantId);
       return ep;
     },
     all: () => [...pools.values()],

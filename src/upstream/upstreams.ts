@@ -12,7 +12,7 @@ import { type AgentTenant, createAgentRecordings } from './agent-recordings.js';
 import { type CcfsTenant, createCcfsClient, type Guarded } from './ccfs.js';
 import { createCcfsNative } from './ccfs-native.js';
 import { createCcgwCalls } from './ccgateway.js';
-import { type BreakerState, createGuard, type Guard, isCredentialFailure } from './guard.js';
+import { type BreakerState, createGuard, type Guard, isTenantFailure } from './guard.js';
 import { createEndpointProbe } from './health.js';
 import type { AgentRecordings, CcfsClient, CcfsNative } from './ports.js';
 import { createTransports } from './transport.js';
@@ -39,13 +39,14 @@ export function createUpstreams(
   const ccfsTenants = new Map<string, CcfsTenant>(
     config.tenants.map((t) => {
       const cfg = t.upstreams.ccfs;
-      const endpoint = transports.endpoint('ccfs', cfg);
-      // A refused signature is the tenant's credentials failing, not the vendor: its own breaker.
+      const endpoint = transports.endpoint('ccfs', cfg, t.id);
+      // A refused signature is the tenant's credentials failing, not the vendor, and an unreadable
+      // answer may be what it asked for: its own breaker (still named for the credentials it began with).
       const credentials = createGuard({
         name: `ccfs-credentials:${t.id}`,
         service: 'ccfs',
         config: cfg,
-        counts: isCredentialFailure,
+        counts: isTenantFailure,
         logger,
         metrics,
         countCalls: false,
@@ -64,7 +65,7 @@ export function createUpstreams(
     config.tenants.flatMap((t) => {
       const cfg = t.upstreams.ccgateway;
       if (!t.ccgateway || !cfg) return [];
-      const endpoint = transports.endpoint('ccgateway', cfg);
+      const endpoint = transports.endpoint('ccgateway', cfg, t.id);
       return [
         [
           t.id,

@@ -2,7 +2,7 @@
 
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
+import { GatewayError, SERVICE_NAMES, UnreadableAnswer, type UpstreamService } from '../errors/catalogue.js';
 import { CCFS_CODE_MEANINGS } from '../protocol/ccfs.js';
 import { CCGW_CODE_MEANINGS, CCGW_SESSION_GONE_CODES } from '../protocol/ccgateway.js';
 import { readSmall } from './body.js';
@@ -48,7 +48,9 @@ export const upstreamHttpStatus = (service: UpstreamService, operation: string, 
   );
 
 export const malformedAnswer = (service: UpstreamService, operation: string, cause?: unknown): GatewayError =>
-  new GatewayError('UPSTREAM_ERROR', `${SERVICE_NAMES[service]} ${operation} answered something unreadable`, { cause });
+  new GatewayError('UPSTREAM_ERROR', `${SERVICE_NAMES[service]} ${operation} answered something unreadable`, {
+    cause: new UnreadableAnswer(cause),
+  });
 
 /**
  * The error for an answer that is not HTTP 200 (both vendors send business errors with 200), its

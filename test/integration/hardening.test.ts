@@ -390,6 +390,44 @@ describe('circuit breakers', () => {
   });
 });
 
+describe('what a caller asks for never opens the breaker every tenant shares', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      configure: (raw) => {
+        Object.assign(raw.upstreams.ccfs, {
+          breaker: {
+            volumeThreshold: 4,
+            errorThresholdPercentage: 50,
+            resetTimeoutMs: 60_000,
+            rollingWindowMs: 60_000,
+          },
+        });
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  it("a file whose bytes look like a broken vendor envelope opens the asking tenant's breaker, never the one every tenant shares", async () => {
+    const odd = 'Y:/53/0/20261125/1001/looks-like-an-error.V3';
+    await stack.ccfs.store.put(odd, Buffer.from('{"resultCode":"030'));
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await rec(stack, 'acme', odd)).status);
+    assert.ok(
+      statuses.slice(0, 2).every((st) => st === 502),
+      statuses.join(' '),
+    );
+    assert.equal(statuses.at(-1), 503, `acme's own breaker opened: ${statuses.join(' ')}`);
+    assert.equal((await rec(stack, 'globex', SEED.globex.recording)).status, 200, 'another tenant is served');
+    const ready = await opsGet(stack, '/readyz/details');
+    assert.equal(ready.status, 200, 'the instance stays ready');
+    assert.match(JSON.stringify(ready.body), /"breaker:ccfs:default","ok":true/);
+    assert.match(JSON.stringify(ready.body), /"breaker:ccfs-credentials:acme","ok":false/);
+  });
+});
+
 describe('metrics and audit trail', () => {
   let stack: Stack;
   let dir: string;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
+import { configWarnings } from '../../src/config/warnings.js';
 
 // config/example.yaml is the contract's example plus the playback secret this gateway needs.
 const example = readFileSync(new URL('../../config/example.yaml', import.meta.url), 'utf8');
@@ -334,4 +335,29 @@ test('an issuer bound to tenants names configured ones', () => {
     issues.filter((i) => i.includes('tenants')),
     ['auth.issuers[1].tenants[1]: no tenant "nope" is configured'],
   );
+});
+
+test('--check-config warns when the tenants sharing an endpoint may hold more streams than it has connections', () => {
+  const cfg = parseConfigText(exampleHere, exampleEnv);
+  assert.deepEqual(configWarnings(cfg), [], 'acme and globex are on endpoints of their own');
+  // Two more tenants on acme's endpoint: three shares of 32 streams (half the pool) on 64 connections.
+  const crowded = exampleHere.replace(
+    '  - id: globex',
+    [
+      '  - id: initech',
+      '    vdnIds: [60]',
+      '    ccfs:',
+      '      ak: ${ACME_CCFS_AK}',
+      '      sk: ${ACME_CCFS_SK}',
+      '  - id: hooli',
+      '    vdnIds: [61]',
+      '    ccfs:',
+      '      ak: ${GLOBEX_CCFS_AK}',
+      '      sk: ${GLOBEX_CCFS_SK}',
+      '  - id: globex',
+    ].join('\n'),
+  );
+  const warnings = configWarnings(parseConfigText(crowded, exampleEnv));
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /^upstreams\.ccfs \(default\): its tenants \(acme, initech, hooli\) may hold 96 streams/);
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.js';
-import { createSlots, isQueueTimeout } from '../../src/upstream/slots.js';
+import { createSlots, isQueueTimeout, reserveOf } from '../../src/upstream/slots.js';
 
 const settled = async <T>(p: Promise<T>) => {
   let state: 'pending' | 'done' | 'failed' = 'pending';
@@ -58,4 +58,25 @@ test('a wait longer than maxWaitMs is a 503 that is not the vendor’s fault; a 
   assert.equal(await settled(leaving), 'failed');
   first();
   assert.equal(slots.inUse().total, 0, 'nobody was left queued to take the slot');
+});
+
+test("tenants within their shares never take another tenant's last connections: each is left a reserve", async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  // 12 connections, 3 tenants, a share of 6 each: together a and b could hold all 12.
+  const slots = createSlots({ service: 'ccfs', size: 12, perTenant: 6, maxWaitMs: 1000 });
+  for (const tenant of ['a', 'b', 'c']) slots.addTenant(tenant);
+  assert.equal(reserveOf(12, 3), 1);
+  for (let i = 0; i < 6; i += 1) await slots.acquire('a');
+  for (let i = 0; i < 5; i += 1) await slots.acquire('b');
+  const sixthOfB = slots.acquire('b');
+  assert.equal(await settled(sixthOfB), 'pending', "within b's share, but it would take c's reserve");
+  assert.equal(await settled(slots.acquire('c')), 'done', 'c is served at once: its reserve was kept');
+  assert.equal(slots.inUse().total, 12);
+});
+
+test('a reserve is a quarter of the pool split among its tenants, at least one, and none for a single tenant', () => {
+  assert.equal(reserveOf(64, 1), 0);
+  assert.equal(reserveOf(64, 2), 8);
+  assert.equal(reserveOf(64, 3), 5);
+  assert.equal(reserveOf(4, 10), 1);
 });
