@@ -21,6 +21,8 @@ export interface TenantPolicyInput {
     playbackStreamsPerId: number;
     playbackRequestsPerSecondPerId: number;
     playbackBurstPerId: number;
+    playbackRangeSkipMaxBytes: number;
+    playbackRangeSkipBytesPerMinutePerId: number;
   };
 }
 

@@ -135,6 +135,11 @@ export interface DownloadOptions {
   resume?: ResumePolicy;
   /** Applied to the vendor's bytes (once resumable) before ranges are cut: `?format=pcm16`. */
   transform?: (file: UpstreamFile) => Promise<UpstreamFile>;
+  /**
+   * The bytes a range may make the gateway read and drop before it (a tokenless link's bound): a
+   * range past `maxBytes` is answered with the whole file; `charge` takes the rest from a budget.
+   */
+  skip?: { maxBytes: number; charge: (bytes: number) => Promise<void> };
 }
 
 /**
@@ -155,6 +160,11 @@ export async function sendDownload(
   let range: ReturnType<typeof rangeOf>;
   try {
     range = res.req.method === 'HEAD' ? 'all' : rangeOf(res, file.contentLength);
+    if (range !== 'all' && range.start > 0 && opts.skip) {
+      // RFC 9110 14.2 lets a server ignore a Range: the whole file costs what it sends, a far range does not.
+      if (range.start > opts.skip.maxBytes) range = 'all';
+      else await opts.skip.charge(range.start);
+    }
   } catch (err) {
     file.rest.destroy();
     throw err;

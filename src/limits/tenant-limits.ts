@@ -22,9 +22,11 @@ export interface TenantLimits {
   openStream(tenantId: string, res: Response): Promise<void>;
   /** A playback request: one request from the id's own rate, then a stream slot of the id and of the tenant's playback. */
   openPlayback(tenantId: string, idKey: string, res: Response): Promise<void>;
+  /** A playback range that skips `bytes`: taken from the id's skip budget (429 past it), counted for its tenant. */
+  chargeSkip(tenantId: string, idKey: string, bytes: number): Promise<void>;
 }
 
-type Reason = 'rate' | 'concurrency' | 'playback_rate' | 'playback_concurrency';
+type Reason = 'rate' | 'concurrency' | 'playback_rate' | 'playback_concurrency' | 'playback_skip';
 
 /** Runs `fn` once the response has closed, now if it already has (the client left while Redis answered). */
 function whenClosed(res: Response, fn: () => void): void {
@@ -64,6 +66,13 @@ export function createTenantLimits(
         refuse(tenantId, 'concurrency', `the tenant already has ${cap} downloads or uploads in progress`, 1);
       }
       countStream(tenantId, res);
+    },
+    async chargeSkip(tenantId, idKey, bytes) {
+      const perMinute = tenants.get(tenantId)!.limits.playbackRangeSkipBytesPerMinutePerId;
+      const wait = await store.take('skip', idKey, perMinute / 60, perMinute, bytes);
+      if (wait !== undefined)
+        refuse(tenantId, 'playback_skip', 'this playback URL skipped too far into its recording too often', wait);
+      metrics?.rangeSkippedBytes.inc({ tenant: tenantId }, bytes);
     },
     async openPlayback(tenantId, idKey, res) {
       const l = tenants.get(tenantId)!.limits;

@@ -24,6 +24,7 @@ export interface Metrics {
   activeStreams: Gauge<'tenant'>;
   agentSignIns: Counter<'tenant'>;
   rateLimited: Counter<'tenant' | 'reason'>;
+  rangeSkippedBytes: Counter<'tenant'>;
   circuitOpened: Counter<'upstream'>;
   authKeyFailures: Counter<'issuer' | 'reason'>;
   agentRenewals: Counter<'tenant' | 'agent'>;
@@ -96,6 +97,12 @@ export function createMetrics(): Metrics & { observe(sources: MetricSources): vo
       name: `${PREFIX}rate_limited_total`,
       help: 'Requests answered 429, by tenant and reason (rate, concurrency, vendor)',
       labelNames: ['tenant', 'reason'] as const,
+      registers: [registry],
+    }),
+    rangeSkippedBytes: new Counter({
+      name: `${PREFIX}playback_range_skipped_bytes_total`,
+      help: "Bytes a playback URL's ranges made the gateway read (and decode) and drop, by the link's tenant",
+      labelNames: ['tenant'] as const,
       registers: [registry],
     }),
     circuitOpened: new Counter({

@@ -91,6 +91,10 @@ export function recordingsRouter(deps: RouteDeps): Router {
         {
           disposition: 'inline',
           resume: deps.resume.streamPlayback,
+          skip: {
+            maxBytes: tenant.limits.playbackRangeSkipMaxBytes,
+            charge: (bytes) => deps.limits.chargeSkip(grant.tenantId, opened.key, bytes),
+          },
           ...(q.format === 'pcm16' ? { transform: toPcm16 } : {}),
         },
       );

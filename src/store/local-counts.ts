@@ -9,7 +9,7 @@ import { createTokenBuckets, type TokenBuckets } from './token-buckets.js';
 const MAX_KEYS = 100_000;
 
 export interface LocalCounts {
-  take(space: CountSpace, id: string, rate: number, burst: number): number | undefined;
+  take(space: CountSpace, id: string, rate: number, burst: number, cost?: number): number | undefined;
   /** Slots of `space id` this process holds. */
   held(space: CountSpace, id: string): number;
   /** Takes a slot if fewer than `cap` are held: its release, or undefined. */
@@ -31,7 +31,7 @@ export function createLocalCounts(now: () => number): LocalCounts {
   const slots = new Map<string, number>();
   const held = (space: CountSpace, id: string) => slots.get(`${space} ${id}`) ?? 0;
   return {
-    take: (space, id, rate, burst) => bucketsOf(space).take(id, rate, burst),
+    take: (space, id, rate, burst, cost) => bucketsOf(space).take(id, rate, burst, cost),
     held,
     hold(space, id, cap) {
       const key = `${space} ${id}`;

@@ -14,7 +14,7 @@ export function createMemoryStore(now: () => number): Store {
     instanceId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     shared: false,
     status: () => ({ up: true, liveInstances: 1 }),
-    take: async (space, id, rate, burst) => counts.take(space, id, rate, burst),
+    take: async (space, id, rate, burst, cost) => counts.take(space, id, rate, burst, cost),
     hold: async (space, id, cap) => counts.hold(space, id, cap),
     agent: () => memoryShare(now),
     start: async () => undefined,

@@ -5,7 +5,7 @@
  */
 
 /** A kind of key the store counts: tenants, playback ids, addresses. Unbounded spaces are bounded by the store. */
-export type CountSpace = 'tenant' | 'api' | 'playback' | 'id' | 'auth';
+export type CountSpace = 'tenant' | 'api' | 'playback' | 'id' | 'auth' | 'skip';
 
 export interface Store {
   /** This instance's name in the store. */
@@ -15,10 +15,11 @@ export interface Store {
   /** Whether the last command reached the store, and the live instances at the last heartbeat (at least 1). */
   status(): { up: boolean; liveInstances: number };
   /**
-   * Takes one request from `id`'s rate: `rate` a second with bursts of `burst`. Seconds to wait, or
-   * undefined when admitted. While a shared store cannot answer, this instance's share is enforced.
+   * Takes `cost` (one request by default) from `id`'s rate: `rate` a second with bursts of
+   * `burst`. Seconds to wait, or undefined when admitted. While a shared store cannot answer, this
+   * instance's share is enforced.
    */
-  take(space: CountSpace, id: string, rate: number, burst: number): Promise<number | undefined>;
+  take(space: CountSpace, id: string, rate: number, burst: number, cost?: number): Promise<number | undefined>;
   /** Takes one of `id`'s `cap` stream slots: its release (call it once), or undefined when all are held. */
   hold(space: CountSpace, id: string, cap: number): Promise<(() => void) | undefined>;
   /** One agent's lease and sealed session record; `onMessage` hears the other instances' announcements. */

@@ -132,8 +132,8 @@ export function createRedisStore(
 
   const counts = sharedCounts(
     {
-      consume: (k, points, durationSec) =>
-        run(() => limiter(points, durationSec).consume(k)).then(
+      consume: (k, points, durationSec, cost) =>
+        run(() => limiter(points, durationSec).consume(k, cost)).then(
           () => undefined,
           (err: unknown) => {
             if (err instanceof RateLimiterRes) return Math.max(err.msBeforeNext, 1) / 1000;
@@ -254,7 +254,7 @@ export function createRedisStore(
 /** What the shared counts need of Redis; each call rejects while Redis cannot answer. */
 interface CountCommands {
   /** Seconds to wait, or undefined when admitted. */
-  consume(key: string, points: number, durationSec: number): Promise<number | undefined>;
+  consume(key: string, points: number, durationSec: number, cost: number): Promise<number | undefined>;
   acquire(key: string, cap: number): Promise<boolean>;
   release(key: string): Promise<void>;
   /** Sets this instance's count of `key` (after Redis missed releases). */
@@ -290,17 +290,17 @@ function sharedCounts(redis: CountCommands, now: () => number, logger: Logger): 
   };
   const down = () => new Error('the shared store is down: falling back until it answers again');
   return {
-    async take(space, id, rate, burst) {
+    async take(space, id, rate, burst, cost = 1) {
       const window = Math.max(1, Math.ceil(burst / rate));
       try {
         if (!redis.up()) throw down();
-        const wait = await redis.consume(`${space} ${id}`, Math.max(1, Math.round(rate * window)), window);
+        const wait = await redis.consume(`${space} ${id}`, Math.max(1, Math.round(rate * window)), window, cost);
         reached();
         return wait;
       } catch (err) {
         fallback(err);
         const n = redis.liveInstances();
-        return local.take(space, id, rate / n, Math.max(1, burst / n));
+        return local.take(space, id, rate / n, Math.max(1, burst / n), cost);
       }
     },
     async hold(space, id, cap) {

@@ -6,8 +6,8 @@
 export interface TokenBuckets {
   /** Seconds until `key` has a token, or undefined when it has one now (nothing is taken). */
   wait(key: string, rate: number, burst: number): number | undefined;
-  /** Takes a token from `key`; returns the seconds to wait instead when there is none. */
-  take(key: string, rate: number, burst: number): number | undefined;
+  /** Takes `cost` tokens (1) from `key`; returns the seconds to wait instead when there are not as many. */
+  take(key: string, rate: number, burst: number, cost?: number): number | undefined;
   /** Takes a token whether or not there is one (the bucket may go below zero). */
   spend(key: string, rate: number, burst: number): void;
   /** Empties `key` so that its next token is at least `seconds` away (a verdict reached elsewhere). */
@@ -36,10 +36,10 @@ export function createTokenBuckets(now: () => number, maxKeys = Number.POSITIVE_
       const tokens = levelOf(key, rate, burst);
       return tokens >= 1 ? undefined : (1 - tokens) / rate;
     },
-    take(key, rate, burst) {
+    take(key, rate, burst, cost = 1) {
       const b = refill(key, rate, burst);
-      if (b.tokens < 1) return (1 - b.tokens) / rate;
-      b.tokens -= 1;
+      if (b.tokens < cost) return (cost - b.tokens) / rate;
+      b.tokens -= cost;
       return undefined;
     },
     spend(key, rate, burst) {

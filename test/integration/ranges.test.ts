@@ -184,3 +184,54 @@ describe('?format=pcm16: the same recording decoded for players without G.711', 
     assert.equal(bad.status, 400);
   });
 });
+
+describe('what a range may make the gateway read and drop on a playback URL', () => {
+  let bounded: Stack;
+  let clock = Date.now();
+  before(async () => {
+    bounded = await startStack({
+      now: () => clock,
+      configure: (raw) => {
+        raw.tenants[0].limits = { playbackRangeSkipMaxBytes: 20_000, playbackRangeSkipBytesPerMinutePerId: 30_000 };
+      },
+    });
+  });
+  after(async () => {
+    await bounded.close();
+  });
+  const link = async () =>
+    (
+      await request(bounded.url)
+        .post('/v1/recordings/playback')
+        .set('Authorization', `Bearer ${bounded.token()}`)
+        .send({ fileName: SEED.acme.recording })
+    ).body.url as string;
+  const get = (url: string, range: string, query = '') =>
+    request(bounded.url).get(`${url}${query}`).set('Range', range).buffer(true).parse(binaryBody);
+
+  it('a range past playbackRangeSkipMaxBytes is answered with the whole recording, decoded or not', async () => {
+    const url = await link();
+    for (const query of ['', '?format=pcm16']) {
+      const res = await get(url, 'bytes=-1', query);
+      assert.equal(res.status, 200, `${query}: the Range is ignored, not served by reading all and sending one byte`);
+      assert.ok(res.body.length > 20_000);
+    }
+    assert.equal((await get(url, 'bytes=100-199')).status, 206, 'a near range is served as usual');
+  });
+
+  it("a link's ranges skip at most playbackRangeSkipBytesPerMinutePerId a minute; the bytes are counted for its tenant", async () => {
+    clock += 120_000;
+    const url = await link();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await get(url, 'bytes=10000-10099')).status);
+    assert.deepEqual(statuses, [206, 206, 206, 429], 'three skips of 10,000 bytes, then the budget is spent');
+    const refused = await get(url, 'bytes=10000-10099');
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    clock += 60_000;
+    assert.equal((await get(url, 'bytes=10000-10099')).status, 206, 'a minute later the budget is back');
+    const metrics = await request(bounded.url).get('/metrics').set('Authorization', `Bearer ${bounded.token()}`);
+    assert.match(metrics.text, /playback_range_skipped_bytes_total\{tenant="acme"\} \d+/);
+    assert.match(metrics.text, /rate_limited_total\{tenant="acme",reason="playback_skip"\} [1-9]/);
+  });
+});

@@ -116,6 +116,8 @@ const policy = (id: string, vdnIds: number[], ccId?: string): TenantPolicy =>
       playbackStreamsPerId: 3,
       playbackRequestsPerSecondPerId: 2,
       playbackBurstPerId: 20,
+      playbackRangeSkipMaxBytes: 1024 * 1024,
+      playbackRangeSkipBytesPerMinutePerId: 1024 * 1024,
     },
   });
 

@@ -133,6 +133,8 @@ test("each operation's own length limit: 225 for a recording name, 259 (a Window
       playbackStreamsPerId: 1,
       playbackRequestsPerSecondPerId: 1,
       playbackBurstPerId: 1,
+      playbackRangeSkipMaxBytes: 1024 * 1024,
+      playbackRangeSkipBytesPerMinutePerId: 1024 * 1024,
     },
   });
   const ofLength = (prefix: string, n: number) => `${prefix}${'a'.repeat(n - prefix.length - 4)}.wav`;

@@ -62,6 +62,22 @@ const limitsSchema = z.strictObject({
   /** Requests for one playback URL: a bucket of `playbackBurstPerId` refilled at this rate. */
   playbackRequestsPerSecondPerId: z.number().positive().default(2),
   playbackBurstPerId: z.number().int().positive().default(20),
+  /**
+   * A range on a playback URL makes the gateway read (and, for pcm16, decode) the bytes before it
+   * and drop them. One request may make it skip this many; a range past it is answered with the
+   * whole recording (RFC 9110 lets a server ignore a Range), which the client must then read.
+   */
+  playbackRangeSkipMaxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024 * 1024),
+  /** Bytes one playback URL may make the gateway skip a minute; past it, 429. */
+  playbackRangeSkipBytesPerMinutePerId: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
 });
 
 const vdnId = z
