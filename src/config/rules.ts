@@ -131,6 +131,27 @@ export const agentsAreNotShared: Rule = (c) => {
   });
 };
 
+/** Tenants on one vendor account read each other's calls by id: only if each of them says so. The AK is never quoted. */
+export const akIsNotShared: Rule = (c) => {
+  const first = new Map<string, string>();
+  return eachTenant(c).flatMap(({ t, i }) => {
+    const other = first.get(t.ccfs.ak);
+    if (other === undefined) {
+      first.set(t.ccfs.ak, t.id);
+      return [];
+    }
+    const allowed = t.ccfs.allowSharedAk && c.tenants.some((u) => u?.id === other && u.ccfs.allowSharedAk);
+    return allowed
+      ? []
+      : [
+          {
+            path: ['tenants', i, 'ccfs', 'ak'],
+            message: `the same AK as tenant "${other}": a call id would read that tenant's calls too; set ccfs.allowSharedAk: true on both to accept it`,
+          },
+        ];
+  });
+};
+
 const eachIssuer = (c: ParsedSections) => c.issuers.flatMap((iss, i) => (iss ? [{ iss, i }] : []));
 const keySources = (iss: z.output<typeof issuerSchema>) =>
   [iss.jwksUri, iss.secret, iss.publicKeyFile ?? iss.publicKeyPem].filter((s) => s !== undefined);
@@ -192,6 +213,7 @@ export const RULES: readonly Rule[] = [
   agentsNeedACcGateway,
   agentIdsAreUnique,
   agentsAreNotShared,
+  akIsNotShared,
   issuersAreUnique,
   issuerHasOneKeySource,
   algorithmsFitTheKey,

@@ -347,17 +347,30 @@ test('--check-config warns when the tenants sharing an endpoint may hold more st
       '  - id: initech',
       '    vdnIds: [60]',
       '    ccfs:',
-      '      ak: ${ACME_CCFS_AK}',
+      '      ak: ${INITECH_CCFS_AK}',
       '      sk: ${ACME_CCFS_SK}',
       '  - id: hooli',
       '    vdnIds: [61]',
       '    ccfs:',
-      '      ak: ${GLOBEX_CCFS_AK}',
+      '      ak: ${HOOLI_CCFS_AK}',
       '      sk: ${GLOBEX_CCFS_SK}',
       '  - id: globex',
     ].join('\n'),
   );
-  const warnings = configWarnings(parseConfigText(crowded, exampleEnv));
+  const warnings = configWarnings(
+    parseConfigText(crowded, { ...exampleEnv, INITECH_CCFS_AK: 'ak3', HOOLI_CCFS_AK: 'ak4' }),
+  );
   assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.match(warnings[0]!, /^upstreams\.ccfs \(default\): its tenants \(acme, initech, hooli\) may hold 96 streams/);
+});
+
+test('two tenants on one AK are refused unless both say so, and the AK is never quoted', () => {
+  const shared = exampleHere.replace('ak: ${GLOBEX_CCFS_AK}', 'ak: ${ACME_CCFS_AK}');
+  const issues = issuesOf(() => parseConfigText(shared, exampleEnv));
+  const ak = issues.find((i) => i.startsWith('tenants[1].ccfs.ak:'));
+  assert.ok(ak, issues.join('\n'));
+  assert.match(ak, /the same AK as tenant "acme"/);
+  assert.ok(!issues.some((i) => i.includes(exampleEnv.ACME_CCFS_AK)), 'the AK itself is never in a message');
+  const acknowledged = shared.replaceAll('ak: ${ACME_CCFS_AK}', 'ak: ${ACME_CCFS_AK}\n      allowSharedAk: true');
+  assert.doesNotThrow(() => parseConfigText(acknowledged, exampleEnv));
 });

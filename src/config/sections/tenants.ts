@@ -92,7 +92,15 @@ export const tenantSchema = z.strictObject({
     .string()
     .regex(/^[0-9]{1,10}$/)
     .optional(),
-  ccfs: z.strictObject({ ak: z.string().min(1).max(256), sk: z.string().min(1).max(1024) }),
+  ccfs: z.strictObject({
+    ak: z.string().min(1).max(256),
+    sk: z.string().min(1).max(1024),
+    /**
+     * Another tenant has the same AK (one vendor account): a call id then reads that tenant's
+     * calls too. Refused unless every tenant on the AK says so here.
+     */
+    allowSharedAk: z.boolean().default(false),
+  }),
   pathRules: pathRulesSchema.prefault({}),
   ccgateway: z.strictObject({ agents: z.array(agentSchema).min(1) }).optional(),
   limits: limitsSchema.prefault({}),
