@@ -24,6 +24,11 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
     const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
     if (!req.is('application/json'))
       throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
+    if (upload) {
+      // Admitted before its body is read: a tenant's uploads past its cap cost nothing to refuse.
+      auditAccess(res, `native.${operation}`, `vdn:${query!.vdnId}`);
+      await deps.limits.openStream(tenant.id, res);
+    }
     await readJson(
       req,
       res,
@@ -39,7 +44,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       msgBody: Record<string, unknown>;
     };
     const msgBody = checkNativeMsgBody(tenant, operation, envelope.msgBody);
-    if (operation !== 'requestPlayVoice') await deps.limits.openStream(tenant.id, res);
+    if (operation !== 'requestPlayVoice' && !upload) await deps.limits.openStream(tenant.id, res);
     const answer = await deps.ccfsNative.forward(
       { tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody },
       clientSignal(res),

@@ -5,13 +5,15 @@
  */
 
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
 import { demoRecording, wavFromEncoded } from '../../simulators/shared/audio.js';
 import { binaryBody, download } from '../helpers/download.js';
 import { eventually } from '../helpers/eventually.js';
-import { type Stack, startStack } from '../helpers/stack.js';
+import { rawRequest } from '../helpers/raw-http.js';
+import { activeStreams, type Stack, startStack } from '../helpers/stack.js';
 
 const envelope = (msgBody: unknown) => ({ request: { version: '2.0' }, msgBody });
 const SIGNED_ONLY = ['authorization', 'connection', 'content-length', 'content-type', 'host'];
@@ -336,5 +338,43 @@ describe('native pass-through with a wrong secret key', () => {
     assert.equal(res.status, 502);
     assert.equal(res.body.upstream.code, 'HTTP 401');
     assert.ok(stack.lines.some((l) => /refused the auth-v2 signature/.test(l)));
+  });
+});
+
+describe('native uploads are admitted before their body is read', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      configure: (raw) => {
+        raw.tenants[0].limits = { concurrentStreams: 1 };
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  it("an upload past the tenant's cap is refused 429 before its body is read", async () => {
+    const { port } = new URL(stack.url);
+    const head = (length: number) =>
+      `POST /v1/ccfs/ivr/uploadFile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.token()}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+    // The first upload holds the tenant's one slot: it sends its envelope's opening and waits.
+    const first = connect(Number(port), '127.0.0.1');
+    first.on('error', () => undefined);
+    try {
+      first.write(`${head(2_000_000)}{"request":{"version":"2.0"},"msgBody":{"data":"UklGR`);
+      await eventually(async () => (await activeStreams(stack)) === 1, 'the first upload holds the slot');
+      const second = await rawRequest(
+        stack.url,
+        head(2_000_000).trimEnd(),
+        (sent) => (sent < 2_000_000 ? Buffer.alloc(Math.min(65_536, 2_000_000 - sent), 0x41) : undefined),
+        { pauseMs: 5 },
+      );
+      assert.equal(second.status, 429);
+      assert.ok(second.bodySent < 1_000_000, `${second.bodySent} bytes were taken before the 429`);
+    } finally {
+      first.destroy();
+    }
   });
 });
