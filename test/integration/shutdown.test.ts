@@ -114,6 +114,10 @@ test('close(): readiness 503 first, in-flight 200 MiB download completes intact,
 });
 
 /** The built gateway as a real process on a config of its own; resolves once it listens. */
+/** A token for acme with every scope, as the spawned gateways trust. */
+const acmeToken = () =>
+  mintToken({ secret: JWT_SECRET, issuer: ISSUER, audience: AUDIENCE, tenant: 'acme', scopes: ALL_SCOPES });
+
 async function spawnGateway(
   root: string,
   o: { ccfsUrl: string; drainDelayMs: number; shutdownGraceMs: number; ccgwUrl?: string; spoolDir?: string },
@@ -213,13 +217,7 @@ test('whatever still hangs at shutdown (here an agent sign-out the vendor never 
   const ccgwUrl = await ccgw.listen();
   const gw = await spawnGateway(root, { ccfsUrl, ccgwUrl, drainDelayMs: 0, shutdownGraceMs: 200 });
   try {
-    const token = mintToken({
-      secret: JWT_SECRET,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      tenant: 'acme',
-      scopes: ALL_SCOPES,
-    });
+    const token = acmeToken();
     const rec = await request(gw.url)
       .get('/v1/agent-recordings')
       .query({ recordId: SEED.acme.recording })
@@ -262,13 +260,7 @@ test('SIGTERM with uploads in flight leaves nothing in the spool, and a start sw
     assert.equal(existsSync(fresh), true, "a recent one is not: it may be another worker's");
     assert.equal(existsSync(mine), true, "and nothing but the gateway's own pattern is touched");
     rmSync(fresh);
-    const token = mintToken({
-      secret: JWT_SECRET,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      tenant: 'acme',
-      scopes: ALL_SCOPES,
-    });
+    const token = acmeToken();
     // A WAV of 100,000 A-law samples, of which a fifth is sent: three uploads that never finish.
     const wav = wavFromEncoded(Buffer.alloc(100_000, 0xd5));
     const { port } = new URL(gw.url);
