@@ -99,10 +99,12 @@ interface Verified {
 }
 
 export interface Authenticator {
-  /** Verifies the Authorization header value and returns the caller, or throws UNAUTHENTICATED. */
-  authenticate(authorization: string | undefined): Promise<Principal>;
-  /** The caller of a token already verified and still good (no parsing, no key fetch), or undefined. */
-  known(authorization: string | undefined): Promise<Principal | undefined>;
+  /**
+   * The caller of the Authorization header value, or UNAUTHENTICATED. A token verified before is
+   * recalled; any other is checked after `beforeVerifying` (the failed-authentication budget, which
+   * may refuse it), so that a known token never meets that budget.
+   */
+  authenticate(authorization: string | undefined, opts?: { beforeVerifying?: () => void }): Promise<Principal>;
   /** JWKS issuers and whether their endpoint answered the last time it was asked. */
   jwksStatus(): Array<{ issuer: string; reachable: boolean | undefined }>;
   close?(): Promise<void>;
@@ -164,18 +166,16 @@ export function createAuthenticator(
     async close() {
       await Promise.all([...issuers.values()].map((e) => e.jwks?.close()));
     },
-    async known(header) {
+    async authenticate(header, opts) {
       const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
-      return token === undefined || token.length > auth.maxTokenBytes ? undefined : recall(token);
-    },
-    async authenticate(header) {
+      if (token !== undefined && token.length <= auth.maxTokenBytes) {
+        const known = await recall(token);
+        if (known) return known;
+      }
+      opts?.beforeVerifying?.();
       if (header === undefined || header === '') throw missingToken();
-      const m = BEARER.exec(header);
-      if (!m) throw invalidToken('the Authorization header is not a Bearer JWT');
-      const token = m[1]!;
+      if (token === undefined) throw invalidToken('the Authorization header is not a Bearer JWT');
       if (token.length > auth.maxTokenBytes) throw invalidToken('token is too large');
-      const known = await recall(token);
-      if (known) return known;
 
       const decoded = decodeParts(token);
       if (!decoded) throw invalidToken('token is not a JWT');

@@ -30,3 +30,9 @@ export function resolveConfig(cfg: z.output<typeof configSchema>) {
     }),
   };
 }
+
+/** Which vendor pool an endpoint's settings make: tenants whose resolved settings agree share one (the label only names it). */
+export function endpointKey(service: 'ccfs' | 'ccgateway', upstream: { label: string }): string {
+  const { label: _label, ...settings } = upstream;
+  return JSON.stringify([service, settings]);
+}

@@ -50,9 +50,13 @@ function parseSections(input: unknown): ParsedSections {
 /** Validates a config object: the resolved config, or every problem in it at once. */
 export function validateConfig(input: unknown): { config: GatewayConfig } | { issues: ConfigIssue[] } {
   const whole = configSchema.safeParse(input);
+  // The rules read what parsed: the whole file when it did, else each section on its own.
+  const sections: ParsedSections = whole.success
+    ? { ...whole.data, issuers: whole.data.auth.issuers }
+    : parseSections(input);
   const issues: ConfigIssue[] = [
     ...(whole.success ? [] : whole.error.issues.map((i) => ({ path: i.path, message: i.message }))),
-    ...RULES.flatMap((rule) => rule(parseSections(input))),
+    ...RULES.flatMap((rule) => rule(sections)),
   ];
   return whole.success && issues.length === 0 ? { config: resolveConfig(whole.data) } : { issues };
 }

@@ -3,6 +3,7 @@
  * the tenants sharing a vendor endpoint whose stream limits add up to more connections than it
  * has (at full load some wait for a connection, then get 503; each is still left its reserve).
  */
+import { endpointKey } from './resolve.js';
 import type { GatewayConfig } from './schema.js';
 
 export function configWarnings(config: GatewayConfig): string[] {
@@ -16,10 +17,9 @@ export function configWarnings(config: GatewayConfig): string[] {
       ['ccgateway', t.upstreams.ccgateway],
     ] as const) {
       if (!up) continue;
-      const { label, ...settings } = up;
-      const key = JSON.stringify([service, settings]);
+      const key = endpointKey(service, up);
       const e = endpoints.get(key) ?? {
-        name: `upstreams.${service} (${label})`,
+        name: `upstreams.${service} (${up.label})`,
         connections: up.connections,
         share: Math.max(1, Math.ceil(up.connections * up.maxTenantShare)),
         tenants: [],

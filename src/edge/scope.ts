@@ -9,7 +9,7 @@ import type { Principal } from '../domain/principal.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { GatewayError } from '../errors/catalogue.js';
 
-export interface RequestScope {
+export interface RequestScope extends ScopeSettings {
   requestId: string;
   /** The verified caller; absent on routes without a token. */
   principal?: Principal;
@@ -26,17 +26,15 @@ export interface RequestScope {
   streamError?: unknown;
   /** What resuming a cut vendor stream did, once a download tried it. */
   resume?: ResumeCounts;
-  /** Told of every streamed chunk (the garbage collector's pacer), when there is one. */
-  pace?: (bytes: number) => void;
-  /** A streamed answer whose client takes no bytes for this long is ended (0: never). */
-  readerIdleMs: number;
   /** `100 Continue` was sent: the client is sending its body. */
   continued?: boolean;
 }
 
 /** What every request's scope starts with, from the app's settings. */
 export interface ScopeSettings {
+  /** Told of every streamed chunk (the garbage collector's pacer), when there is one. */
   pace?: (bytes: number) => void;
+  /** A streamed answer whose client takes no bytes for this long is ended (0: never). */
   readerIdleMs: number;
 }
 

@@ -5,7 +5,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { FailedAuthBudget } from '../auth/failed-auth-budget.js';
-import type { Scope } from '../domain/principal.js';
+import type { Principal, Scope } from '../domain/principal.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import { setCaller } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
@@ -21,17 +21,20 @@ export interface AuthDeps {
 /** Express middleware: authenticates, takes a token from the tenant's rate budget, then checks one scope. */
 export function requireAuth(deps: AuthDeps, scope: Scope) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const header = req.headers.authorization;
     // A token verified before is served whatever its address's failure budget: nobody is locked out.
-    let principal = await deps.authenticator.known(header);
-    if (!principal) {
-      deps.failedAuth.admitVerification(req.ip);
-      try {
-        principal = await deps.authenticator.authenticate(header);
-      } catch (err) {
-        await deps.failedAuth.failed(req.ip);
-        throw err;
-      }
+    // Only a request admitted to verification can fail it (a refusal by the budget is not a failure).
+    let verifying = false;
+    let principal: Principal;
+    try {
+      principal = await deps.authenticator.authenticate(req.headers.authorization, {
+        beforeVerifying: () => {
+          deps.failedAuth.admitVerification(req.ip);
+          verifying = true;
+        },
+      });
+    } catch (err) {
+      if (verifying) await deps.failedAuth.failed(req.ip);
+      throw err;
     }
     const tenant = deps.tenants.get(principal.tenantId);
     // The authenticator admits only configured tenants: a miss here is a wiring bug.

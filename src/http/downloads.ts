@@ -52,25 +52,30 @@ async function stream(res: Response, body: Readable, teardown: Readable): Promis
  */
 function watchReader(res: Response, body: Readable, ms: number): void {
   if (ms === 0) return;
+  // A pause and a resume come with every full socket buffer: one timer, restarted on each pause,
+  // that ends the answer only if it finds the pipe still paused.
+  let paused = false;
   let timer: NodeJS.Timeout | undefined;
-  const disarm = () => {
-    clearTimeout(timer);
-    timer = undefined;
+  const fire = () => {
+    if (!paused) return;
+    recordStreamError(res, new ClientStalledError(ms));
+    res.destroy();
   };
-  const arm = () => {
-    disarm();
-    timer = setTimeout(() => {
-      recordStreamError(res, new ClientStalledError(ms));
-      res.destroy();
-    }, ms);
+  const onPause = () => {
+    paused = true;
+    if (timer) timer.refresh();
+    else timer = setTimeout(fire, ms);
   };
-  body.on('pause', arm);
-  body.on('resume', disarm);
+  const onResume = () => {
+    paused = false;
+  };
+  body.on('pause', onPause);
+  body.on('resume', onResume);
   // The pipe also pauses its source as it lets go of it: nothing is watched once the answer is over.
   res.once('close', () => {
-    body.off('pause', arm);
-    body.off('resume', disarm);
-    disarm();
+    body.off('pause', onPause);
+    body.off('resume', onResume);
+    clearTimeout(timer);
   });
 }
 

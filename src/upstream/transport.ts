@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { type Dispatcher, Pool } from 'undici';
+import { endpointKey } from '../config/resolve.js';
 import type { ResolvedUpstream } from '../config/schema.js';
 import { ClientGoneError, GatewayError, SERVICE_NAMES, type UpstreamService } from '../errors/catalogue.js';
 import { isTlsFailure } from '../errors/tls-failure.js';
@@ -45,8 +46,8 @@ export function createTransports({ logger, metrics }: { logger: Logger; metrics?
   const pools = new Map<string, UpstreamEndpoint>();
   return {
     endpoint(service, cfg, tenantId) {
-      const { label, ...settings } = cfg;
-      const key = JSON.stringify([service, settings]);
+      const { label } = cfg;
+      const key = endpointKey(service, cfg);
       let ep = pools.get(key);
       if (!ep) {
         const url = new URL(cfg.baseUrl);

@@ -85,7 +85,6 @@ const agentRecordings: AgentRecordings = {
   close: async () => undefined,
 };
 const authenticator: Authenticator = {
-  known: async () => undefined,
   async authenticate(header) {
     const tenant = /^Bearer (acme|globex)$/.exec(header ?? '')?.[1];
     if (!tenant) throw new GatewayError('UNAUTHENTICATED', 'no', { headers: { 'www-authenticate': 'Bearer' } });
