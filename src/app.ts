@@ -36,6 +36,8 @@ export interface AppDeps extends RouteDeps {
   pace?: (bytes: number) => void;
   /** A streamed answer whose client takes no bytes for this long is ended (0: never). */
   readerIdleMs: number;
+  /** Paths whose requests are not logged (`logging.ignorePaths`). */
+  logIgnorePaths?: readonly string[];
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -45,7 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
   app.set('case sensitive routing', true);
   app.use(requestScope({ readerIdleMs: deps.readerIdleMs, ...(deps.pace ? { pace: deps.pace } : {}) }));
-  app.use(observe(deps));
+  app.use(observe({ ...deps, ignorePaths: new Set(deps.logIgnorePaths ?? []) }));
   app.use((req, _res, next) =>
     next(
       req.originalUrl.length > deps.maxUrlBytes

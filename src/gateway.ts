@@ -69,6 +69,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     jwks: () => authenticator.jwksStatus(),
     agents: () => upstreams.agentRecordings.status(),
     draining: () => api.draining,
+    spoolProblem: () => spool.problem(),
     ...(storeStatus ? { store: storeStatus } : {}),
   });
   const deps: AppDeps = {
@@ -89,6 +90,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     readiness,
     resume: config.downloads.resume,
     readerIdleMs: config.downloads.readerIdleTimeoutMs,
+    logIgnorePaths: config.logging.ignorePaths,
     playbackKey: derivePlaybackKey(config.server.playbackSecret),
     now,
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,

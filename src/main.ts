@@ -1,14 +1,16 @@
 /** Composition root: load and check the config, start the gateway, stop it gracefully. */
 
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { parseCli } from './cli.js';
 import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
 import { ConfigError, loadConfigFile, maskSecrets } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
+import { compileTenantPolicy, policyWarnings } from './domain/tenant-policy.js';
 import { createLogger } from './edge/logging.js';
 import { createGateway } from './gateway.js';
+import { createSpool } from './http/spool.js';
 import { youngCollector } from './ops/gc-pacer.js';
 import { missingRuntimeFlags } from './ops/runtime-flags.js';
 
@@ -53,8 +55,14 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
     return 0;
   }
-  const warnings = configWarnings(config);
+  const warnings = [...configWarnings(config), ...policyWarnings(config.tenants.map(compileTenantPolicy))];
   if (values['check-config']) {
+    // What the schema cannot see but every upload would hit: a spool the process cannot write to.
+    const spool = await createSpool(config.server.spoolDir ?? tmpdir()).problem();
+    if (spool !== undefined) {
+      process.stderr.write(`${file}: server.spoolDir: ${spool}\n`);
+      return 2;
+    }
     for (const w of warnings) process.stderr.write(`${file}: warning: ${w}\n`);
     process.stdout.write(
       `${file}: configuration is valid (${config.tenants.length} tenants, ${config.auth.issuers.length} issuers)\n`,

@@ -101,9 +101,10 @@ const ANSWERS: Record<Answer, Json> = {
       {
         status: 'ready',
         dependencies: [
-          { name: 'config', ok: true },
-          { name: 'ccfs:default', ok: true },
-          { name: 'agent:acme/1001', ok: true, critical: false, detail: 'signed-in' },
+          { name: 'config', ok: true, instance: true },
+          { name: 'spool', ok: true, instance: true, detail: 'writable' },
+          { name: 'ccfs:default', ok: true, instance: false },
+          { name: 'agent:acme/1001', ok: true, instance: false, detail: 'signed-in' },
         ],
       },
     ),
@@ -112,7 +113,7 @@ const ANSWERS: Record<Answer, Json> = {
       { $ref: '#/components/schemas/Readiness' },
       {
         status: 'not ready',
-        dependencies: [{ name: 'ccfs:default', ok: false, detail: 'ECONNREFUSED' }],
+        dependencies: [{ name: 'shutdown', ok: false, instance: true, detail: 'draining' }],
       },
     ),
   },
@@ -321,7 +322,11 @@ export function openApiDocument(version: string) {
           type: 'object',
           required: ['status', 'dependencies'],
           properties: {
-            status: { enum: ['ready', 'not ready'] },
+            status: {
+              enum: ['ready', 'degraded', 'not ready'],
+              description:
+                "degraded: this instance is ready, a vendor or the shared store is not (see each dependency's ok)",
+            },
             dependencies: {
               type: 'array',
               items: {
@@ -331,7 +336,10 @@ export function openApiDocument(version: string) {
                   name: { type: 'string' },
                   ok: { type: 'boolean' },
                   detail: { type: 'string' },
-                  critical: { type: 'boolean' },
+                  instance: {
+                    type: 'boolean',
+                    description: "true: this instance's own state (config, spool, shutdown), which decides readiness",
+                  },
                 },
               },
             },

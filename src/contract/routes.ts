@@ -253,7 +253,7 @@ export const ROUTES = {
     path: '/readyz',
     operationId: 'getReadiness',
     tag: 'Operations',
-    summary: 'Ready or not: vendors reachable, breakers closed, not draining',
+    summary: "This instance ready or not: config loaded, upload spool writable, not draining (never a vendor's state)",
     answer: 'ready',
     errors: [],
   },
@@ -262,7 +262,8 @@ export const ROUTES = {
     path: '/readyz/details',
     operationId: 'getReadinessDetails',
     tag: 'Operations',
-    summary: 'Readiness with each dependency: endpoints, breakers, JWKS issuers, agent sessions',
+    summary:
+      "Every check: the instance's own, and the vendors, breakers, JWKS issuers, agent sessions and store (degraded: ready, a dependency not)",
     scope: SCOPES.opsRead,
     answer: 'ready-details',
     errors: [401, 403, 429],

@@ -12,9 +12,16 @@ import type { Metrics } from '../ops/metrics.js';
 import { safeUrl } from './logging.js';
 import { type RequestScope, scopeOf } from './scope.js';
 
-/** The level of a request's line: a cut by the client is its business; a 5xx or a cut by us is an error. */
-function levelOf(res: Response, ctx: RequestScope): 'info' | 'error' {
+/** Probes: a 503 there is a state the instance reports (draining, say), not a failure of the request. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * The level of a request's line: a cut by the client is its business; a probe's 503 is a warning;
+ * any other 5xx or a cut by us is an error.
+ */
+function levelOf(path: string, res: Response, ctx: RequestScope): 'info' | 'warn' | 'error' {
   if (ctx.streamError instanceof ClientGoneError) return 'info';
+  if (PROBES.has(path) && res.statusCode === 503 && ctx.streamError === undefined) return 'warn';
   return res.statusCode >= 500 || ctx.streamError !== undefined ? 'error' : 'info';
 }
 
@@ -34,7 +41,17 @@ function sentOf(res: Response, ctx: RequestScope): number {
   return Number.isFinite(length) && res.req.method !== 'HEAD' ? length : 0;
 }
 
-export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: Audit; logger: Logger }) {
+export function observe({
+  metrics,
+  audit,
+  logger,
+  ignorePaths,
+}: {
+  metrics: Metrics;
+  audit: Audit;
+  logger: Logger;
+  ignorePaths: ReadonlySet<string>;
+}) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     res.once('close', () => {
@@ -59,7 +76,8 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
         if (resumes.failed) metrics.resumeOutcomes.inc({ route, outcome: 'failed' }, resumes.failed);
       }
 
-      const level = levelOf(res, ctx);
+      const path = req.originalUrl.split('?')[0]!;
+      const level = levelOf(path, res, ctx);
       const audited = ctx.audit !== undefined && audit.enabled;
       if (ctx.audit && audited) {
         audit.record({
@@ -76,7 +94,7 @@ export function observe({ metrics, audit, logger }: { metrics: Metrics; audit: A
           ...(resumes ? { resumes } : {}),
         });
       }
-      if (audited && level === 'info') return;
+      if ((audited && level === 'info') || (ignorePaths.has(path) && !audited)) return;
       const err = ctx.error ?? ctx.streamError;
       const outcome = outcomeOf(res);
       logger[level](

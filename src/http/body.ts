@@ -14,9 +14,9 @@ export function continueIfExpected(req: Request, res: Response): void {
   markContinued(res);
 }
 
-const tooLarge = (limit: number) =>
+export const bodyTooLarge = (limit: number) =>
   new GatewayError('PAYLOAD_TOO_LARGE', `request body is larger than allowed (${limit} bytes)`);
-const notJson = () => new GatewayError('INVALID_REQUEST', 'request body is not valid JSON');
+export const notJson = () => new GatewayError('INVALID_REQUEST', 'request body is not valid JSON');
 
 /**
  * Reads a JSON body of at most `limit` bytes into `req.body`, for the routes with a JSON body.
@@ -29,15 +29,7 @@ const notJson = () => new GatewayError('INVALID_REQUEST', 'request body is not v
  */
 export async function readJson(req: Request, res: Response, limit: number): Promise<void> {
   if (!req.is('application/json')) return;
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity')
-    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'compressed bodies are not accepted');
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
-    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'a JSON body must be UTF-8');
-  const declared = req.headers['content-length'];
-  const length = declared === undefined ? undefined : Number(declared);
-  if (length !== undefined && length > limit) throw tooLarge(limit);
+  const length = checkJsonHeaders(req, limit);
   continueIfExpected(req, res);
   // raw-body stops reading at the limit (or at a length that does not match) and pauses the request.
   const text = await getRawBody(req, { limit, encoding: 'utf-8', ...(length !== undefined ? { length } : {}) });
@@ -48,4 +40,18 @@ export async function readJson(req: Request, res: Response, limit: number): Prom
   } catch (err) {
     throw new GatewayError('INVALID_REQUEST', 'request body is not valid JSON', { cause: err });
   }
+}
+
+/** What a JSON body's headers can refuse before a byte of it is read; the declared length, if any. */
+export function checkJsonHeaders(req: Request, limit: number): number | undefined {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity')
+    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'compressed bodies are not accepted');
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'a JSON body must be UTF-8');
+  const declared = req.headers['content-length'];
+  const length = declared === undefined ? undefined : Number(declared);
+  if (length !== undefined && length > limit) throw bodyTooLarge(limit);
+  return length;
 }

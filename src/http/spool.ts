@@ -5,7 +5,8 @@
  * Only files untouched for `STALE_MS` are swept: another worker sharing the folder may be mid-upload.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const PREFIX = 'cc-file-gateway-upload-';
@@ -19,6 +20,8 @@ export interface Spool {
   clear(): Promise<void>;
   /** Removes this pattern's files untouched for an hour (at start): the count removed. */
   sweep(): Promise<number>;
+  /** Why no file can be made in the folder now (missing, not writable, read-only), or undefined. */
+  problem(): Promise<string | undefined>;
 }
 
 export function createSpool(dir: string, now: () => number = Date.now): Spool {
@@ -35,6 +38,14 @@ export function createSpool(dir: string, now: () => number = Date.now): Spool {
     },
     async clear() {
       await Promise.all([...held].map(remove));
+    },
+    async problem() {
+      try {
+        await access(dir, constants.W_OK);
+        return undefined;
+      } catch (err) {
+        return `${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? 'unknown'})`;
+      }
     },
     async sweep() {
       let removed = 0;

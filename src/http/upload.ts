@@ -4,7 +4,7 @@
  * upload (7 MiB once base64-encoded for the vendor) is never held in memory.
  */
 
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { inspectWavHeader, lengthProblems, WAV_HEADER_MAX_BYTES, type WavVerdict } from '../domain/wav-header.js';
@@ -46,77 +46,142 @@ export function checkUploadHeaders(req: Request, limit: number): number | undefi
 }
 
 /**
- * Reads the body into a file of the spool, refusing it (and reading no further) as soon as it is over
- * `limit`, is not a WAV, or has a header in the wrong format. Resolves once the file is on disk.
+ * A WAV written to a file of the spool as its bytes come, checked as they come: refused (by a
+ * throw from `write`) as soon as it is over `limit`, is not a WAV, or has a header in the wrong
+ * format. Shared by route 3.6 (raw bytes) and the native upload of 3.7 (bytes decoded from JSON).
  */
+export class WavSpoolWriter {
+  private readonly out: WriteStream;
+  private readonly file: { path: string; dispose: () => Promise<void> };
+  private size = 0;
+  private head: Buffer = Buffer.alloc(0);
+  private verdict: WavVerdict = { kind: 'need-more' };
+  private failed: unknown;
+
+  constructor(
+    spool: Spool,
+    private readonly opts: { limit: number; declaredLength?: number | undefined; what?: string },
+  ) {
+    this.file = spool.take();
+    this.out = createWriteStream(this.file.path, { flags: 'wx', mode: 0o600 });
+    this.out.once('error', (err) => {
+      this.failed = err;
+    });
+  }
+
+  private check(ended: boolean): void {
+    if (this.verdict.kind === 'need-more') this.verdict = inspectWavHeader(this.head, ended);
+    if (this.verdict.kind === 'not-wav') throw notWav(this.opts.what);
+    if (this.verdict.kind !== 'header') return;
+    const known = ended ? this.size : this.opts.declaredLength;
+    const problems =
+      known === undefined ? this.verdict.problems : [...this.verdict.problems, ...lengthProblems(this.verdict, known)];
+    if (problems.length > 0) throw invalidAudio(problems);
+  }
+
+  /** Takes the next bytes; a promise when the file asks to wait before the next ones. */
+  write(chunk: Buffer): Promise<void> | undefined {
+    if (this.failed) throw this.failed;
+    this.size += chunk.length;
+    if (this.size > this.opts.limit) throw tooLarge(this.opts.limit);
+    if (this.verdict.kind === 'need-more' && this.head.length <= WAV_HEADER_MAX_BYTES + 64) {
+      this.head = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+      this.check(false);
+    }
+    if (this.out.write(chunk)) return undefined;
+    return new Promise((resolve, reject) => {
+      const done = (err?: unknown) => {
+        this.out.off('drain', done).off('error', done);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.out.once('drain', done).once('error', done);
+    });
+  }
+
+  /** The whole file, checked and on disk. */
+  async finish(): Promise<SpooledFile> {
+    try {
+      this.check(true);
+      await new Promise<void>((resolve, reject) => {
+        if (this.failed) reject(this.failed);
+        else this.out.end(() => (this.failed ? reject(this.failed) : resolve()));
+      });
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+    const { path, dispose } = this.file;
+    return { size: this.size, open: () => createReadStream(path, { highWaterMark: 48 * 1024 }), dispose };
+  }
+
+  /** Drops the file: the upload was refused or its client left. */
+  async abort(): Promise<void> {
+    // Wait for the file to be closed (its open may still be pending) so that it can be removed.
+    if (!this.out.closed) await new Promise<void>((resolve) => this.out.once('close', () => resolve()).destroy());
+    await this.file.dispose();
+  }
+}
+
+/**
+ * Hands the request's body to `take` chunk by chunk and resolves at its end. When `take` throws
+ * (a refusal) or its promise rejects, reading stops at once: the request is paused and left, so
+ * that the refusal can still be answered and the rest of the body is never read. A promise from
+ * `take` holds the next chunk back until it settles (the spool's backpressure).
+ */
+export function pumpBody(
+  req: Request,
+  res: Response,
+  take: (chunk: Buffer) => Promise<void> | undefined,
+  atEnd: () => void = () => {},
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const stop = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+      req.pause();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        const wait = take(chunk);
+        if (wait) {
+          req.pause();
+          wait.then(() => settled || req.resume(), stop);
+        }
+      } catch (err) {
+        stop(err);
+      }
+    };
+    const onEnd = () => {
+      try {
+        atEnd();
+        stop();
+      } catch (err) {
+        stop(err);
+      }
+    };
+    const onClose = () => stop(new ClientGoneError());
+    req.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose);
+    continueIfExpected(req, res);
+  });
+}
+
+/** Route 3.6: the raw body into a file of the spool. Resolves once the file is checked and on disk. */
 export async function receiveWav(
   req: Request,
   res: Response,
   opts: { limit: number; declaredLength: number | undefined; spool: Spool },
 ): Promise<SpooledFile> {
-  const { path, dispose } = opts.spool.take();
-  const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
-  let size = 0;
-  let head: Buffer = Buffer.alloc(0);
-  let verdict: WavVerdict = { kind: 'need-more' };
-
-  const check = (ended: boolean) => {
-    if (verdict.kind === 'need-more') verdict = inspectWavHeader(head, ended);
-    if (verdict.kind === 'not-wav') throw notWav();
-    if (verdict.kind !== 'header') return;
-    const known = ended ? size : opts.declaredLength;
-    const problems = known === undefined ? verdict.problems : [...verdict.problems, ...lengthProblems(verdict, known)];
-    if (problems.length > 0) throw invalidAudio(problems);
-  };
-
+  const writer = new WavSpoolWriter(opts.spool, opts);
   try {
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const stop = (err?: unknown) => {
-        if (settled) return;
-        settled = true;
-        req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
-        req.pause();
-        if (err) {
-          // Wait for the file to be closed (its open may still be pending) so that it can be removed.
-          out.once('close', () => reject(err)).destroy();
-        } else {
-          out.end(() => resolve());
-        }
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        try {
-          if (size > opts.limit) throw tooLarge(opts.limit);
-          if (verdict.kind === 'need-more' && head.length <= WAV_HEADER_MAX_BYTES + 64) {
-            head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-            check(false);
-          }
-        } catch (err) {
-          stop(err);
-          return;
-        }
-        if (!out.write(chunk)) {
-          req.pause();
-          out.once('drain', () => req.resume());
-        }
-      };
-      const onEnd = () => {
-        try {
-          check(true);
-          stop();
-        } catch (err) {
-          stop(err);
-        }
-      };
-      const onClose = () => stop(new ClientGoneError());
-      out.once('error', (err) => stop(err));
-      req.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose);
-      continueIfExpected(req, res);
-    });
+    await pumpBody(req, res, (chunk) => writer.write(chunk));
   } catch (err) {
-    await dispose();
+    await writer.abort();
     throw err;
   }
-  return { size, open: () => createReadStream(path, { highWaterMark: 48 * 1024 }), dispose };
+  return writer.finish();
 }

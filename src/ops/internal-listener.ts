@@ -20,9 +20,8 @@ export function internalHandler(deps: { metrics: Metrics; readiness: Readiness }
     if (path === '/metrics') return metrics(req, res);
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      deps.readiness.check().then(
-        ({ ready, dependencies }) =>
-          json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', dependencies }),
+      deps.readiness.details().then(
+        ({ ready, status, dependencies }) => json(res, ready ? 200 : 503, { status, dependencies }),
         () => json(res, 500, { status: 'error' }),
       );
       return;

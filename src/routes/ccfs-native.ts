@@ -3,12 +3,13 @@ import type { Request, Response, Router } from 'express';
 import { NATIVE_OPERATIONS, NATIVE_ROUTES, type NativeOperation } from '../contract/routes.js';
 import { base64Length } from '../domain/content.js';
 import { uploadVdn } from '../domain/tenant-policy.js';
-import { auditAccess, auditTarget, tenantOf } from '../edge/scope.js';
+import { auditAccess, auditTarget, countReceived, tenantOf } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { readJson } from '../http/body.js';
 import { clientSignal, relayAnswer } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
+import { receiveNativeUpload } from '../http/native-upload.js';
 import { parseJson, parseQuery } from '../http/validate.js';
 import type { RouteDeps } from './deps.js';
 
@@ -28,27 +29,34 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       // Admitted before its body is read: a tenant's uploads past its cap cost nothing to refuse.
       auditAccess(res, `native.${operation}`, `vdn:${query!.vdnId}`);
       await deps.limits.openStream(tenant.id, res);
+      const limit = tenant.limits.uploadMaxBytes;
+      const { envelope, file } = await receiveNativeUpload(req, res, {
+        limit,
+        bodyLimit: base64Length(limit) + ENVELOPE_SLACK,
+        spool: deps.spool,
+      });
+      try {
+        parseJson(envelope, contract.body as Parameters<typeof parseJson>[1], 'envelope field');
+        countReceived(res, file.size);
+        const answer = await deps.ccfsNative.forward(
+          { tenantId: tenant.id, operation, query: query!, file },
+          clientSignal(res),
+        );
+        await relayAnswer(res, answer);
+      } finally {
+        await file.dispose();
+      }
+      return;
     }
-    await readJson(
-      req,
-      res,
-      upload ? base64Length(tenant.limits.uploadMaxBytes) + ENVELOPE_SLACK : deps.jsonBodyMaxBytes,
-    );
+    await readJson(req, res, deps.jsonBodyMaxBytes);
     const given = (req.body as { msgBody?: Record<string, unknown> } | undefined)?.msgBody ?? {};
-    auditAccess(
-      res,
-      `native.${operation}`,
-      auditTarget(given.fileName ?? given.filePath ?? given.callId) ?? (query ? `vdn:${query.vdnId}` : ''),
-    );
+    auditAccess(res, `native.${operation}`, auditTarget(given.fileName ?? given.filePath ?? given.callId) ?? '');
     const envelope = parseJson(req.body, contract.body as Parameters<typeof parseJson>[1], 'envelope field') as {
       msgBody: Record<string, unknown>;
     };
     const msgBody = checkNativeMsgBody(tenant, operation, envelope.msgBody);
-    if (operation !== 'requestPlayVoice' && !upload) await deps.limits.openStream(tenant.id, res);
-    const answer = await deps.ccfsNative.forward(
-      { tenantId: tenant.id, operation, ...(query ? { query } : {}), msgBody },
-      clientSignal(res),
-    );
+    if (operation !== 'requestPlayVoice') await deps.limits.openStream(tenant.id, res);
+    const answer = await deps.ccfsNative.forward({ tenantId: tenant.id, operation, msgBody }, clientSignal(res));
     await relayAnswer(res, answer);
   };
 

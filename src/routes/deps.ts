@@ -8,9 +8,13 @@ import type { AgentRecordings, CcfsClient, CcfsNative } from '../upstream/ports.
 
 /** What `/readyz` answers: whether the instance should take traffic, and why. */
 export interface ReadinessProbe {
-  check(): Promise<{
+  /** This instance's own state: what `/readyz` answers. */
+  check(): Promise<{ ready: boolean }>;
+  /** Every check, for `/readyz/details`. */
+  details(): Promise<{
     ready: boolean;
-    dependencies: ReadonlyArray<{ name: string; ok: boolean; detail?: string; critical?: boolean }>;
+    status: string;
+    dependencies: ReadonlyArray<{ name: string; ok: boolean; detail?: string; instance: boolean }>;
   }>;
 }
 

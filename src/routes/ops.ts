@@ -22,11 +22,11 @@ export function opsRouter(deps: RouteDeps): Router {
         .json({ status: ready ? 'ready' : 'not ready' });
     },
     getReadinessDetails: async (_req, res) => {
-      const { ready, dependencies } = await deps.readiness.check();
+      const { ready, status, dependencies } = await deps.readiness.details();
       res
         .status(ready ? 200 : 503)
         .setHeader('Cache-Control', 'no-store')
-        .json({ status: ready ? 'ready' : 'not ready', dependencies });
+        .json({ status, dependencies });
     },
     getOpenApi: (_req, res) => {
       res.type('application/json').send(doc);

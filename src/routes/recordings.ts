@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { ROUTES } from '../contract/routes.js';
 import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
+import { checkCallIdRead } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
 import { GatewayError, invalidRequest } from '../errors/catalogue.js';
 import { readJson } from '../http/body.js';
@@ -38,6 +39,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const q = parseQuery(req, ROUTES.getCallRecordings.query);
       auditAccess(res, 'call.download', String(req.params.callId ?? ''));
       const { callId } = parseJson(req.params, ROUTES.getCallRecordings.params, 'path parameter');
+      checkCallIdRead(tenant);
       const ccId = q.ccId ?? tenant.ccId;
       await deps.limits.openStream(tenant.id, res);
       await sendDownload(res, (signal) => deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, signal), callId, {

@@ -8,8 +8,9 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { CCFS_ENVELOPE_VERSION } from '../protocol/ccfs.js';
-import { type CcfsTenant, signedCcfsPost } from './ccfs.js';
+import { type CcfsTenant, sendCcfsPost } from './ccfs.js';
 import type { CcfsNative, NativeAnswer } from './ports.js';
+import { uploadFileBody } from './upload-body.js';
 import { refuseNon200 } from './vendor-errors.js';
 
 const HOP_BY_HOP = new Set([
@@ -55,14 +56,17 @@ export function createCcfsNative({
     async forward(call, signal) {
       const t = tenants.get(call.tenantId);
       if (!t) throw new Error(`no CC-FS credentials for tenant ${call.tenantId}`);
-      // Serialised once, from checked fields only: what is signed is what was checked.
-      const body = JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody: call.msgBody });
+      // Serialised once, from checked fields only: what is signed is what was checked. An upload's
+      // data is re-encoded from the checked file as it is signed and sent.
+      const body =
+        'file' in call
+          ? uploadFileBody(call.file)
+          : JSON.stringify({ request: { version: CCFS_ENVELOPE_VERSION }, msgBody: call.msgBody });
       // Through the tenant's breakers (fail fast while CC-FS is failing); never retried.
       return t.guarded(
         call.operation,
         async () => {
-          const { url, headers } = await signedCcfsPost(t, call.operation, call.query, body, now());
-          const res = await t.endpoint.request(t.id, { method: 'POST', path: url, headers, body, signal });
+          const res = await sendCcfsPost(t, call.operation, call.query, body, now(), signal);
           // Any status but 200 is ours to explain: a load balancer's error page is not passed on.
           refuseNon200(res, 'ccfs', call.operation, logger);
           return { headers: passableHeaders(res.headers), body: res.body };

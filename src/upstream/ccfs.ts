@@ -86,6 +86,25 @@ export async function signedCcfsPost(
   return { url, headers: { ...headers, authorization: signer.finish() } };
 }
 
+/** A signed CC-FS POST sent: a streamed body is read a second time as it goes. */
+export async function sendCcfsPost(
+  t: CcfsTenant,
+  operation: string,
+  query: Record<string, string> | undefined,
+  body: string | StreamedBody,
+  atMs: number,
+  signal: AbortSignal,
+): Promise<ResponseData> {
+  const { url, headers } = await signedCcfsPost(t, operation, query, body, atMs);
+  return t.endpoint.request(t.id, {
+    method: 'POST',
+    path: url,
+    headers,
+    body: typeof body === 'string' ? body : Readable.from(body.pieces()),
+    signal,
+  });
+}
+
 export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): CcfsClient {
   const tenant = (id: string): CcfsTenant => {
     const t = tenants.get(id);
@@ -96,23 +115,13 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   const send = (t: CcfsTenant, opts: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<ResponseData> =>
     t.endpoint.request(t.id, opts);
 
-  async function post(
+  const post = (
     tenantId: string,
     operation: string,
     body: string | StreamedBody,
     signal: AbortSignal,
     query?: Record<string, string>,
-  ): Promise<ResponseData> {
-    const t = tenant(tenantId);
-    const { url, headers } = await signedCcfsPost(t, operation, query, body, now());
-    return send(t, {
-      method: 'POST',
-      path: url,
-      headers,
-      body: typeof body === 'string' ? body : Readable.from(body.pieces()),
-      signal,
-    });
-  }
+  ): Promise<ResponseData> => sendCcfsPost(tenant(tenantId), operation, query, body, now(), signal);
 
   /** A read: retried when it failed before anything was returned to the route. */
   const read = <T>(tenantId: string, operation: string, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> =>

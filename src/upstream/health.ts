@@ -3,7 +3,7 @@
  * does not become load on the vendor. Unauthenticated HTTP calls would fill the vendor's logs.
  */
 import { connect } from 'node:net';
-import type { DependencyStatus } from '../ops/readiness.js';
+import type { Probe } from '../ops/readiness.js';
 import type { UpstreamEndpoint } from './transport.js';
 
 function reachable(origin: string, timeoutMs: number): Promise<string | undefined> {
@@ -25,15 +25,15 @@ function reachable(origin: string, timeoutMs: number): Promise<string | undefine
 export function createEndpointProbe(
   endpoints: () => UpstreamEndpoint[],
   opts: { now: () => number; cacheMs?: number },
-): () => Promise<DependencyStatus[]> {
+): () => Promise<Probe[]> {
   const cacheMs = opts.cacheMs ?? 2000;
-  let cached: { at: number; value: Promise<DependencyStatus[]> } | undefined;
+  let cached: { at: number; value: Promise<Probe[]> } | undefined;
   const connectChecks = () => {
     const seen = new Set<string>();
     return Promise.all(
       endpoints()
         .filter((ep) => !seen.has(ep.origin) && seen.add(ep.origin))
-        .map(async (ep): Promise<DependencyStatus> => {
+        .map(async (ep): Promise<Probe> => {
           const err = await reachable(ep.origin, Math.min(ep.config.connectTimeoutMs, 2000));
           return { name: `${ep.service}:${ep.label}`, ok: err === undefined, ...(err ? { detail: err } : {}) };
         }),

@@ -50,14 +50,21 @@ export interface CcfsClient {
 }
 
 /** Contract 3.7: a partner's checked call, forwarded in the vendor's envelope. */
-export interface NativeCall {
+export type NativeCall = {
   tenantId: string;
   /** A CC-FS operation path below the base path, e.g. `ivr/downloadFile`. */
   operation: string;
   query?: Record<string, string>;
-  /** The checked `msgBody` fields, as they are sent and signed. */
-  msgBody: Record<string, unknown>;
-}
+} & (
+  | {
+      /** The checked `msgBody` fields, as they are sent and signed. */
+      msgBody: Record<string, unknown>;
+    }
+  | {
+      /** `ivr/uploadFile`: the checked file, sent as `msgBody.data` without being held whole. */
+      file: FileSource;
+    }
+);
 
 /** The vendor's HTTP 200 answer to a pass-through call, still streaming. */
 export interface NativeAnswer {

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { DependencyStatus } from '../ops/readiness.js';
+import type { Probe } from '../ops/readiness.js';
 import type { Store } from '../store/port.js';
 import { type AgentTenant, createAgentRecordings } from './agent-recordings.js';
 import { type CcfsTenant, createCcfsClient, type Guarded } from './ccfs.js';
@@ -21,10 +21,10 @@ export interface Upstreams {
   ccfs: CcfsClient;
   ccfsNative: CcfsNative;
   agentRecordings: AgentRecordings;
-  /** Every breaker; an endpoint's is critical, a tenant's credentials breaker is not. */
-  breakers(): Array<{ name: string; state: BreakerState; critical: boolean }>;
+  /** Every breaker: each endpoint's, and each tenant's credentials breaker. */
+  breakers(): Array<{ name: string; state: BreakerState }>;
   /** A TCP connect to each vendor endpoint, cached briefly. */
-  probeEndpoints(): Promise<DependencyStatus[]>;
+  probeEndpoints(): Promise<Probe[]>;
   /** Signs the agents out (or hands their sessions over), then closes the pools and breakers. */
   close(opts?: { handOver: boolean }): Promise<void>;
 }
@@ -97,8 +97,8 @@ export function createUpstreams(
     ccfsNative: createCcfsNative({ tenants: ccfsTenants, now, logger }),
     agentRecordings,
     breakers: () => [
-      ...transports.all().map((ep) => ({ name: ep.guard.name, state: ep.guard.state(), critical: true })),
-      ...credentialGuards.map((g) => ({ name: g.name, state: g.state(), critical: false })),
+      ...transports.all().map((ep) => ({ name: ep.guard.name, state: ep.guard.state() })),
+      ...credentialGuards.map((g) => ({ name: g.name, state: g.state() })),
     ],
     probeEndpoints: createEndpointProbe(() => transports.all(), { now }),
     async close(o) {

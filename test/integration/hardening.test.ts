@@ -358,7 +358,7 @@ describe('circuit breakers', () => {
     await stack.close();
   });
 
-  it('opens after repeated vendor failures: 503 at once with Retry-After, /readyz 503; closes again by itself', async () => {
+  it('opens after repeated vendor failures: 503 at once with Retry-After while /readyz stays 200; closes again by itself', async () => {
     stack.ccfs.injectFault({ operation: 'downloadRecord', status: 502, times: 4 });
     for (let i = 0; i < 4; i += 1) assert.equal((await rec(stack)).status, 502);
     const seen = stack.ccfs.requests.length;
@@ -368,13 +368,16 @@ describe('circuit breakers', () => {
     assert.match(fast.body.detail, /circuit open/);
     assert.ok(Number(fast.headers['retry-after']) >= 1);
     assert.equal(stack.ccfs.requests.length, seen, 'the vendor was not called');
+    // The vendor failing is every replica's problem: the instance stays in rotation and answers 503 itself.
+    assert.equal((await request(stack.url).get('/readyz')).status, 200);
     const ready = await opsGet(stack, '/readyz/details');
-    assert.equal(ready.status, 503);
-    assert.match(JSON.stringify(ready.body), /"breaker:ccfs:default","ok":false/);
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.status, 'degraded');
+    assert.match(JSON.stringify(ready.body), /"breaker:ccfs:default","ok":false,"detail":"open","instance":false/);
     assert.match((await opsGet(stack, '/metrics')).text, /cc_file_gateway_circuit_state\{upstream="ccfs:default"\} 2/);
     // Calls keep failing fast until resetTimeoutMs has passed; then the trial call closes the circuit.
     await eventually(async () => (await rec(stack)).status === 200, 'the trial call went through and closed it');
-    assert.equal((await request(stack.url).get('/readyz')).status, 200);
+    assert.equal((await opsGet(stack, '/readyz/details')).body.status, 'ready');
   });
 
   it('a tenant whose signature is refused gets its own breaker; the others are unaffected', async () => {

@@ -181,7 +181,9 @@ describe('JWKS issuer', () => {
       // The refetch runs in the background: the details say so once it has failed.
       const ready = await eventually(async () => {
         const r = await opsGet(s, '/readyz/details');
-        return /"jwks:https:\/\/idp.jwks.test","ok":false,"critical":false/.test(JSON.stringify(r.body))
+        return /"jwks:https:\/\/idp.jwks.test","ok":false,"detail":"last fetch failed; cached keys still used","instance":false/.test(
+          JSON.stringify(r.body),
+        )
           ? r
           : undefined;
       }, 'the key endpoint reported down');

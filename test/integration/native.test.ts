@@ -5,7 +5,10 @@
  */
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { SEED } from '../../simulators/seed.js';
@@ -103,6 +106,30 @@ describe('native CC-FS pass-through (contract 3.7)', () => {
     assert.ok(stack.ccfs.uploads.at(-1)!.bytes.equals(wav));
     assert.equal(last().ak, 'AK-GLOBEX-0002');
     assert.match(last().url, /\?vdnId=55$/);
+  });
+
+  it('ivr/uploadFile: data written with JSON escapes (\\/) is decoded as JSON says, byte for byte', async () => {
+    const wav = demoRecording(6, 1);
+    const text = JSON.stringify(envelope({ data: wav.toString('base64') })).replaceAll('/', '\\/');
+    assert.match(text, /\\\//, 'the body holds escaped slashes');
+    const res = await native('ivr/uploadFile', text);
+    assert.equal(res.status, 200);
+    assert.ok(stack.ccfs.uploads.at(-1)!.bytes.equals(wav));
+  });
+
+  it('ivr/uploadFile: an envelope with a field twice is refused without calling the vendor', async () => {
+    const data = demoRecording(6, 1).toString('base64');
+    const before = stack.ccfs.seen('ivr/uploadFile').length;
+    for (const text of [
+      `{"request":{"version":"2.0"},"msgBody":{"data":"${data}","data":"${data}"}}`,
+      `{"request":{"version":"2.0"},"request":{"version":"2.0"},"msgBody":{"data":"${data}"}}`,
+    ]) {
+      const res = await native('ivr/uploadFile', text);
+      assert.equal(res.status, 400, text.slice(0, 80));
+      assert.equal(json(res).code, 'INVALID_REQUEST');
+      assert.match(json(res).detail, /twice/);
+    }
+    assert.equal(stack.ccfs.seen('ivr/uploadFile').length, before);
   });
 
   it('passes a vendor business error as the vendor sent it', async () => {
@@ -341,33 +368,74 @@ describe('native pass-through with a wrong secret key', () => {
   });
 });
 
-describe('native uploads are admitted before their body is read', () => {
+describe('native uploads are admitted before their body is read, then streamed', () => {
   let stack: Stack;
+  let spool: string;
   before(async () => {
+    spool = mkdtempSync(join(tmpdir(), 'gw-spool-'));
     stack = await startStack({
       configure: (raw) => {
+        raw.server.spoolDir = spool;
         raw.tenants[0].limits = { concurrentStreams: 1 };
       },
     });
   });
   after(async () => {
     await stack.close();
+    rmSync(spool, { recursive: true, force: true });
+  });
+
+  const PREFIX = '{"request":{"version":"2.0"},"msgBody":{"data":"';
+  const head = (length: number, tenant = 'acme') =>
+    `POST /v1/ccfs/ivr/uploadFile${tenant === 'acme' ? '' : '?vdnId=55'} HTTP/1.1\r\nHost: x\r\n` +
+    `Authorization: Bearer ${stack.token(tenant)}\r\nContent-Type: application/json\r\nContent-Length: ${length}`;
+  const spooled = () => readdirSync(spool).map((name) => statSync(join(spool, name)).size);
+
+  it('the data is refused at its first bytes when they are not a WAV, not once the whole body is in', async () => {
+    const length = 6_900_000;
+    const answer = await rawRequest(stack.url, head(length, 'globex'), (sent) =>
+      sent >= length
+        ? undefined
+        : sent === 0
+          ? Buffer.from(`${PREFIX}${Buffer.from('ID3 mp3 data follows!').toString('base64')}`)
+          : Buffer.alloc(Math.min(65_536, length - sent), 0x41),
+    );
+    assert.equal(answer.status, 415);
+    assert.ok(answer.bodySent < 2_000_000, `${answer.bodySent} of ${length} bytes were taken before the 415`);
+    await eventually(() => spooled().length === 0, 'the refused upload left nothing in the spool');
+  });
+
+  it('the data is decoded into the spool as it arrives, and removed when the client leaves', async () => {
+    const wav = wavFromEncoded(Buffer.alloc(3_000_000, 0xd5));
+    const text = Buffer.from(`${PREFIX}${wav.toString('base64')}"}}`);
+    const socket = connect(Number(new URL(stack.url).port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      socket.write(`${head(text.length, 'globex')}\r\n\r\n`);
+      // Half the body, and the gateway must already hold most of its bytes on disk, decoded.
+      socket.write(text.subarray(0, text.length / 2));
+      await eventually(
+        () => spooled().some((size) => size > 1_000_000),
+        'half of the body is on disk while the rest has not been sent',
+      );
+    } finally {
+      socket.destroy();
+    }
+    await eventually(() => spooled().length === 0, "the upload's file is removed once its client is gone");
+    assert.equal(stack.ccfs.seen('ivr/uploadFile').length, 0, 'nothing reached the vendor');
   });
 
   it("an upload past the tenant's cap is refused 429 before its body is read", async () => {
     const { port } = new URL(stack.url);
-    const head = (length: number) =>
-      `POST /v1/ccfs/ivr/uploadFile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.token()}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
     // The first upload holds the tenant's one slot: it sends its envelope's opening and waits.
     const first = connect(Number(port), '127.0.0.1');
     first.on('error', () => undefined);
     try {
-      first.write(`${head(2_000_000)}{"request":{"version":"2.0"},"msgBody":{"data":"UklGR`);
+      first.write(`${head(2_000_000)}\r\n\r\n${PREFIX}UklGR`);
       await eventually(async () => (await activeStreams(stack)) === 1, 'the first upload holds the slot');
       const second = await rawRequest(
         stack.url,
-        head(2_000_000).trimEnd(),
+        head(2_000_000),
         (sent) => (sent < 2_000_000 ? Buffer.alloc(Math.min(65_536, 2_000_000 - sent), 0x41) : undefined),
         { pauseMs: 5 },
       );

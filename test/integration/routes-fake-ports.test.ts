@@ -148,7 +148,10 @@ before(async () => {
     resume: Object.fromEntries(
       DOWNLOAD_ROUTES.map((r) => [r, { enabled: false, maxAttempts: 0, maxBytes: 0 }]),
     ) as AppDeps['resume'],
-    readiness: { check: async () => ({ ready: true, dependencies: [] }) },
+    readiness: {
+      check: async () => ({ ready: true }),
+      details: async () => ({ ready: true, status: 'ready', dependencies: [] }),
+    },
     playbackKey: derivePlaybackKey('fake-ports-playback-secret-0123456789'),
     now: () => NOW,
     jsonBodyMaxBytes: 65536,

@@ -166,6 +166,14 @@ test('--check-config validates a file and exits 0, or prints every issue and exi
   const bad = run(join(dir, 'bad.yaml'));
   assert.equal(bad.code, 2);
   assert.match(bad.out, /server\.port/);
+  // Valid by the schema, but every upload would fail: the check says so instead of passing it.
+  writeFileSync(
+    join(dir, 'nospool.yaml'),
+    exampleHere.replace('server:\n', `server:\n  spoolDir: ${join(dir, 'missing')}\n`),
+  );
+  const nospool = run(join(dir, 'nospool.yaml'));
+  assert.equal(nospool.code, 2, nospool.out);
+  assert.match(nospool.out, /server\.spoolDir: .*missing is not writable \(ENOENT\)/);
 });
 
 test("a tenant's upstreams are resolved once: the global settings, its override on top, with the same bounds", () => {

@@ -69,6 +69,9 @@ test('the Deployment: two replicas, probes on /healthz and /readyz, a grace that
   assert.ok(dep.spec.replicas >= 2);
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  // One slow answer must not take a replica out: a probe misses at least twice before it counts.
+  assert.ok(c.readinessProbe.failureThreshold >= 2, 'failureThreshold of at least 2');
+  assert.ok(c.readinessProbe.periodSeconds * c.readinessProbe.failureThreshold >= 10, 'at least 10 s of misses');
   const needMs = config.server.drainDelayMs + config.server.shutdownGraceMs + SIGN_OUT_MARGIN_MS;
   assert.ok(pod.terminationGracePeriodSeconds * 1000 > needMs, `${pod.terminationGracePeriodSeconds} s > ${needMs} ms`);
   assert.equal(pod.securityContext.runAsNonRoot, true);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_PATH_RULES, type PathRuleName } from '../../src/config/schema.js';
 import { decidePath, expandRule, normalizePath, type PathKind } from '../../src/domain/path-rules.js';
+import { compileTenantPolicy, coversVdns, policyWarnings } from '../../src/domain/tenant-policy.js';
 
 interface Case {
   rule: PathRuleName;
@@ -151,4 +152,27 @@ test("each operation's own length limit: 225 for a recording name, 259 (a Window
     const over = checkTenantPath(tenant, rule, ofLength(prefix, limit + 1));
     assert.equal(over.allowed, false, `${rule} at ${limit + 1}`);
   }
+});
+
+test('a recordings rule covers its VDNs only when every path under each VDN is inside it', () => {
+  const cases: Array<[string, number[], boolean]> = [
+    ['/%VDNNO%/', [53, 54], true],
+    ['/', [53], false], // a bare / expands to no prefix: it admits nothing
+    ['/53/;/54/', [53, 54], true],
+    ['/53/', [53, 54], false],
+    ['/%VDNNO%/0/', [53], false],
+    ['/530/', [53], false],
+    ['/5/', [53], false],
+  ];
+  for (const [rule, vdns, covers] of cases)
+    assert.equal(coversVdns(expandRule(rule, vdns), vdns), covers, `${rule} over ${vdns.join(',')}`);
+  const policy = (rule: string) =>
+    compileTenantPolicy({
+      id: 'acme',
+      vdnIds: [53],
+      pathRules: { ...DEFAULT_PATH_RULES, recordings: rule },
+      limits: {} as never,
+    });
+  assert.deepEqual(policyWarnings([policy('/%VDNNO%/')]), []);
+  assert.match(policyWarnings([policy('/%VDNNO%/0/')])[0]!, /tenant acme: .*call id.*refused with 403/);
 });

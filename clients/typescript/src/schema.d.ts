@@ -223,7 +223,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready or not: vendors reachable, breakers closed, not draining */
+        /** This instance ready or not: config loaded, upload spool writable, not draining (never a vendor's state) */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -240,7 +240,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness with each dependency: endpoints, breakers, JWKS issuers, agent sessions */
+        /** Every check: the instance's own, and the vendors, breakers, JWKS issuers, agent sessions and store (degraded: ready, a dependency not) */
         get: operations["getReadinessDetails"];
         put?: never;
         post?: never;
@@ -312,13 +312,17 @@ export interface components {
             resultData?: unknown;
         };
         Readiness: {
-            /** @enum {unknown} */
-            status: "ready" | "not ready";
+            /**
+             * @description degraded: this instance is ready, a vendor or the shared store is not (see each dependency's ok)
+             * @enum {unknown}
+             */
+            status: "ready" | "degraded" | "not ready";
             dependencies: {
                 name: string;
                 ok: boolean;
                 detail?: string;
-                critical?: boolean;
+                /** @description true: this instance's own state (config, spool, shutdown), which decides readiness */
+                instance?: boolean;
             }[];
         };
     };
@@ -2166,16 +2170,24 @@ export interface operations {
                      *       "dependencies": [
                      *         {
                      *           "name": "config",
-                     *           "ok": true
+                     *           "ok": true,
+                     *           "instance": true
+                     *         },
+                     *         {
+                     *           "name": "spool",
+                     *           "ok": true,
+                     *           "instance": true,
+                     *           "detail": "writable"
                      *         },
                      *         {
                      *           "name": "ccfs:default",
-                     *           "ok": true
+                     *           "ok": true,
+                     *           "instance": false
                      *         },
                      *         {
                      *           "name": "agent:acme/1001",
                      *           "ok": true,
-                     *           "critical": false,
+                     *           "instance": false,
                      *           "detail": "signed-in"
                      *         }
                      *       ]
@@ -2239,9 +2251,10 @@ export interface operations {
                      *       "status": "not ready",
                      *       "dependencies": [
                      *         {
-                     *           "name": "ccfs:default",
+                     *           "name": "shutdown",
                      *           "ok": false,
-                     *           "detail": "ECONNREFUSED"
+                     *           "instance": true,
+                     *           "detail": "draining"
                      *         }
                      *       ]
                      *     }

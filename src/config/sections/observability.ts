@@ -2,7 +2,11 @@
 import { z } from 'zod';
 
 export const loggingSchema = z
-  .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Paths (no query) whose requests get no log line: the probes' `/healthz` and `/readyz`, say. Metrics still count them. */
+    ignorePaths: z.array(z.string().regex(/^\//, 'must start with /')).max(32).default([]),
+  })
   .prefault({});
 /** One JSON line per access to a recording or file: `stdout`, `stderr`, `off` or a file path. */
 export const auditSchema = z.strictObject({ destination: z.string().min(1).default('stderr') }).prefault({});
