@@ -91,6 +91,7 @@ export function observe({
           durationMs: Math.round(durationMs),
           clientAddress: req.ip,
           complete: res.writableFinished,
+          ...(ctx.audit.files ? { files: ctx.audit.files } : {}),
           ...(resumes ? { resumes } : {}),
         });
       }

@@ -16,7 +16,7 @@ export interface RequestScope extends ScopeSettings {
   /** The tenant the request acts for: the caller's, or a playback URL's. */
   tenant?: TenantPolicy;
   /** Set by a route that accesses a recording or file: the audit trail records it, refused or not. */
-  audit?: { operation: string; target: string };
+  audit?: { operation: string; target: string; files?: string[] };
   /** Body bytes written to the client, and upload bytes received. */
   bytesSent: number;
   bytesReceived: number;
@@ -75,6 +75,12 @@ export function setCaller(res: Response, principal: Principal | undefined, tenan
 /** Marks this request as an access (or an attempt, if refused) to a recording or file; called again it updates the target. */
 export function auditAccess(res: Response, operation: string, target: string): void {
   requireScope(res).audit = { operation, target: target.slice(0, 512) };
+}
+
+/** The files an access returned when the caller did not name them (a zip read by call id). */
+export function auditFiles(res: Response, files: string[]): void {
+  const audit = requireScope(res).audit;
+  if (audit) audit.files = files;
 }
 
 /** What the audit names for a caller's value: a string as given, anything else nothing (it is refused anyway). */

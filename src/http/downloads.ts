@@ -9,7 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import parseRange from 'range-parser';
 import { contentDisposition, downloadName } from '../domain/content.js';
-import { countSent, readerIdleMs, recordStreamError, resumeCounts } from '../edge/scope.js';
+import { TailKeeper, zipEntryNames } from '../domain/zip-directory.js';
+import { auditFiles, countSent, readerIdleMs, recordStreamError, resumeCounts } from '../edge/scope.js';
 import { ClientGoneError, ClientStalledError, GatewayError } from '../errors/catalogue.js';
 import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
 import { type OpenFile, type ResumePolicy, resumable } from './resume.js';
@@ -145,6 +146,23 @@ export interface DownloadOptions {
    * range past `maxBytes` is answered with the whole file; `charge` takes the rest from a budget.
    */
   skip?: { maxBytes: number; charge: (bytes: number) => Promise<void> };
+  /** Shown the whole answer's bytes as they are sent (not a range's): `auditZipEntries`. */
+  watch?: (res: Response, head: Buffer, body: Readable) => void;
+}
+
+/**
+ * Names in the audit line the entries of a zip that passed whole (a read by call id: the vendor
+ * chose the files), from its central directory; only its last bytes are kept meanwhile.
+ */
+export function auditZipEntries(res: Response, head: Buffer, body: Readable): void {
+  const keeper = new TailKeeper();
+  keeper.push(head);
+  const onData = (chunk: Buffer) => keeper.push(chunk);
+  body.on('data', onData).once('end', () => {
+    if (keeper.start.toString('latin1') !== 'PK\x03\x04') return;
+    const names = zipEntryNames(keeper.tail(), keeper.total);
+    if (names) auditFiles(res, names);
+  });
 }
 
 /**
@@ -193,6 +211,7 @@ export async function sendDownload(
     return;
   }
   if (range === 'all') {
+    opts.watch?.(res, file.head, file.rest);
     if (file.head.length > 0) {
       countSent(res, file.head.length);
       res.write(file.head);

@@ -17,6 +17,8 @@ export interface AuditRecord {
   clientAddress: string | undefined;
   /** False when the answer ended before it was complete. */
   complete: boolean;
+  /** The entries of a zip a read by call id returned, from its central directory. */
+  files?: string[];
   /** Present when the vendor cut the stream and it was asked for again. */
   resumes?: { attempts: number; resumed: number; mismatched: number; failed: number };
 }

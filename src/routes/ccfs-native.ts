@@ -6,7 +6,7 @@ import { uploadVdn } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, countReceived, tenantOf } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { readJson } from '../http/body.js';
-import { clientSignal, relayAnswer } from '../http/downloads.js';
+import { auditZipEntries, clientSignal, relayAnswer } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
 import { receiveNativeUpload } from '../http/native-upload.js';
@@ -57,6 +57,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
     const msgBody = checkNativeMsgBody(tenant, operation, envelope.msgBody);
     if (operation !== 'requestPlayVoice') await deps.limits.openStream(tenant.id, res);
     const answer = await deps.ccfsNative.forward({ tenantId: tenant.id, operation, msgBody }, clientSignal(res));
+    if (msgBody.callId !== undefined) auditZipEntries(res, Buffer.alloc(0), answer.body);
     await relayAnswer(res, answer);
   };
 

@@ -7,7 +7,7 @@ import { checkCallIdRead } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
 import { GatewayError, invalidRequest } from '../errors/catalogue.js';
 import { readJson } from '../http/body.js';
-import { clientSignal, sendDownload } from '../http/downloads.js';
+import { auditZipEntries, clientSignal, sendDownload } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { toPcm16 } from '../http/pcm16.js';
 import { allowedPath, parseJson, parseQuery } from '../http/validate.js';
@@ -44,6 +44,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       await deps.limits.openStream(tenant.id, res);
       await sendDownload(res, (signal) => deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, signal), callId, {
         resume: deps.resume.getCallRecordings,
+        watch: auditZipEntries,
       });
     },
     createPlayback: async (req, res) => {

@@ -541,6 +541,27 @@ describe('metrics and audit trail', () => {
     for (const line of lines) assert.doesNotMatch(JSON.stringify(line), /Bearer|eyJ/);
   });
 
+  it('a read by call id names in its audit line the files the vendor chose, from the zip it returned', async () => {
+    const zip = await request(stack.url)
+      .get(`/v1/calls/${SEED.acme.twoRecordingCall}/recordings`)
+      .set('Authorization', `Bearer ${stack.token()}`)
+      .set('X-Request-Id', 'audit-call-1');
+    assert.equal(zip.status, 200);
+    const native = await request(stack.url)
+      .post('/v1/ccfs/downloadRecord')
+      .set('Authorization', `Bearer ${stack.token('acme', ['ccfs:native'])}`)
+      .set('X-Request-Id', 'audit-call-2')
+      .send({ request: { version: '2.0' }, msgBody: { callId: SEED.acme.twoRecordingCall } });
+    assert.equal(native.status, 200);
+    const line = (id: string) => auditLines().find((l) => l.requestId === id);
+    await eventually(() => line('audit-call-1') && line('audit-call-2'), 'both audit lines written');
+    // The simulator names a zip's entries by their base names, as the files lie on its disk.
+    const names = SEED.acme.twoRecordingFiles.map((f) => f.split('/').at(-1));
+    assert.deepEqual(line('audit-call-1')!.files, names);
+    assert.deepEqual(line('audit-call-2')!.files, names);
+    assert.equal(line('audit-call-1')!.target, SEED.acme.twoRecordingCall);
+  });
+
   it('can serve /metrics on a port of its own instead', async () => {
     const other = await startStack({
       configure: (raw) => {
