@@ -56,8 +56,8 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(securityHeaders());
-  // No origin configured: no CORS header is ever sent, so nothing needs to look.
-  if (deps.corsOrigins.length > 0) app.use(corsPolicy(deps.corsOrigins));
+  // Mounted with no origin allowed too: a refused preflight is then told why.
+  app.use(corsPolicy(deps.corsOrigins));
   app.use(opsRouter(deps));
   if (deps.metricsRoute) app.use(mountRoutes(deps, { getMetrics: metricsHandler(deps.metrics) }));
   app.use(recordingsRouter(deps));

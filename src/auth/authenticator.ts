@@ -218,7 +218,7 @@ export function createAuthenticator(
             ? 'token has expired'
             : name === 'NotBeforeError'
               ? 'token is not valid yet'
-              : `token is invalid: ${(err as Error).message}`,
+              : `token is invalid: ${jwtReason((err as Error).message)}`,
           err,
         );
       }
@@ -247,4 +247,18 @@ export function createAuthenticator(
       return principal;
     },
   };
+}
+
+/**
+ * jsonwebtoken's reasons in our words: its own text names option values (`jwt audience invalid.
+ * expected: ...`) and is worded for the library's user, not for the caller who holds the token.
+ */
+function jwtReason(message: string): string {
+  if (message.startsWith('jwt audience invalid')) return 'its audience (aud) is not one this gateway accepts';
+  if (message.startsWith('jwt issuer invalid')) return 'its issuer (iss) is not the one its key belongs to';
+  if (message === 'invalid signature') return 'its signature does not verify';
+  if (message === 'invalid algorithm') return 'its algorithm (alg) is not accepted for its issuer';
+  if (message.startsWith('jwt malformed') || message === 'invalid token') return 'it is not a well-formed JWT';
+  if (message.startsWith('jwt signature is required')) return 'it is not signed';
+  return 'it does not verify';
 }

@@ -138,20 +138,26 @@ const PROBLEM_WHEN: Record<number, string> = {
   403: 'a scope missing, a path or VDN outside the tenant rules, or the vendor refused',
   404: 'no such file or call at the vendor, or an unknown or expired playback id',
   413: 'a body over the limit',
-  415: 'a body that is not what the route takes (not a WAV, compressed)',
+  405: 'a method this path does not serve; Allow lists those it does',
+  415: 'a body that is not what the route takes (not a WAV, not JSON, compressed)',
   416: 'a range outside the file',
   422: 'a WAV in another format than 8 bit, 8000 Hz, mono, A-law or mu-law',
   429: "over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address",
   502: 'the vendor failed or answered something unreadable',
   503: 'the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had',
+  500: "a fault of the gateway's own: the requestId finds it in the log",
   504: 'the vendor did not answer in time',
 };
+
+/** Node's HTTP parser answers it before the gateway sees the request: no body, no request id. */
+const HEADERS_TOO_LARGE = { description: 'request headers larger than server.maxHeaderBytes; no body' };
 
 function problem(status: number) {
   const headers: Json = { 'X-Request-Id': header('X-Request-Id') };
   if (status === 401 || status === 403) headers['WWW-Authenticate'] = header('WWW-Authenticate');
   if (status === 429 || status === 503) headers['Retry-After'] = header('Retry-After');
   if (status === 416) headers['Content-Range'] = header('Content-Range');
+  if (status === 405) headers.Allow = header('Allow');
   return {
     description: PROBLEM_WHEN[status] ?? 'an error',
     headers,
@@ -191,8 +197,8 @@ function operation(route: RouteContract): Json {
       : route.body
         ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } }
         : undefined;
-  // Every route refuses a URL over server.maxUrlBytes with 400.
-  const statuses = [...new Set([400, ...route.errors])].sort();
+  // Every route refuses a URL over server.maxUrlBytes with 400, another method with 405, and may fail with 500.
+  const statuses = [...new Set([400, 405, 500, ...route.errors])].sort();
   return {
     operationId: route.operationId,
     tags: [route.tag],
@@ -201,7 +207,31 @@ function operation(route: RouteContract): Json {
     security: route.scope ? [{ bearer: [route.scope] }] : [],
     parameters: parameters(route),
     ...(body ? { requestBody: body } : {}),
-    responses: { ...ANSWERS[route.answer], ...Object.fromEntries(statuses.map((s) => [String(s), problem(s)])) },
+    responses: {
+      ...ANSWERS[route.answer],
+      ...Object.fromEntries(statuses.map((s) => [String(s), problem(s)])),
+      431: HEADERS_TOO_LARGE,
+    },
+  };
+}
+
+/** HEAD of a GET route: the same answers, headers only (a download's HEAD never fetches the rest). */
+function headOf(get: Json): Json {
+  const { operationId, summary, responses, ...rest } = get as {
+    operationId: string;
+    summary: string;
+    responses: Record<string, Json>;
+  };
+  return {
+    ...rest,
+    operationId: `${operationId}Head`,
+    summary: `Headers only: ${summary.charAt(0).toLowerCase()}${summary.slice(1)}`,
+    responses: Object.fromEntries(
+      Object.entries(responses).map(([status, r]) => {
+        const { content: _body, ...headersOnly } = r as { content?: unknown };
+        return [status, headersOnly];
+      }),
+    ),
   };
 }
 
@@ -210,6 +240,7 @@ export function openApiDocument(version: string) {
   for (const route of Object.values(ROUTES) as RouteContract[]) {
     paths[route.path] ??= {};
     paths[route.path]![route.method] = operation(route);
+    if (route.method === 'get') paths[route.path]!.head = headOf(paths[route.path]!.get!);
   }
   return {
     openapi: '3.1.0',
@@ -280,6 +311,7 @@ export function openApiDocument(version: string) {
       headers: {
         'X-Request-Id': { description: 'the request id: the caller’s, or a generated one', schema: { type: 'string' } },
         'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+        Allow: { description: 'the methods this path serves', schema: { type: 'string' } },
         'WWW-Authenticate': {
           description:
             'RFC 6750: `Bearer realm="cc-file-gateway"`, with `error="invalid_token"` or `error="insufficient_scope", scope="..."`',

@@ -42,6 +42,20 @@ export async function readJson(req: Request, res: Response, limit: number): Prom
   }
 }
 
+/**
+ * A route with a JSON body: a body of another type is 415 (as the upload route's wrong type is),
+ * a request without a body 400. `what` names the body in the message.
+ */
+export function requireJsonType(req: Request, what = 'the body'): void {
+  const is = req.headers['content-type'] === undefined ? null : req.is('application/json');
+  if (is === null) throw new GatewayError('INVALID_REQUEST', `${what} is required, as application/json`);
+  if (is === false)
+    throw new GatewayError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what} must be application/json (Content-Type: ${String(req.headers['content-type']).slice(0, 64)})`,
+    );
+}
+
 /** What a JSON body's headers can refuse before a byte of it is read; the declared length, if any. */
 export function checkJsonHeaders(req: Request, limit: number): number | undefined {
   const encoding = req.headers['content-encoding'];

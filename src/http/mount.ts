@@ -31,7 +31,9 @@ export function mountRoutes(deps: AuthDeps, handlers: RouteHandlers): Router {
       if (entry.scope) route[entry.method](requireAuth(deps, entry.scope), handler);
       else route[entry.method](handler);
     }
-    route.all(methodNotAllowed(served.map(([e]) => e.method.toUpperCase()).join(', ')));
+    // Express answers HEAD with the GET handler: Allow says so.
+    const methods = served.flatMap(([e]) => (e.method === 'get' ? ['GET', 'HEAD'] : [e.method.toUpperCase()]));
+    route.all(methodNotAllowed(methods.join(', ')));
   }
   return router;
 }

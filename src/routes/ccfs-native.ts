@@ -5,7 +5,7 @@ import { base64Length } from '../domain/content.js';
 import { uploadVdn } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, countReceived, tenantOf } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
-import { readJson } from '../http/body.js';
+import { readJson, requireJsonType } from '../http/body.js';
 import { auditZipEntries, clientSignal, relayAnswer } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
@@ -23,8 +23,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
     const upload = operation === 'ivr/uploadFile';
     const q = parseQuery(req, contract.query!) as { vdnId?: string };
     const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
-    if (!req.is('application/json'))
-      throw new GatewayError('INVALID_REQUEST', 'the body must be the vendor envelope as application/json');
+    requireJsonType(req, "the vendor's envelope");
     if (upload) {
       // Admitted before its body is read: a tenant's uploads past its cap cost nothing to refuse.
       auditAccess(res, `native.${operation}`, `vdn:${query!.vdnId}`);

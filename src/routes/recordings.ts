@@ -5,8 +5,8 @@ import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
 import { checkCallIdRead } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
-import { GatewayError, invalidRequest } from '../errors/catalogue.js';
-import { readJson } from '../http/body.js';
+import { GatewayError } from '../errors/catalogue.js';
+import { readJson, requireJsonType } from '../http/body.js';
 import { auditZipEntries, clientSignal, sendDownload } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { toPcm16 } from '../http/pcm16.js';
@@ -50,8 +50,8 @@ export function recordingsRouter(deps: RouteDeps): Router {
     createPlayback: async (req, res) => {
       const tenant = tenantOf(res);
       parseQuery(req, ROUTES.createPlayback.query);
+      requireJsonType(req);
       await readJson(req, res, deps.jsonBodyMaxBytes);
-      if (!req.is('application/json')) throw invalidRequest('the body must be application/json');
       auditAccess(
         res,
         'playback.create',

@@ -85,7 +85,7 @@ const cases: Case[] = [
     '3.3 not JSON content type',
     'post',
     '/v1/recordings/playback',
-    [400, 'INVALID_REQUEST'],
+    [415, 'UNSUPPORTED_MEDIA_TYPE'],
     'fileName=x',
     'application/x-www-form-urlencoded',
   ],

@@ -34,8 +34,12 @@ test('every served route and method is documented, and every documented one is s
     const served = routesOf(app.router.stack);
     const documented = openApiDocument('0.0.0').paths as Record<string, Record<string, unknown>>;
     assert.deepEqual([...served.keys()].sort(), Object.keys(documented).sort());
-    for (const [path, methods] of served)
-      assert.deepEqual([...methods].sort(), Object.keys(documented[path]!).sort(), path);
+    for (const [path, methods] of served) {
+      // Express answers HEAD with a GET route: the document declares it beside each GET.
+      const declared = Object.keys(documented[path]!);
+      assert.deepEqual([...methods].sort(), declared.filter((m) => m !== 'head').sort(), path);
+      assert.equal(declared.includes('head'), methods.has('get'), `${path}: HEAD exactly where GET is`);
+    }
   } finally {
     await gw.close(10);
   }
@@ -85,7 +89,8 @@ test('every operation has an operationId, a tag, a summary, and the headers call
       assert.ok((op.tags as string[]).length === 1 && typeof op.summary === 'string');
     }
   }
-  assert.equal(ids.size, 16);
+  // 16 operations, and a HEAD beside each of the 10 GETs.
+  assert.equal(ids.size, 26);
   for (const op of [
     '/v1/ccfs/downloadRecord',
     '/v1/ccfs/requestPlayVoice',
@@ -95,6 +100,10 @@ test('every operation has an operationId, a tag, a summary, and the headers call
     assert.ok(doc.paths[op]?.post?.requestBody, `${op} has its own body schema`);
   }
   const text = JSON.stringify(doc);
-  for (const h of ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Content-Range'])
+  for (const h of ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Content-Range', 'Allow'])
     assert.ok(text.includes(`"${h}"`), h);
+  for (const [path, methods] of Object.entries(doc.paths))
+    for (const [method, op] of Object.entries(methods) as Array<[string, { responses: Record<string, unknown> }]>)
+      for (const status of ['405', '431', '500'])
+        assert.ok(op.responses[status], `${method} ${path} declares ${status}`);
 });
