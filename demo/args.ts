@@ -9,6 +9,10 @@ DEMO_PORT) and a player page on loopback, then prints tokens and working curl li
   --player-port <n>   the player page's port (default: any free port)
   -h, --help          this text
       --version       the version
+
+Environment: DEMO_PORT (the gateway's port), LOG_LEVEL (the gateway's log level: warn by default;
+info shows a line per request, debug more). Downloads land in .demo/files/, the audit trail in
+.demo/audit.log.
 `;
 
 export function parseDemoArgs(argv: string[]): { port: number; playerPort: number } {

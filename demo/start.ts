@@ -99,33 +99,34 @@ export async function startDemo(opts: {
   // A file made by the demo, for the upload line: 2 s of A-law tones, the vendor's format.
   const sample = join(opts.outDir ?? '.', 'demo-upload.wav');
   writeFileSync(sample, demoRecording(2));
-  const upload = `curl -fsS -o /dev/null -w '%header{location}' ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${gw('/v1/ivr-files')}`;
+  const upload = `curl -sS --fail-with-body -o /dev/null -w '%header{location}' ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${gw('/v1/ivr-files')}`;
   const nativeBody = JSON.stringify({ request: { version: '2.0' }, msgBody: { fileName: SEED.acme.recording } });
   const playbackBody = q(JSON.stringify({ fileName: SEED.acme.recording }));
   // A playback URL lives 29 minutes: this line makes a fresh one each time it is run.
   const freshPlayback =
-    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')}` +
+    `curl -sS --fail-with-body ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')}` +
     ` | sed -E 's/.*"url":"([^"]+)".*/\\1/'`;
 
+  // --fail-with-body: a refusal shows its problem+json (with -fsS a 401 showed only "curl: (22)").
   const curlLines = [
-    `curl -fsS ${auth()} ${gw(`/v1/recordings?fileName=${enc(SEED.acme.recording)}`)} ${out('4411223.wav')}`,
-    `curl -fsS ${auth()} ${gw(`/v1/calls/${SEED.acme.twoRecordingCall}/recordings`)} ${out('call-two-recordings.zip')}`,
-    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')}`,
-    `curl -fsS "$GW$(${freshPlayback})" ${out('playback.wav')}`,
-    `curl -fsS -H 'Range: bytes=0-43' "$GW$(${freshPlayback})" ${out('playback-header.bin')}`,
-    `curl -fsS ${auth()} ${gw(`/v1/ivr-files?path=${enc(SEED.acme.ivrFile)}`)} ${out('welcome.wav')}`,
-    `curl -fsS ${auth()} ${gw(`/v1/ivr-files?dir=${enc(SEED.acme.ivrDir)}`)} ${out('greeting.wav')}`,
-    `curl -fsS ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${gw('/v1/ivr-files')}`,
-    `curl -fsS ${auth()} "$GW$(${upload})" ${out('uploaded.wav')}`,
-    `curl -fsS ${auth()} -H 'Content-Type: application/json' -d ${q(nativeBody)} ${gw('/v1/ccfs/downloadRecord')} ${out('native-4411223.wav')}`,
-    `curl -fsS ${auth('globex')} ${gw(`/v1/recordings?fileName=${enc(SEED.globex.recording)}`)} ${out('globex.wav')}`,
-    `curl -fsS ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.recording)}`)} ${out('agent-4411223.wav')}`,
-    `curl -fsS ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
-    `curl -fsS ${gw('/healthz')}`,
-    `curl -fsS ${gw('/readyz')}`,
-    `curl -fsS ${auth()} ${gw('/readyz/details')}`,
-    `curl -fsS ${auth()} ${gw('/metrics')} ${out('metrics.txt')}`,
-    `curl -fsS ${gw('/openapi.json')} ${out('openapi.json')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/recordings?fileName=${enc(SEED.acme.recording)}`)} ${out('4411223.wav')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/calls/${SEED.acme.twoRecordingCall}/recordings`)} ${out('call-two-recordings.zip')}`,
+    `curl -sS --fail-with-body ${auth()} -H 'Content-Type: application/json' -d ${playbackBody} ${gw('/v1/recordings/playback')}`,
+    `curl -sS --fail-with-body "$GW$(${freshPlayback})" ${out('playback.wav')}`,
+    `curl -sS --fail-with-body -H 'Range: bytes=0-43' "$GW$(${freshPlayback})" ${out('playback-header.bin')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/ivr-files?path=${enc(SEED.acme.ivrFile)}`)} ${out('welcome.wav')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/ivr-files?dir=${enc(SEED.acme.ivrDir)}`)} ${out('greeting.wav')}`,
+    `curl -sS --fail-with-body ${auth()} -H 'Content-Type: audio/wav' --data-binary @${q(sample)} ${gw('/v1/ivr-files')}`,
+    `curl -sS --fail-with-body ${auth()} "$GW$(${upload})" ${out('uploaded.wav')}`,
+    `curl -sS --fail-with-body ${auth()} -H 'Content-Type: application/json' -d ${q(nativeBody)} ${gw('/v1/ccfs/downloadRecord')} ${out('native-4411223.wav')}`,
+    `curl -sS --fail-with-body ${auth('globex')} ${gw(`/v1/recordings?fileName=${enc(SEED.globex.recording)}`)} ${out('globex.wav')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.recording)}`)} ${out('agent-4411223.wav')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
+    `curl -sS --fail-with-body ${gw('/healthz')}`,
+    `curl -sS --fail-with-body ${gw('/readyz')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw('/readyz/details')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw('/metrics')} ${out('metrics.txt')}`,
+    `curl -sS --fail-with-body ${gw('/openapi.json')} ${out('openapi.json')}`,
   ];
   player.configure(url, tokens.acme!);
 

@@ -47,7 +47,7 @@ export interface Gateway {
 export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gateway {
   const now = opts.now ?? Date.now;
   const { logger } = opts;
-  const metrics = createMetrics();
+  const metrics = createMetrics({ version: VERSION });
   // The one place that knows which store it is: nothing else imports the Redis store.
   const store =
     config.store.type === 'redis' ? createRedisStore(config.store, { logger, now }) : createMemoryStore(now);

@@ -13,6 +13,7 @@ import { createGateway } from './gateway.js';
 import { createSpool } from './http/spool.js';
 import { youngCollector } from './ops/gc-pacer.js';
 import { missingRuntimeFlags } from './ops/runtime-flags.js';
+import { VERSION } from './version.js';
 
 const USAGE = `usage: cc-file-gateway --config <file.yaml> [--check-config | --print-config]
 
@@ -46,7 +47,13 @@ async function main(): Promise<number> {
     config = loadConfigFile(file);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${file}: ${err.message}\n`);
+      // Read by a person at a terminal (or --check-config); by a log pipeline otherwise, as every other line.
+      if (values['check-config'] || values['print-config'] || process.stderr.isTTY)
+        process.stderr.write(`${file}: ${err.message}\n`);
+      else
+        process.stderr.write(
+          `${JSON.stringify({ level: 60, time: new Date().toISOString(), service: 'cc-file-gateway', version: VERSION, msg: 'invalid configuration', file, issues: err.issues })}\n`,
+        );
       return 2;
     }
     throw err;
@@ -69,7 +76,7 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  const logger = createLogger(config.logging.level);
+  const logger = createLogger(config.logging.level, undefined, { levelNames: config.logging.levelNames });
   for (const w of warnings) if (cluster.isPrimary) logger.warn(w);
   const missing = missingRuntimeFlags();
   if (missing.length > 0 && cluster.isPrimary)
@@ -85,7 +92,10 @@ async function main(): Promise<number> {
   });
   if (workers > 1) shareMetricsWithPrimary(gateway.deps.metrics.registry);
   const url = await gateway.listen();
-  logger.info({ url, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) }, 'cc-file-gateway listening');
+  logger.info(
+    { url, version: VERSION, node: process.version, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) },
+    'cc-file-gateway listening',
+  );
 
   return new Promise<number>((resolve) => {
     let stopping = false;

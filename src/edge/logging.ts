@@ -34,9 +34,15 @@ const REDACT_PATHS = [
   'authorization',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  options: { levelNames?: boolean } = {},
+): Logger {
   const opts: LoggerOptions = {
     level,
+    // Loki's and ELK's own parsers read a level by its name; pino's numbers stay the default.
+    ...(options.levelNames ? { formatters: { level: (label: string) => ({ level: label }) } } : {}),
     base: { service: 'cc-file-gateway' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: errorFields },

@@ -44,9 +44,20 @@ export interface MetricSources {
 
 const PREFIX = 'cc_file_gateway_';
 
-export function createMetrics(): Metrics & { observe(sources: MetricSources): void } {
+export function createMetrics(build: { version: string } = { version: 'unknown' }): Metrics & {
+  observe(sources: MetricSources): void;
+} {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  // The Prometheus convention: 1, with what is running in its labels (a rollout shows as two series).
+  new Gauge({
+    name: `${PREFIX}build_info`,
+    help: 'Always 1: the version running and the Node.js that runs it',
+    labelNames: ['version', 'node'] as const,
+    registers: [registry],
+    // Summed over workers it would count them; every worker runs the same build.
+    aggregator: 'first',
+  }).set({ version: build.version, node: process.version }, 1);
   const m = {
     registry,
     httpRequests: new Counter({

@@ -4,8 +4,10 @@
  */
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { DEMO_ENV } from '../../demo/env.js';
@@ -52,6 +54,40 @@ for (const [name, script] of tools) {
   });
 }
 
+test('the demo: --help names its environment; what its curl lines download lands in .demo/files, not the working folder', async () => {
+  const help = await runTool('demo/main.ts', ['--help']);
+  assert.match(help.stdout, /LOG_LEVEL/);
+  const cwd = mkdtempSync(join(tmpdir(), 'demo-cwd-'));
+  // tsx resolved from here: the demo runs in another folder.
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, join(process.cwd(), 'demo/main.ts'), '--port', '0'], {
+    cwd,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Ctrl-C stops the demo')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the demo exited (${code}): ${out}`)));
+    });
+    const outputs = [...out.matchAll(/(?:-o |--data-binary @)'?([^' ]+)'?/g)]
+      .map((m) => m[1]!)
+      .filter((p) => p !== '/dev/null');
+    assert.ok(outputs.length >= 10, out);
+    for (const p of outputs) assert.ok(p.startsWith(join(cwd, '.demo', 'files')), p);
+    assert.match(out, /files land in \.demo\/files\//);
+    assert.ok(out.includes('--fail-with-body'), 'a refusal shows its problem+json');
+    assert.deepEqual(readdirSync(cwd), ['.demo'], 'nothing else in the working folder');
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
 test('the gateway: --print-config prints the effective configuration with every secret masked; a bad file is exit 2', async () => {
   const env: Record<string, string> = {
     ...DEMO_ENV,
@@ -69,7 +105,11 @@ test('the gateway: --print-config prints the effective configuration with every 
   }
   const missing = await runTool('src/main.ts', ['--config', '/nonexistent.yaml']);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /cannot read config file/);
+  // Not at a terminal: one JSON line, as a log pipeline reads every other line of the gateway.
+  const line = JSON.parse(missing.stderr.trim()) as { level: number; msg: string; issues: string[] };
+  assert.equal(line.level, 60);
+  assert.equal(line.msg, 'invalid configuration');
+  assert.match(line.issues.join(' '), /cannot read config file/);
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
   const noFile = await runTool('src/main.ts', [], { GATEWAY_CONFIG: '' });
   assert.equal(noFile.code, 2);

@@ -48,7 +48,9 @@ test('every route has a curl line, and each one succeeds in a shell', async () =
     );
   }
   assert.ok(
-    demo.curlLines.some((l) => l.startsWith('curl -fsS "$GW$(') && l.includes('/v1/recordings/playback')),
+    demo.curlLines.some(
+      (l) => l.startsWith('curl -sS --fail-with-body "$GW$(') && l.includes('/v1/recordings/playback'),
+    ),
     '3.4: a line that streams a fresh playback URL',
   );
   // As a user would: the printed exports first, then each line as printed.

@@ -14,6 +14,7 @@ import { ALL_SCOPES, mintToken } from '../../demo/mint.js';
 import { CcfsSimulator } from '../../simulators/ccfs/server.js';
 import { CcgwSimulator, type CcgwSimulatorOptions } from '../../simulators/ccgateway/server.js';
 import { SEED, seedCcfs } from '../../simulators/seed.js';
+import { VERSION } from '../../src/version.js';
 import { eventually } from '../helpers/eventually.js';
 import { type GatewayProcess, startGatewayProcess } from '../helpers/processes.js';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis.js';
@@ -300,7 +301,7 @@ test('two workers on one port (server.workers: 2): one sign-in, the metrics summ
   const ccgw = new CcgwSimulator({ agents: Object.values(AGENTS), store: ccfs.store, pollWaitMs: 300 });
   const ccgwUrl = await ccgw.listen(0, '127.0.0.1');
   const raw = baseConfig(ccfs.url, ccgwUrl);
-  raw.logging = { level: 'info' };
+  raw.logging = { level: 'info', levelNames: true };
   raw.server.workers = 2;
   raw.server.port = await freePort();
   const metricsPort = await freePort();
@@ -317,6 +318,13 @@ test('two workers on one port (server.workers: 2): one sign-in, the metrics summ
       () => g.lines.filter((l) => l.includes('cc-file-gateway listening')).length === 2,
       'both workers listen',
     );
+    // The start-up line says what runs; levels by name, for Loki's and ELK's parsers.
+    const started = JSON.parse(g.lines.find((l) => l.includes('cc-file-gateway listening'))!) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(started.version, VERSION);
+    assert.equal(started.level, 'info');
     const outcomes = await Promise.all(Array.from({ length: 40 }, () => download(g.url)));
     assert.deepEqual(failures(outcomes), []);
     assert.equal(ccgw.signIns.length, 1);
@@ -328,6 +336,13 @@ test('two workers on one port (server.workers: 2): one sign-in, the metrics summ
       .map((m) => Number(m[1]))
       .reduce((a, b) => a + b, 0);
     assert.equal(served, 40, text.slice(0, 3000));
+    assert.match(
+      text,
+      new RegExp(
+        `^cc_file_gateway_build_info\\{version="${VERSION.replaceAll('.', '\\.')}",node="v24\\.[^"]+"\\} 1$`,
+        'm',
+      ),
+    );
     assert.match(text, /^cc_file_gateway_store_live_instances 2$/m);
     assert.equal(await g.stop(), 0);
     assert.deepEqual(ccgw.signOuts, [AGENTS.acme.agentId]);

@@ -6,6 +6,8 @@ export const loggingSchema = z
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Paths (no query) whose requests get no log line: the probes' `/healthz` and `/readyz`, say. Metrics still count them. */
     ignorePaths: z.array(z.string().regex(/^\//, 'must start with /')).max(32).default([]),
+    /** `"level":"info"` instead of pino's `"level":30`. */
+    levelNames: z.boolean().default(false),
   })
   .prefault({});
 /** One JSON line per access to a recording or file: `stdout`, `stderr`, `off` or a file path. */
