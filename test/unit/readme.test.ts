@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import GithubSlugger from 'github-slugger';
 import { configSchema } from '../../src/config/schema.js';
 import { ERROR_CATALOGUE } from '../../src/errors/catalogue.js';
 
@@ -80,7 +81,20 @@ test('one version: package.json, the client package, the changelog and the OpenA
   assert.equal((JSON.parse(doc('openapi.json')) as { info: { version: string } }).info.version, version);
 });
 
-test('the README and the docs stand alone: every relative link names a file of the repository', () => {
+/** The anchors GitHub gives a page's headings (links within one page are checked by markdownlint's MD051). */
+function anchorsOf(markdown: string): Set<string> {
+  const slugger = new GithubSlugger();
+  const out = new Set<string>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const heading = !fenced && /^#{1,6} (.+)$/.exec(line);
+    if (heading) out.add(slugger.slug(heading[1]!.replace(/[`*_]/g, '')));
+  }
+  return out;
+}
+
+test('the README and the docs stand alone: every relative link names a file of the repository, and its heading', () => {
   const root = new URL('../../', import.meta.url);
   const pages: Array<[string, URL]> = [
     [readme, root],
@@ -91,11 +105,16 @@ test('the README and the docs stand alone: every relative link names a file of t
   let links = 0;
   for (const [page, base] of pages) {
     assert.doesNotMatch(page, /\.\.\/shared|shared\/(spec|reference|style)/);
-    for (const [, target] of page.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+    for (const [, target, fragment] of page.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
       if (/^https?:/.test(target!)) continue;
       const file = new URL(target!, base);
       assert.ok(file.href.startsWith(root.href), `${target} leaves the repository`);
       assert.ok(existsSync(file), `${target} does not exist`);
+      if (fragment && target!.endsWith('.md'))
+        assert.ok(
+          anchorsOf(readFileSync(file, 'utf8')).has(fragment.slice(1)),
+          `${target}${fragment}: no such heading`,
+        );
       links += 1;
     }
   }
