@@ -6,7 +6,7 @@ import { parseCli } from './cli.js';
 import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
 import { ConfigError, loadConfigFile, maskSecrets } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
-import { configWarnings } from './config/warnings.js';
+import { configWarnings, SIGN_OUT_MARGIN_MS } from './config/warnings.js';
 import { compileTenantPolicy, policyWarnings } from './domain/tenant-policy.js';
 import { createLogger } from './edge/logging.js';
 import { createGateway } from './gateway.js';
@@ -15,17 +15,16 @@ import { youngCollector } from './ops/gc-pacer.js';
 import { missingRuntimeFlags } from './ops/runtime-flags.js';
 import { VERSION } from './version.js';
 
-const USAGE = `usage: cc-file-gateway --config <file.yaml> [--check-config | --print-config]
+const USAGE = `usage: cc-file-gateway --config <file.yaml> [--check-config [--schema-only] | --print-config]
 
   -c, --config <file>   the YAML configuration (or set GATEWAY_CONFIG)
       --check-config    validate it, print every problem with its key path, and exit
+      --schema-only     with --check-config: read no variable, secret file or CA file, and check
+                        no folder (a ConfigMap in CI, without the deployment's secrets)
       --print-config    print the effective configuration (defaults filled, secrets masked), and exit
   -h, --help            this text
       --version         the version
 `;
-
-/** Time allowed past drain and grace for signing agents out and closing pools. */
-const SHUTDOWN_MARGIN_MS = 3000;
 
 async function main(): Promise<number> {
   const values = parseCli(process.argv.slice(2), {
@@ -35,8 +34,14 @@ async function main(): Promise<number> {
       config: { type: 'string', short: 'c' },
       'check-config': { type: 'boolean' },
       'print-config': { type: 'boolean' },
+      'schema-only': { type: 'boolean' },
     },
   });
+  const schemaOnly = values['schema-only'] === true;
+  if (schemaOnly && !values['check-config']) {
+    process.stderr.write(`cc-file-gateway: --schema-only goes with --check-config\n\n${USAGE}`);
+    return 2;
+  }
   const file = (values.config as string | undefined) ?? process.env.GATEWAY_CONFIG;
   if (!file) {
     process.stderr.write(`cc-file-gateway: no configuration file\n\n${USAGE}`);
@@ -44,7 +49,7 @@ async function main(): Promise<number> {
   }
   let config: GatewayConfig;
   try {
-    config = loadConfigFile(file);
+    config = loadConfigFile(file, process.env, { schemaOnly });
   } catch (err) {
     if (err instanceof ConfigError) {
       // Read by a person at a terminal (or --check-config); by a log pipeline otherwise, as every other line.
@@ -65,14 +70,14 @@ async function main(): Promise<number> {
   const warnings = [...configWarnings(config), ...policyWarnings(config.tenants.map(compileTenantPolicy))];
   if (values['check-config']) {
     // What the schema cannot see but every upload would hit: a spool the process cannot write to.
-    const spool = await createSpool(config.server.spoolDir ?? tmpdir()).problem();
+    const spool = schemaOnly ? undefined : await createSpool(config.server.spoolDir ?? tmpdir()).problem();
     if (spool !== undefined) {
       process.stderr.write(`${file}: server.spoolDir: ${spool}\n`);
       return 2;
     }
     for (const w of warnings) process.stderr.write(`${file}: warning: ${w}\n`);
     process.stdout.write(
-      `${file}: configuration is valid (${config.tenants.length} tenants, ${config.auth.issuers.length} issuers)\n`,
+      `${file}: configuration is valid${schemaOnly ? ' by its schema and rules (no secret, file or folder read)' : ''} (${config.tenants.length} tenants, ${config.auth.issuers.length} issuers)\n`,
     );
     return 0;
   }
@@ -105,7 +110,7 @@ async function main(): Promise<number> {
       logger.info({ signal, graceMs: config.server.shutdownGraceMs }, 'shutting down');
       // Whatever is still pending (a hung request, a key fetch, a pool), the process ends in time:
       // the platform's kill would come anyway, and without the agents' sign-out.
-      const deadlineMs = config.server.drainDelayMs + config.server.shutdownGraceMs + SHUTDOWN_MARGIN_MS;
+      const deadlineMs = config.server.drainDelayMs + config.server.shutdownGraceMs + SIGN_OUT_MARGIN_MS;
       setTimeout(() => {
         logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
         process.exit(1);

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -33,10 +33,17 @@ interface Resolution {
 }
 
 /**
- * Replaces whole-value `${NAME}` and `${file:/path}` references. A missing variable or file is
- * reported with the key that named it; every one is reported, not just the first.
+ * What `--schema-only` puts where a reference would be read: 32 characters (every secret's
+ * minimum, no field's maximum), different for each key so that no "shared AK" rule fires.
  */
-function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv): Resolution {
+const standIn = (key: string) => `schema-only-${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+
+/**
+ * Replaces whole-value `${NAME}` and `${file:/path}` references. A missing variable or file is
+ * reported with the key that named it; every one is reported, not just the first. With
+ * `standIns`, nothing is read: every reference gets a stand-in value (`--schema-only`).
+ */
+function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv, standIns = false): Resolution {
   const issues: string[] = [];
   const referenced = new Set<string>();
   const walk = (node: unknown, path: Path): unknown => {
@@ -49,6 +56,7 @@ function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv): Resolution {
     if (!m) return node;
     const key = formatPath(path);
     referenced.add(key);
+    if (standIns) return standIn(key);
     if (m[1] === 'file') {
       try {
         return readFileSync(m[2]!, 'utf8').replace(/\r?\n$/, '');
@@ -65,6 +73,27 @@ function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv): Resolution {
     return v;
   };
   return { value: walk(raw, []), issues, referenced };
+}
+
+/** Values shipped as examples (`change-me...`): a deployment that kept one has no secret at all. */
+const PLACEHOLDER = /^(change[-_ ]?me|replace[-_ ]?me|your[-_ ]|<.*>$|x{4,}$|todo\b)/i;
+
+function placeholderSecrets(resolved: unknown): string[] {
+  const issues: string[] = [];
+  const walk = (node: unknown, path: Path): void => {
+    if (Array.isArray(node)) {
+      for (const [i, v] of node.entries()) walk(v, [...path, i]);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if (SECRET_KEYS.has(k) && typeof v === 'string' && PLACEHOLDER.test(v))
+        issues.push(`${formatPath([...path, k])}: a placeholder value, not a secret: set the real one`);
+      walk(v, [...path, k]);
+    }
+  };
+  walk(resolved, []);
+  return issues;
 }
 
 function inlineSecrets(raw: unknown, referenced: Set<string>): string[] {
@@ -157,28 +186,36 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Validates an already-resolved config object: every issue at once, then frozen. */
-export function parseConfig(input: unknown): GatewayConfig {
+/** Validates an already-resolved config object: every issue at once, then frozen. `schemaOnly`: no file is read. */
+export function parseConfig(input: unknown, opts: { schemaOnly?: boolean } = {}): GatewayConfig {
   const parsed = validateConfig(input);
   if ('issues' in parsed) {
     throw new ConfigError(parsed.issues.map((i) => `${formatPath(i.path as Path) || '(root)'}: ${i.message}`));
   }
-  const issues = readReferencedFiles(parsed.config);
+  const issues = opts.schemaOnly ? [] : readReferencedFiles(parsed.config);
   if (issues.length) throw new ConfigError(issues);
   return deepFreeze(parsed.config);
 }
 
-/** Reads YAML text, resolves references, checks secrets are not inline, and validates. */
-export function parseConfigText(text: string, env: NodeJS.ProcessEnv): GatewayConfig {
+/**
+ * Reads YAML text, resolves references, checks secrets are not inline nor placeholders, and
+ * validates. `schemaOnly` (a ConfigMap checked in CI): no variable or file is read, so the shape
+ * and the rules are checked without the deployment's secrets and CA files.
+ */
+export function parseConfigText(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  opts: { schemaOnly?: boolean } = {},
+): GatewayConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `yaml: ${e.message}`));
   const raw: unknown = doc.toJS();
-  const { value, issues, referenced } = resolveReferences(raw, env);
-  issues.push(...inlineSecrets(raw, referenced));
+  const { value, issues, referenced } = resolveReferences(raw, env, opts.schemaOnly);
+  issues.push(...inlineSecrets(raw, referenced), ...placeholderSecrets(value));
   let cfg: GatewayConfig | undefined;
   let schemaIssues: readonly string[] = [];
   try {
-    cfg = parseConfig(value);
+    cfg = parseConfig(value, opts);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     schemaIssues = err.issues;
@@ -191,14 +228,18 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv): GatewayCo
   return cfg;
 }
 
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function loadConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { schemaOnly?: boolean } = {},
+): GatewayConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError([`cannot read config file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
-  return parseConfigText(text, env);
+  return parseConfigText(text, env, opts);
 }
 
 /** The effective configuration as an operator may see it: every secret, and the PEM text, masked. */

@@ -143,17 +143,19 @@ test('an issuer needs exactly one key source, and HMAC never shares an issuer wi
 
 test('--check-config validates a file and exits 0, or prints every issue and exits 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-  writeFileSync(join(dir, 'good.yaml'), exampleHere);
-  writeFileSync(join(dir, 'bad.yaml'), exampleHere.replace('port: 8080', 'port: -1'));
-  const run = (file: string) => {
+  // The example's /spool is the container's; here a folder of the test's.
+  const here = exampleHere.replace('spoolDir: /spool', `spoolDir: ${dir}`);
+  writeFileSync(join(dir, 'good.yaml'), here);
+  writeFileSync(join(dir, 'bad.yaml'), here.replace('port: 8080', 'port: -1'));
+  const run = (file: string, flags: string[] = [], env: Record<string, string> = exampleEnv) => {
     try {
       return {
         code: 0,
-        out: execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--check-config', '--config', file], {
-          env: { ...process.env, ...exampleEnv },
-          encoding: 'utf8',
-          stdio: 'pipe',
-        }),
+        out: execFileSync(
+          process.execPath,
+          ['--import', 'tsx', 'src/main.ts', '--check-config', ...flags, '--config', file],
+          { env: { ...process.env, ...env }, encoding: 'utf8', stdio: 'pipe' },
+        ),
       };
     } catch (err) {
       const e = err as { status: number; stderr: string };
@@ -167,13 +169,38 @@ test('--check-config validates a file and exits 0, or prints every issue and exi
   assert.equal(bad.code, 2);
   assert.match(bad.out, /server\.port/);
   // Valid by the schema, but every upload would fail: the check says so instead of passing it.
-  writeFileSync(
-    join(dir, 'nospool.yaml'),
-    exampleHere.replace('server:\n', `server:\n  spoolDir: ${join(dir, 'missing')}\n`),
-  );
+  writeFileSync(join(dir, 'nospool.yaml'), here.replace(`spoolDir: ${dir}`, `spoolDir: ${join(dir, 'missing')}`));
   const nospool = run(join(dir, 'nospool.yaml'));
   assert.equal(nospool.code, 2, nospool.out);
   assert.match(nospool.out, /server\.spoolDir: .*missing is not writable \(ENOENT\)/);
+  // A ConfigMap in CI: the example as shipped (CA files, /spool), no variable set.
+  writeFileSync(join(dir, 'shipped.yaml'), example);
+  assert.equal(run(join(dir, 'shipped.yaml'), [], {}).code, 2, 'without --schema-only the secrets are missing');
+  const schemaOnly = run(join(dir, 'shipped.yaml'), ['--schema-only'], {});
+  assert.equal(schemaOnly.code, 0, schemaOnly.out);
+  assert.match(schemaOnly.out, /valid by its schema and rules/);
+  writeFileSync(join(dir, 'schema-bad.yaml'), example.replace('port: 8080', 'port: -1'));
+  assert.equal(run(join(dir, 'schema-bad.yaml'), ['--schema-only'], {}).code, 2, 'the schema still judges');
+});
+
+test('a secret left at a placeholder (change-me...) is refused, naming the key', () => {
+  const issues = issuesOf(() => parseConfigText(exampleHere, { ...exampleEnv, ACME_CCFS_SK: 'change-me' }));
+  assert.ok(
+    issues.some((i) => /^tenants\[0\]\.ccfs\.sk: a placeholder/.test(i)),
+    issues.join('\n'),
+  );
+  assert.ok(!issues.join(' ').includes('change-me'), 'the value itself is not printed whole');
+});
+
+test('--check-config warns of a stop longer than the platform waits and of a tenant endpoint signed with the global host', () => {
+  const long = parseConfigText(exampleHere.replace('shutdownGraceMs: 20000', 'shutdownGraceMs: 30000'), exampleEnv);
+  assert.match(configWarnings(long).join('\n'), /a stop takes up to 38 s .* above 38 s/);
+  assert.deepEqual(configWarnings(parseConfigText(exampleHere, exampleEnv)), [], 'the example as shipped');
+  const signed = parseConfigText(exampleHere.replace(/\n {8}signedHost: 10\.0\.1\.10:28443[^\n]*/, ''), exampleEnv);
+  assert.match(
+    configWarnings(signed).join('\n'),
+    /tenants\[globex\]\.upstreams\.ccfs: a baseUrl of its own .* set this endpoint's signedHost/,
+  );
 });
 
 test("a tenant's upstreams are resolved once: the global settings, its override on top, with the same bounds", () => {
