@@ -1,7 +1,8 @@
 #!/bin/sh
 # What the tests need from Debian's packages, installed when it is missing (run by `npm test`):
 # Chromium for the player page's browser test, redis-server for the shared-store and
-# multi-instance tests. Nothing else is installed by hand.
+# multi-instance tests, kubectl (kubernetes-client) to render the kustomize kit as operators do.
+# Nothing else is installed by hand.
 set -eu
 missing=""
 if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
@@ -9,6 +10,9 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! com
 fi
 if ! command -v redis-server >/dev/null 2>&1; then
   missing="$missing redis-server"
+fi
+if ! command -v kubectl >/dev/null 2>&1; then
+  missing="$missing kubernetes-client"
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

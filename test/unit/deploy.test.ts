@@ -4,7 +4,10 @@
  * compose file's services, ports and environment against the gateway's config schema.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -39,29 +42,45 @@ function fakeEnv(text: string): Record<string, string> {
   );
 }
 
-test('the Kubernetes base: every manifest it lists exists and validates against the Kubernetes schemas', () => {
-  const kustomization = parseYaml(read('deploy/kubernetes/kustomization.yaml')) as { resources: string[] };
-  const files = [...kustomization.resources, 'secret.example.yaml'];
-  for (const f of files) {
-    assert.ok(existsSync(new URL(`../../deploy/kubernetes/${f}`, import.meta.url)), f);
-    for (const doc of docs(`deploy/kubernetes/${f}`)) {
-      const Model = MODELS[doc.kind];
-      assert.ok(Model, `${f}: a kind the test knows (${doc.kind})`);
-      assert.doesNotThrow(() => new Model(doc as never).validate(), `${f} (${doc.kind})`);
+/** The kit as operators render it: `kubectl kustomize` (Debian's kubernetes-client, or any newer kubectl). */
+function render(dir: string): Doc[] {
+  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return parseAllDocuments(out).map((d) => d.toJSON() as Doc);
+}
+const KIT = 'deploy/kubernetes';
+const of = (rendered: Doc[], kind: string) => rendered.find((d) => d.kind === kind)!;
+/** The gateway's config inside a rendered kit, judged as `--check-config --schema-only` judges it in CI. */
+function configOf(rendered: Doc[]): { text: string; config: GatewayConfig } {
+  const text = of(rendered, 'ConfigMap').data['gateway.yaml'] as string;
+  return { text, config: parseConfigText(text, {}, { schemaOnly: true }) };
+}
+
+test('the kit renders with kubectl kustomize (the base and both overlays) and every object validates against the Kubernetes schemas', () => {
+  for (const dir of ['base', 'overlays/single', 'overlays/ha']) {
+    const rendered = render(`${KIT}/${dir}`);
+    assert.deepEqual(
+      rendered.map((d) => d.kind).sort(),
+      ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service'],
+      dir,
+    );
+    for (const doc of rendered) {
+      const Model = MODELS[doc.kind]!;
+      assert.doesNotThrow(() => new Model(doc as never).validate(), `${dir} (${doc.kind})`);
+      assert.equal(doc.metadata.labels['app.kubernetes.io/name'], 'cc-file-gateway', `${dir} ${doc.kind} labelled`);
     }
   }
+  const secret = docs(`${KIT}/base/secret.example.yaml`)[0]!;
+  assert.doesNotThrow(() => new Secret(secret as never).validate());
   // The validator is not lenient: a wrong type is refused.
-  const broken = docs('deploy/kubernetes/deployment.yaml')[0]!;
+  const broken = of(render(`${KIT}/base`), 'Deployment');
   broken.spec.replicas = 'two';
   assert.throws(() => new Deployment(broken as never).validate());
 });
 
-test('the Deployment: two replicas, probes on /healthz and /readyz, a grace that covers drain and shutdown, locked down', () => {
-  const dep = docs('deploy/kubernetes/deployment.yaml')[0]!;
-  const cm = docs('deploy/kubernetes/configmap.yaml')[0]!;
-  const text = cm.data['gateway.yaml'] as string;
-  // As `--check-config --schema-only` judges it in CI: without the deployment's secrets.
-  const config: GatewayConfig = parseConfigText(text, {}, { schemaOnly: true });
+test('the Deployment: two replicas, probes on /healthz and /readyz, a grace that covers drain and shutdown, locked down, secrets as files', () => {
+  const rendered = render(`${KIT}/base`);
+  const dep = of(rendered, 'Deployment');
+  const { text, config } = configOf(rendered);
   assert.equal(config.store.type, 'redis');
   const pod = dep.spec.template.spec;
   const c = pod.containers[0];
@@ -81,17 +100,58 @@ test('the Deployment: two replicas, probes on /healthz and /readyz, a grace that
   const ports = Object.fromEntries(c.ports.map((p: Doc) => [p.name, p.containerPort]));
   assert.equal(ports.http, config.server.port);
   assert.equal(ports.metrics, config.metrics.port);
-  // Every secret the config refers to comes from the Secret, and every key read exists in the example.
-  const secretKeys = Object.keys(docs('deploy/kubernetes/secret.example.yaml')[0]!.stringData);
-  const envNames = new Map(c.env.map((e: Doc) => [e.name, e]));
-  for (const name of Object.keys(fakeEnv(text))) {
-    const e = envNames.get(name) as Doc | undefined;
-    assert.ok(e?.valueFrom?.secretKeyRef, `${name} from the Secret`);
-    assert.ok(secretKeys.includes(e.valueFrom.secretKeyRef.key), `${name}: ${e.valueFrom.secretKeyRef.key}`);
+  assert.equal(c.env.find((e: Doc) => e.name === 'HEALTH_PORT')?.value, String(config.server.port));
+  // The generated ConfigMap (its name hashed from gateway.yaml) is the one the pods mount.
+  const cmName = of(rendered, 'ConfigMap').metadata.name as string;
+  assert.match(cmName, /^cc-file-gateway-config-[a-z0-9]{10}$/);
+  assert.equal(pod.volumes.find((v: Doc) => v.configMap)?.configMap.name, cmName);
+  // Every secret is a file of the Secret, mounted where the config reads it; none is in the environment.
+  const secretKeys = Object.keys(docs(`${KIT}/base/secret.example.yaml`)[0]!.stringData);
+  const files = [...text.matchAll(/\$\{file:([^}]+)\}/g)].map((m) => m[1]!);
+  assert.ok(files.length >= 6, 'the secrets are file references');
+  assert.deepEqual(Object.keys(fakeEnv(text)), [], 'no secret from an environment variable');
+  const mount = c.volumeMounts.find((m: Doc) => m.mountPath === '/run/secrets/gateway');
+  assert.equal(mount?.readOnly, true);
+  assert.equal(pod.volumes.find((v: Doc) => v.name === mount.name).secret.secretName, 'cc-file-gateway-secrets');
+  for (const file of files) {
+    assert.ok(file.startsWith('/run/secrets/gateway/'), file);
+    assert.ok(secretKeys.includes(file.slice('/run/secrets/gateway/'.length)), `${file} is a key of the Secret`);
   }
-  const pdb = docs('deploy/kubernetes/pdb.yaml')[0]!;
+  assert.ok(!c.env.some((e: Doc) => e.valueFrom?.secretKeyRef), 'no secretKeyRef in the environment');
+  const pdb = of(rendered, 'PodDisruptionBudget');
   assert.deepEqual(pdb.spec.selector.matchLabels, dep.spec.selector.matchLabels);
   assert.ok(pdb.spec.minAvailable >= 1 && pdb.spec.minAvailable < dep.spec.replicas);
+});
+
+test('the overlays: one replica on the memory store that a drain may take; three on Redis with two always up', () => {
+  const single = render(`${KIT}/overlays/single`);
+  assert.equal(of(single, 'Deployment').spec.replicas, 1);
+  assert.equal(configOf(single).config.store.type, 'memory');
+  const singlePdb = of(single, 'PodDisruptionBudget').spec;
+  assert.equal(singlePdb.minAvailable, undefined);
+  assert.ok(singlePdb.maxUnavailable >= 1, 'a node drain is not blocked by the one pod');
+  const ha = render(`${KIT}/overlays/ha`);
+  assert.equal(of(ha, 'Deployment').spec.replicas, 3);
+  assert.equal(configOf(ha).config.store.type, 'redis');
+  assert.equal(of(ha, 'PodDisruptionBudget').spec.minAvailable, 2);
+});
+
+test('an edit of the config rolls the pods: the generated ConfigMap gets a new name, and the Deployment follows it', () => {
+  const copy = mkdtempSync(join(tmpdir(), 'kit-'));
+  try {
+    cpSync(KIT, copy, { recursive: true });
+    const before = of(render(`${copy}/base`), 'ConfigMap').metadata.name;
+    const file = join(copy, 'base', 'gateway.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('drainDelayMs: 5000', 'drainDelayMs: 4000'));
+    const after = render(`${copy}/base`);
+    assert.notEqual(of(after, 'ConfigMap').metadata.name, before);
+    assert.equal(
+      of(after, 'Deployment').spec.template.spec.volumes.find((v: Doc) => v.configMap).configMap.name,
+      of(after, 'ConfigMap').metadata.name,
+    );
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 test('docker-compose.yml: Redis, two gateway replicas behind one port, the simulators; its config and env fit the schema', () => {
@@ -146,7 +206,7 @@ test('every way of starting the gateway passes its runtime flags: npm start, the
   }
   assert.deepEqual(missingRuntimeFlags(argv.slice(1, argv.indexOf('dist/main.js'))), []);
   assert.deepEqual(missingRuntimeFlags([]), [...RUNTIME_FLAGS]);
-  const container = docs('deploy/kubernetes/deployment.yaml')[0]!.spec.template.spec.containers[0];
+  const container = of(render(`${KIT}/base`), 'Deployment').spec.template.spec.containers[0];
   assert.equal(container.command, undefined, 'the Deployment keeps the image CMD');
   assert.equal(
     parseYaml(read('docker-compose.yml')).services.gateway.command,
