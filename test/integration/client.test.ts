@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -36,7 +36,7 @@ after(async () => {
 const bytes = async (stream: ReadableStream<Uint8Array>) => Buffer.from(await new Response(stream).arrayBuffer());
 
 test('the generated types are current (npm run client regenerates them)', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'client-gen-')), 'schema.d.ts');
+  const out = join(mkdtempSync(join(tmpdir(), 'client-gen-')), 'schema.ts');
   await promisify(execFile)(process.execPath, [
     'node_modules/openapi-typescript/bin/cli.js',
     'docs/openapi.json',
@@ -45,7 +45,7 @@ test('the generated types are current (npm run client regenerates them)', async 
   ]);
   assert.equal(
     readFileSync(out, 'utf8'),
-    readFileSync(new URL('../../clients/typescript/src/schema.d.ts', import.meta.url), 'utf8'),
+    readFileSync(new URL('../../clients/typescript/src/schema.ts', import.meta.url), 'utf8'),
   );
 });
 
@@ -135,4 +135,94 @@ test('an upload, the native operations and the operations routes, through the ty
   assert.match(metrics.data as string, /cc_file_gateway_http_requests_total/);
   const doc = await client.api.GET('/openapi.json');
   assert.equal((doc.data as { openapi: string }).openapi, '3.1.0');
+});
+
+test('upload() sends the WAV as the raw body (a JSON body is 415 there) and the file reads back', async () => {
+  const wav = demoRecording(1);
+  const stored = await client.upload(wav, { vdnId: 53 });
+  assert.match(stored.fileName, /^Y:\/3rdfile\/53\//);
+  const back = await client.download('/v1/ivr-files', { query: { path: stored.fileName } });
+  assert.ok((await bytes(back.stream)).equals(wav));
+  await assert.rejects(client.upload(Buffer.from('not a wav'), { vdnId: 53 }), (err: unknown) => {
+    assert.ok(err instanceof GatewayProblem);
+    assert.equal(err.status, 415);
+    return true;
+  });
+});
+
+test('the package: npm pack gives a tarball that installs into a scratch project and runs under plain node', async () => {
+  const run = promisify(execFile);
+  const dir = mkdtempSync(join(tmpdir(), 'client-pack-'));
+  // prepack builds dist/ (JavaScript and declarations) from src/.
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: 'clients/typescript' });
+  const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const files = packed!.files.map((f) => f.path).sort();
+  assert.deepEqual(files, ['dist/index.d.ts', 'dist/index.js', 'dist/schema.d.ts', 'dist/schema.js', 'package.json']);
+  // Its one dependency (and that one's), packed from what npm ci installed: the test reaches no registry.
+  for (const dep of ['openapi-fetch', 'openapi-typescript-helpers'])
+    await run('npm', ['pack', '--pack-destination', dir], { cwd: join('node_modules', dep) });
+  const scratch = join(dir, 'scratch');
+  mkdirSync(scratch);
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  const tarballs = readdirSync(dir)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => join(dir, f));
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], { cwd: scratch });
+  writeFileSync(
+    join(scratch, 'main.mjs'),
+    [
+      "import { createGatewayClient, GatewayProblem } from '@cc-file-gateway/client';",
+      'const [baseUrl, token, fileName] = process.argv.slice(2);',
+      'const gw = createGatewayClient({ baseUrl, token });',
+      "const rec = await gw.download('/v1/recordings', { query: { fileName } });",
+      'const body = Buffer.from(await new Response(rec.stream).arrayBuffer());',
+      "const refused = await gw.download('/v1/recordings', { query: { fileName: 'Y:/99/x.V3' } }).catch((e) => e);",
+      'console.log(JSON.stringify({ name: rec.fileName, bytes: body.length, refused: refused instanceof GatewayProblem ? refused.status : null }));',
+    ].join('\n'),
+  );
+  // Plain node: no TypeScript loader.
+  const out = await run(process.execPath, ['main.mjs', demo.url, demo.tokens.acme!, SEED.acme.recording], {
+    cwd: scratch,
+  });
+  const seen = JSON.parse(out.stdout) as { name: string; bytes: number; refused: number };
+  assert.deepEqual(seen, {
+    name: '4411223.wav',
+    bytes: demo.ccfs.store.read(SEED.acme.recording).length,
+    refused: 403,
+  });
+  // The README's snippet, as pasted, against the demo.
+  const readme = readFileSync('README.md', 'utf8').split('### The TypeScript client')[1]!;
+  writeFileSync(join(scratch, 'readme.mjs'), /```js\n([\s\S]*?)```/.exec(readme)![1]!);
+  const snippet = await run(process.execPath, ['readme.mjs'], {
+    cwd: scratch,
+    env: { ...process.env, GW: demo.url, ACME_TOKEN: demo.tokens.acme! },
+  });
+  assert.match(
+    snippet.stdout,
+    /^415 UNSUPPORTED_MEDIA_TYPE\n4411223\.wav http:\/\/127\.0\.0\.1:\d+\/v1\/recordings\/playback\/\S+ \{ status: 'ready' \}/,
+  );
+  assert.ok(readFileSync(join(scratch, '4411223.wav')).equals(demo.ccfs.store.read(SEED.acme.recording)));
+  // And its declarations serve a TypeScript consumer.
+  writeFileSync(
+    join(scratch, 'check.ts'),
+    "import { createGatewayClient } from '@cc-file-gateway/client';\nconst gw = createGatewayClient({ baseUrl: 'http://x' });\nexport const ok: Promise<{ fileName: string }> = gw.upload(new Uint8Array(4));\n",
+  );
+  await run(
+    process.execPath,
+    [
+      join(process.cwd(), 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(process.cwd(), 'node_modules/@types'),
+      'check.ts',
+    ],
+    { cwd: scratch },
+  );
 });

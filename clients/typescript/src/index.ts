@@ -1,9 +1,10 @@
 /**
- * A typed client for cc-file-gateway: every route and its parameters come from `schema.d.ts`,
+ * A typed client for cc-file-gateway: every route and its parameters come from `schema.ts`,
  * generated from the gateway's OpenAPI document (`npm run client`), and calls go through
- * openapi-fetch. Two helpers cover what a generated call does not: a download that hands back the
- * stream (never the whole file in memory) with its name and type, and a playback URL ready for an
- * <audio> element.
+ * openapi-fetch. Three helpers cover what a generated call does not: a download that hands back the
+ * stream (never the whole file in memory) with its name and type, an upload of a raw WAV body, and
+ * a playback URL ready for an <audio> element. Built to JavaScript and declarations (`npm pack`),
+ * so it runs under plain Node.js as well as under a TypeScript loader.
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './schema.js';
@@ -13,14 +14,19 @@ export type Problem = components['schemas']['Problem'];
 
 /** An error answer of the gateway: the contract's problem+json, with its HTTP status. */
 export class GatewayProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly problem: Problem | undefined,
-  ) {
+  readonly status: number;
+  readonly problem: Problem | undefined;
+  // Fields assigned by hand, not constructor parameter properties: Node's type stripping refuses those.
+  constructor(status: number, problem: Problem | undefined) {
     super(problem ? `${status} ${problem.code}: ${problem.detail}` : `HTTP ${status}`);
     this.name = 'GatewayProblem';
+    this.status = status;
+    this.problem = problem;
   }
 }
+
+/** What an upload stored: the vendor's file name (read it back with `/v1/ivr-files?path=`) and where. */
+export type Uploaded = { fileName: string; locationIds?: unknown };
 
 export interface ClientOptions {
   /** The gateway, e.g. `https://gateway.example.internal` (no trailing slash needed). */
@@ -60,6 +66,14 @@ export interface GatewayClient {
   ): Promise<Download>;
   /** A playback URL (absolute) for an <audio> element, and when it stops working. */
   playbackUrl(fileName: string): Promise<{ url: string; expiresAt: string }>;
+  /**
+   * Uploads a WAV (8 bit, 8000 Hz, mono, A-law or mu-law) as the raw body of `POST /v1/ivr-files`
+   * (a JSON body is 415 there). `vdnId` is needed when the tenant has several VDNs.
+   */
+  upload(
+    wav: Uint8Array | Blob | ReadableStream<Uint8Array>,
+    opts?: { vdnId?: number; signal?: AbortSignal },
+  ): Promise<Uploaded>;
 }
 
 function fileNameOf(disposition: string | null): string | undefined {
@@ -101,6 +115,20 @@ export function createGatewayClient(opts: ClientOptions): GatewayClient {
         contentLength: length === null ? undefined : Number(length),
         status: response.status,
       };
+    },
+    async upload(wav, o = {}) {
+      const { data, error, response } = await api.POST('/v1/ivr-files', {
+        params: { query: o.vdnId === undefined ? {} : { vdnId: String(o.vdnId) } },
+        // The body goes as it is: openapi-fetch would serialise it as JSON.
+        body: wav as never,
+        bodySerializer: (body: unknown) => body,
+        headers: { 'Content-Type': 'audio/wav' },
+        ...(o.signal ? { signal: o.signal } : {}),
+        // A stream body needs half-duplex in Node's fetch.
+        ...(wav instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as never);
+      if (!data) throw new GatewayProblem(response.status, error as Problem | undefined);
+      return data as Uploaded;
     },
     async playbackUrl(fileName) {
       const { data, error, response } = await api.POST('/v1/recordings/playback', { body: { fileName } });
