@@ -250,7 +250,7 @@ describe('JWKS issuer', () => {
       metrics.text,
       /auth_key_failures_total\{issuer="https:\/\/idp.jwks.test",reason="unknown_kid"\} [1-9]/,
     );
-    for (const l of s.lines.filter((x) => x.includes('"statusCode":401'))) {
+    for (const l of s.lines.filter((x) => x.includes('"status":401'))) {
       assert.doesNotMatch(l, /"stack"/, 'a 4xx is logged without a stack trace');
     }
   });

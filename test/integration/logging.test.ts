@@ -73,12 +73,12 @@ test('no secret appears in any log line, and every request line carries its requ
       records.some((r) => r.requestId === id),
       `a line for ${id}`,
     );
-  for (const r of records.filter((x) => x.req !== undefined)) assert.equal(typeof r.requestId, 'string');
+  for (const r of records.filter((x) => x.method !== undefined)) assert.equal(typeof r.requestId, 'string');
   const alert = records.find((r) => r.level === 50 && String(r.msg).includes('refused the auth-v2 signature'));
   assert.ok(alert, 'a CC-FS 401 is an error-level line for the operator');
-  const finished = records.find((r) => r.requestId === refused.headers['x-request-id'] && r.res !== undefined);
+  const finished = records.find((r) => r.requestId === refused.headers['x-request-id'] && r.status !== undefined);
   assert.equal(finished?.level, 50, '5xx answers are logged at error');
-  const fourxx = records.find((r) => r.requestId === responses[1]!.headers['x-request-id'] && r.res !== undefined);
+  const fourxx = records.find((r) => r.requestId === responses[1]!.headers['x-request-id'] && r.status !== undefined);
   assert.equal(fourxx?.level, 30, '4xx answers are logged at info');
 });
 
@@ -97,7 +97,64 @@ test('a request its client abandons before any answer is logged as aborted, neve
     () => s.lines.find((l) => l.includes('"requestId":"abandoned-1"')),
     'the request line is written',
   );
-  const parsed = JSON.parse(line) as { msg: string; res: { statusCode: number } };
+  const parsed = JSON.parse(line) as { msg: string; status: number };
   assert.equal(parsed.msg, 'GET aborted');
-  assert.equal(parsed.res.statusCode, 0);
+  assert.equal(parsed.status, 0);
+});
+
+test('one line per request, one shape: a download too, with the route template, code, bytes and the trace id', async () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const ok = await request(s.url)
+    .get('/v1/recordings')
+    .query({ fileName: SEED.acme.recording })
+    .set('authorization', `Bearer ${s.token()}`)
+    .set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`)
+    .set('x-request-id', 'shape-ok');
+  assert.equal(ok.status, 200);
+  const ours = await request(s.url)
+    .get('/v1/recordings')
+    .query({ fileName: SEED.globex.recording })
+    .set('authorization', `Bearer ${s.token()}`)
+    .set('x-request-id', 'shape-ours');
+  s.ccfs.injectFault({ operation: 'downloadRecord', resultCode: '0300011', times: 1 });
+  const vendors = await request(s.url)
+    .get('/v1/recordings')
+    .query({ fileName: SEED.acme.recording })
+    .set('authorization', `Bearer ${s.token()}`)
+    .set('x-request-id', 'shape-vendor');
+  assert.deepEqual([ours.status, vendors.status], [403, 404]);
+  const lineOf = (id: string) =>
+    eventually(() => s.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.requestId === id), id);
+  const line = await lineOf('shape-ok');
+  assert.deepEqual(
+    {
+      method: line.method,
+      route: line.route,
+      status: line.status,
+      tenant: line.tenant,
+      sub: line.sub,
+      bytesSent: line.bytesSent,
+      traceId: line.traceId,
+    },
+    {
+      method: 'GET',
+      route: '/v1/recordings',
+      status: 200,
+      tenant: 'acme',
+      sub: 'dev-acme',
+      bytesSent: Number(ok.headers['content-length']),
+      traceId,
+    },
+  );
+  assert.equal(typeof line.durationMs, 'number');
+  const refusedByUs = await lineOf('shape-ours');
+  const refusedByVendor = await lineOf('shape-vendor');
+  assert.equal(refusedByUs.code, 'PATH_FORBIDDEN');
+  assert.equal(refusedByUs.upstream, undefined);
+  assert.equal(refusedByVendor.code, 'NOT_FOUND');
+  assert.deepEqual(refusedByVendor.upstream, { service: 'ccfs', code: '0300011' });
+  // The same keys on every request line, whatever the route.
+  const keys = (r: Record<string, unknown>) =>
+    ['requestId', 'method', 'route', 'status', 'bytesSent', 'durationMs'].filter((k) => k in r);
+  for (const r of [line, refusedByUs, refusedByVendor]) assert.equal(keys(r).length, 6);
 });

@@ -102,7 +102,7 @@ test('the player page plays a demo recording in Chromium, and a seek to 2 s play
   assert.ok(statSync(shot).size > 1000, 'a screenshot was written');
   assert.deepEqual(failures, [], 'no console error on the page');
   assert.ok(
-    lines.some((l) => l.includes('"statusCode":206')),
+    lines.some((l) => l.includes('"status":206')),
     'the browser asked for byte ranges',
   );
 });
