@@ -78,8 +78,9 @@ function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv, standIns = fals
 /** Values shipped as examples (`change-me...`): a deployment that kept one has no secret at all. */
 const PLACEHOLDER = /^(change[-_ ]?me|replace[-_ ]?me|your[-_ ]|<.*>$|x{4,}$|todo\b)/i;
 
-function placeholderSecrets(resolved: unknown): string[] {
-  const issues: string[] = [];
+/** Every string under a secret's key, with its key path: what the two secret checks below look at. */
+function secretValues(tree: unknown): Array<{ key: string; value: string }> {
+  const out: Array<{ key: string; value: string }> = [];
   const walk = (node: unknown, path: Path): void => {
     if (Array.isArray(node)) {
       for (const [i, v] of node.entries()) walk(v, [...path, i]);
@@ -87,36 +88,23 @@ function placeholderSecrets(resolved: unknown): string[] {
     }
     if (node === null || typeof node !== 'object') return;
     for (const [k, v] of Object.entries(node)) {
-      if (SECRET_KEYS.has(k) && typeof v === 'string' && PLACEHOLDER.test(v))
-        issues.push(`${formatPath([...path, k])}: a placeholder value, not a secret: set the real one`);
+      if (SECRET_KEYS.has(k) && typeof v === 'string') out.push({ key: formatPath([...path, k]), value: v });
       walk(v, [...path, k]);
     }
   };
-  walk(resolved, []);
-  return issues;
+  walk(tree, []);
+  return out;
 }
 
-function inlineSecrets(raw: unknown, referenced: Set<string>): string[] {
-  const issues: string[] = [];
-  const walk = (node: unknown, path: Path): void => {
-    if (Array.isArray(node)) {
-      node.forEach((v, i) => {
-        walk(v, [...path, i]);
-      });
-      return;
-    }
-    if (node === null || typeof node !== 'object') return;
-    for (const [k, v] of Object.entries(node)) {
-      const key = formatPath([...path, k]);
-      if (SECRET_KEYS.has(k) && typeof v === 'string' && !referenced.has(key)) {
-        issues.push(`${key}: a secret must be given as \${ENV_VAR} or \${file:/path}, not written in the file`);
-      }
-      walk(v, [...path, k]);
-    }
-  };
-  walk(raw, []);
-  return issues;
-}
+const placeholderSecrets = (resolved: unknown): string[] =>
+  secretValues(resolved)
+    .filter((s) => PLACEHOLDER.test(s.value))
+    .map((s) => `${s.key}: a placeholder value, not a secret: set the real one`);
+
+const inlineSecrets = (raw: unknown, referenced: Set<string>): string[] =>
+  secretValues(raw)
+    .filter((s) => !referenced.has(s.key))
+    .map((s) => `${s.key}: a secret must be given as \${ENV_VAR} or \${file:/path}, not written in the file`);
 
 /** Files named by the config are read once, here, so that a bad one is a start-up error. */
 function readReferencedFiles(cfg: GatewayConfig): string[] {

@@ -16,7 +16,8 @@ export function continueIfExpected(req: Request, res: Response): void {
 
 export const bodyTooLarge = (limit: number) =>
   new GatewayError('PAYLOAD_TOO_LARGE', `request body is larger than allowed (${limit} bytes)`);
-export const notJson = () => new GatewayError('INVALID_REQUEST', 'request body is not valid JSON');
+export const notJson = (cause?: unknown) =>
+  new GatewayError('INVALID_REQUEST', 'request body is not valid JSON', cause === undefined ? {} : { cause });
 
 /**
  * Reads a JSON body of at most `limit` bytes into `req.body`, for the routes with a JSON body.
@@ -24,11 +25,10 @@ export const notJson = () => new GatewayError('INVALID_REQUEST', 'request body i
  * body without one (chunked) is cut at the limit: its reading stops there, the answer closes the
  * connection, and the rest is never read (Express' own parser drains a refused body to its end,
  * however long, and waits for a declared one that never comes). A compressed body is 415; only
- * an object or an array is JSON here. A body of another type is left unread (`req.body` stays
- * undefined) for the route to refuse.
+ * an object or an array is JSON here. A body of another type is 415 and none at all 400, unread.
  */
-export async function readJson(req: Request, res: Response, limit: number): Promise<void> {
-  if (!req.is('application/json')) return;
+export async function readJson(req: Request, res: Response, limit: number, what?: string): Promise<void> {
+  requireJsonType(req, what);
   const length = checkJsonHeaders(req, limit);
   continueIfExpected(req, res);
   // raw-body stops reading at the limit (or at a length that does not match) and pauses the request.
@@ -38,7 +38,7 @@ export async function readJson(req: Request, res: Response, limit: number): Prom
   try {
     req.body = JSON.parse(json);
   } catch (err) {
-    throw new GatewayError('INVALID_REQUEST', 'request body is not valid JSON', { cause: err });
+    throw notJson(err);
   }
 }
 

@@ -156,13 +156,19 @@ export interface DownloadOptions {
  */
 export function auditZipEntries(res: Response, head: Buffer, body: Readable): void {
   const keeper = new TailKeeper();
-  keeper.push(head);
-  const onData = (chunk: Buffer) => keeper.push(chunk);
-  body.on('data', onData).once('end', () => {
-    if (keeper.start.toString('latin1') !== 'PK\x03\x04') return;
-    const names = zipEntryNames(keeper.tail(), keeper.total);
+  const isZip = () => keeper.start.length < 4 || keeper.start.toString('latin1') === 'PK\x03\x04';
+  const onEnd = () => {
+    const names = isZip() ? zipEntryNames(keeper.tail(), keeper.total) : undefined;
     if (names) auditFiles(res, names);
-  });
+  };
+  // A single WAV (the call had one recording) is let go as soon as its first bytes say so.
+  const onData = (chunk: Buffer) => {
+    keeper.push(chunk);
+    if (!isZip()) body.off('data', onData).off('end', onEnd);
+  };
+  keeper.push(head);
+  if (!isZip()) return;
+  body.on('data', onData).once('end', onEnd);
 }
 
 /**

@@ -145,7 +145,7 @@ export async function receiveNativeUpload(
     try {
       tokens = parse(text as string);
     } catch (err) {
-      throw Object.assign(notJson(), { cause: err });
+      throw notJson(err);
     }
     if (typeof tokens !== 'symbol') for (const token of tokens.values) envelope.take(token);
   };
@@ -169,18 +169,16 @@ export async function receiveNativeUpload(
         if (envelope.root === undefined || typeof envelope.root !== 'object') throw notJson();
       },
     );
-    await Promise.all(pending);
-    if (hasData(envelope.root)) {
-      base64Text(() => base64.end());
-      await Promise.all(pending);
+    if (!hasData(envelope.root)) {
+      // No data: the schema refuses the envelope before anything is sent.
+      await writer.abort();
+      return { envelope: envelope.root, file: EMPTY };
     }
+    base64Text(() => base64.end());
+    await Promise.all(pending);
   } catch (err) {
     await writer.abort();
     throw err;
-  }
-  if (!hasData(envelope.root)) {
-    await writer.abort();
-    return { envelope: envelope.root, file: EMPTY };
   }
   return { envelope: envelope.root, file: await writer.finish() };
 }
@@ -193,7 +191,7 @@ function decodeUtf8(decoder: TextDecoder, chunk: Buffer | undefined): string {
   try {
     return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
   } catch (err) {
-    throw Object.assign(notJson(), { cause: err });
+    throw notJson(err);
   }
 }
 
@@ -202,7 +200,7 @@ function hasData(root: unknown): boolean {
   return typeof body === 'object' && body !== null && body.data === DATA_STAND_IN;
 }
 
-/** No file: the envelope had no data, which its schema refuses before anything is sent. */
+/** No file: the envelope had no data. */
 const EMPTY: SpooledFile = {
   size: 0,
   open() {

@@ -13,6 +13,7 @@ import { receiveNativeUpload } from '../http/native-upload.js';
 import { parseJson, parseQuery } from '../http/validate.js';
 import type { RouteDeps } from './deps.js';
 
+const ENVELOPE = "the vendor's envelope";
 /** Room for the envelope around an upload's base64 text. */
 const ENVELOPE_SLACK = 1024;
 
@@ -23,8 +24,8 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
     const upload = operation === 'ivr/uploadFile';
     const q = parseQuery(req, contract.query!) as { vdnId?: string };
     const query = upload ? { vdnId: String(uploadVdn(tenant, q.vdnId)) } : undefined;
-    requireJsonType(req, "the vendor's envelope");
     if (upload) {
+      requireJsonType(req, ENVELOPE);
       // Admitted before its body is read: a tenant's uploads past its cap cost nothing to refuse.
       auditAccess(res, `native.${operation}`, `vdn:${query!.vdnId}`);
       await deps.limits.openStream(tenant.id, res);
@@ -47,7 +48,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       }
       return;
     }
-    await readJson(req, res, deps.jsonBodyMaxBytes);
+    await readJson(req, res, deps.jsonBodyMaxBytes, ENVELOPE);
     const given = (req.body as { msgBody?: Record<string, unknown> } | undefined)?.msgBody ?? {};
     auditAccess(res, `native.${operation}`, auditTarget(given.fileName ?? given.filePath ?? given.callId) ?? '');
     const envelope = parseJson(req.body, contract.body as Parameters<typeof parseJson>[1], 'envelope field') as {

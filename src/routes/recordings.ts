@@ -6,7 +6,7 @@ import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
 import { checkCallIdRead } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
-import { readJson, requireJsonType } from '../http/body.js';
+import { readJson } from '../http/body.js';
 import { auditZipEntries, clientSignal, sendDownload } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { toPcm16 } from '../http/pcm16.js';
@@ -50,7 +50,6 @@ export function recordingsRouter(deps: RouteDeps): Router {
     createPlayback: async (req, res) => {
       const tenant = tenantOf(res);
       parseQuery(req, ROUTES.createPlayback.query);
-      requireJsonType(req);
       await readJson(req, res, deps.jsonBodyMaxBytes);
       auditAccess(
         res,

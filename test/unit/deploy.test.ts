@@ -43,8 +43,14 @@ function fakeEnv(text: string): Record<string, string> {
 }
 
 /** The kit as operators render it: `kubectl kustomize` (Debian's kubernetes-client, or any newer kubectl). */
-function render(dir: string): Doc[] {
-  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const renders = new Map<string, string>();
+/** Rendered once per folder of the repository (parsed afresh each time: tests change what they get); `fresh` for an edited copy. */
+function render(dir: string, opts: { fresh?: boolean } = {}): Doc[] {
+  let out = opts.fresh ? undefined : renders.get(dir);
+  if (out === undefined) {
+    out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (!opts.fresh) renders.set(dir, out);
+  }
   return parseAllDocuments(out).map((d) => d.toJSON() as Doc);
 }
 const KIT = 'deploy/kubernetes';
@@ -140,10 +146,10 @@ test('an edit of the config rolls the pods: the generated ConfigMap gets a new n
   const copy = mkdtempSync(join(tmpdir(), 'kit-'));
   try {
     cpSync(KIT, copy, { recursive: true });
-    const before = of(render(`${copy}/base`), 'ConfigMap').metadata.name;
+    const before = of(render(`${copy}/base`, { fresh: true }), 'ConfigMap').metadata.name;
     const file = join(copy, 'base', 'gateway.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('drainDelayMs: 5000', 'drainDelayMs: 4000'));
-    const after = render(`${copy}/base`);
+    const after = render(`${copy}/base`, { fresh: true });
     assert.notEqual(of(after, 'ConfigMap').metadata.name, before);
     assert.equal(
       of(after, 'Deployment').spec.template.spec.volumes.find((v: Doc) => v.configMap).configMap.name,
