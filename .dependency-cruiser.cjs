@@ -55,7 +55,19 @@ module.exports = {
       'domain/',
       'errors/',
       'upstream/ports\\.ts$',
+      'index/port\\.ts$',
     ]),
+    layer('index-keeps-the-calls', 'index', [
+      'index/',
+      'protocol/',
+      'domain/',
+      'errors/',
+      'config/',
+      'ops/',
+      'db/port\\.ts$',
+      'upstream/ports\\.ts$',
+    ]),
+    layer('db-holds-the-index', 'db', ['db/', 'errors/', 'config/']),
     layer('upstream-speaks-protocol', 'upstream', [
       'upstream/',
       'protocol/',
@@ -71,6 +83,13 @@ module.exports = {
       comment: 'the simulators share only the wire protocol with the product',
       from: { path: '^simulators/' },
       to: { path: '^(src|demo|test|bench)/', pathNot: '^src/protocol/' },
+    },
+    {
+      name: 'only-the-composition-root-picks-the-database',
+      severity: 'error',
+      comment: 'everything else sees the index database port (db/port.ts)',
+      from: { path: '^src/', pathNot: ['^src/gateway\\.ts$', '^src/db/'] },
+      to: { path: '^src/db/(engines|index-db)\\.ts$' },
     },
     {
       name: 'only-the-composition-root-picks-the-store',

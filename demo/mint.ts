@@ -29,4 +29,6 @@ export const ALL_SCOPES = [
   'agent-recordings:read',
   'ccfs:native',
   'ops:read',
+  'calls:read',
+  'index:admin',
 ] as const;

@@ -16,6 +16,7 @@ import type { Audit } from './ops/audit.js';
 import type { Metrics } from './ops/metrics.js';
 import { metricsHandler } from './ops/metrics-handler.js';
 import { agentRecordingsRouter } from './routes/agent-recordings.js';
+import { callbackRouter, callsRouter } from './routes/calls.js';
 import { ccfsNativeRouter } from './routes/ccfs-native.js';
 import type { RouteDeps } from './routes/deps.js';
 import { ivrFilesRouter } from './routes/ivr-files.js';
@@ -38,9 +39,12 @@ export interface AppDeps extends RouteDeps {
   readerIdleMs: number;
   /** Paths whose requests are not logged (`logging.ignorePaths`). */
   logIgnorePaths?: readonly string[];
+  /** The vendor's callback is served on a listener of its own (`index.callbackPort`), not here. */
+  callbackElsewhere?: boolean;
 }
 
-export function createApp(deps: AppDeps): Express {
+/** `callbacks`: the app of the callback listener, which serves the vendor's callback and nothing else. */
+export function createApp(deps: AppDeps, serves: 'api' | 'callbacks' = 'api'): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -58,12 +62,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders());
   // Mounted with no origin allowed too: a refused preflight is then told why.
   app.use(corsPolicy(deps.corsOrigins));
+  if (serves === 'callbacks') {
+    app.use(callbackRouter(deps));
+    app.use(notFound);
+    app.use(errorHandler);
+    return app;
+  }
   app.use(opsRouter(deps));
   if (deps.metricsRoute) app.use(mountRoutes(deps, { getMetrics: metricsHandler(deps.metrics) }));
   app.use(recordingsRouter(deps));
   app.use(ivrFilesRouter(deps));
   app.use(ccfsNativeRouter(deps));
   app.use(agentRecordingsRouter(deps));
+  app.use(callsRouter(deps));
+  if (!deps.callbackElsewhere) app.use(callbackRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

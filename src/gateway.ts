@@ -5,14 +5,21 @@
  */
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type AppDeps, createApp } from './app.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createFailedAuthBudget } from './auth/failed-auth-budget.js';
 import type { GatewayConfig } from './config/schema.js';
+import { createPostgresIndexDb, createSqliteIndexDb } from './db/engines.js';
+import type { IndexDb } from './db/port.js';
 import { derivePlaybackKey } from './domain/playback-id.js';
+import { deriveKey } from './domain/seal.js';
 import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
 import { createSpool } from './http/spool.js';
+import { createCallIndex } from './index/call-index.js';
+import { createIngestion, type IndexTenant, type Ingestion } from './index/ingestion.js';
+import type { CallIndex } from './index/port.js';
 import { createTenantLimits } from './limits/tenant-limits.js';
 import { createAudit } from './ops/audit.js';
 import { createGcPacer } from './ops/gc-pacer.js';
@@ -39,6 +46,10 @@ export interface Gateway {
   server: Server;
   /** The metrics listener when `metrics.port` is set. */
   metricsServer: Server | undefined;
+  /** The vendor callback's listener when `index.callbackPort` is set. */
+  callbackServer: Server | undefined;
+  /** The index's ingestion, when the index is configured. */
+  ingestion: Ingestion | undefined;
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish within `graceMs`, then closes everything. */
   close(graceMs?: number): Promise<void>;
@@ -62,6 +73,8 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     breakers: upstreams.breakers,
     ...(storeStatus ? { store: storeStatus } : {}),
   });
+
+  const built = config.index ? buildIndex(config, { logger, metrics, now, upstreams, tenants }) : undefined;
 
   const readiness = createReadiness({
     endpoints: upstreams.probeEndpoints,
@@ -96,9 +109,13 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     jsonBodyMaxBytes: config.server.jsonBodyMaxBytes,
     spool,
     version: VERSION,
+    ...(built ? { index: built.index } : {}),
+    callbackElsewhere: config.index?.callbackPort !== undefined,
     ...(opts.collectYoung ? { pace: createGcPacer(opts.collectYoung) } : {}),
   };
   const api = createGatewayServer(createApp(deps), config.server);
+  const callbackServer =
+    built && config.index?.callbackPort !== undefined ? createServer(createApp(deps, 'callbacks')) : undefined;
   const metricsServer =
     config.metrics.enabled && config.metrics.port !== undefined && opts.metricsListener !== false
       ? createServer(internalHandler({ metrics, readiness }))
@@ -108,6 +125,8 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     deps,
     server: api.server,
     metricsServer,
+    callbackServer,
+    ingestion: built?.ingestion,
     async listen(port = config.server.port, host = config.server.host) {
       // Unreachable Redis does not stop the start: the instance serves on its fallbacks and catches up.
       await store.start();
@@ -115,10 +134,28 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       if (swept > 0) logger.info({ swept }, 'removed upload spool files a stopped process left behind');
       if (metricsServer)
         await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.metrics.host, resolve));
+      if (built) {
+        // A database that is away does not stop the start: searches answer 503 and ingestion waits for it.
+        await built.db
+          .migrate()
+          .catch((err: Error) =>
+            logger.error({ err: err.message, engine: built.db.engine }, 'the index database cannot be migrated yet'),
+          );
+        built.ingestion.start();
+      }
+      if (callbackServer && config.index?.callbackPort !== undefined)
+        await new Promise<void>((resolve) =>
+          callbackServer.listen(config.index!.callbackPort, config.index!.callbackHost, resolve),
+        );
       return api.listen(port, host);
     },
     async close(graceMs = config.server.shutdownGraceMs) {
+      if (callbackServer?.listening) await new Promise<void>((resolve) => callbackServer.close(() => resolve()));
       await api.close(graceMs, config.server.drainDelayMs);
+      if (built) {
+        await built.ingestion.close();
+        await built.db.close();
+      }
       // Uploads still unfinished after the grace period leave their files: they go with the process.
       await spool.clear();
       // On the shared store only the last instance signs the agents out; the others hand them over.
@@ -131,4 +168,58 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
   };
+}
+
+/** The index (contract 6): its database, picked here and nowhere else, its ingestion and the routes' port. */
+function buildIndex(
+  config: GatewayConfig,
+  deps: {
+    logger: Logger;
+    metrics: ReturnType<typeof createMetrics>;
+    now: () => number;
+    upstreams: ReturnType<typeof createUpstreams>;
+    tenants: ReadonlyMap<string, TenantPolicy>;
+  },
+): { db: IndexDb; ingestion: Ingestion; index: CallIndex } {
+  const settings = config.index!;
+  const db = settings.database.url
+    ? createPostgresIndexDb({
+        url: settings.database.url,
+        poolSize: settings.database.poolSize,
+        statementTimeoutMs: settings.database.statementTimeoutMs,
+      })
+    : createSqliteIndexDb(settings.dataDir);
+  const tenants = new Map<string, IndexTenant>(
+    config.tenants
+      .filter((t) => t.index.enabled)
+      .map((t) => [
+        t.id,
+        {
+          policy: deps.tenants.get(t.id)!,
+          timeZone: t.timeZone!,
+          accountId: t.index.accountId,
+          maskNumbers: t.index.maskNumbers,
+          sendDataType: t.index.sendDataType,
+        },
+      ]),
+  );
+  const ingestion = createIngestion({
+    db,
+    bills: deps.upstreams.ccfs,
+    tenants,
+    settings,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    now: deps.now,
+    workDir: join(config.server.spoolDir ?? tmpdir(), 'index-work'),
+  });
+  const index = createCallIndex({
+    db,
+    ingestion,
+    tenants,
+    maxSearchDays: settings.maxSearchDays,
+    maxBackfillDays: settings.maxBackfillDays,
+    cursorKey: deriveKey('index-cursor', config.server.playbackSecret),
+  });
+  return { db, ingestion, index };
 }

@@ -17,8 +17,10 @@ import {
   CCFS_LIMITS,
   CCFS_PLAY_TOKEN_TTL_MS,
 } from '../../src/protocol/ccfs.js';
+import { BILL_CODES, BILL_FILE_NAME_MAX } from '../../src/protocol/cdr.js';
 import { FaultInjector, type FaultSpec, sendBody, sleep } from '../shared/faults.js';
 import { SimHttpServer, type SimTls } from '../shared/http-server.js';
+import { BillDesk } from './bills.js';
 import { FileStore, parseVendorPath, type VendorPath, vdnOfPath } from './store.js';
 import { verifyAuthV2 } from './verifier.js';
 
@@ -46,6 +48,14 @@ export interface CcfsSimulatorOptions {
   tls?: SimTls;
   /** Draws for faults injected with a `probability`; seeded by the soak test. */
   random?: () => number;
+  /** The zone of the vendor's wall-clock times (CDR windows and CSV times). */
+  timeZone?: string;
+  /** Delay before the bill callback, and between its retries (the vendor's is 10 minutes). */
+  callbackDelayMs?: number;
+  callbackRetryMs?: number;
+  callbackMaxAttempts?: number;
+  /** A bill zip is not ready (0300011) for this long after queryBillData. */
+  zipReadyDelayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -101,6 +111,8 @@ export class CcfsSimulator {
   /** TCP connections accepted so far: shows whether clients keep theirs alive. */
   connections = 0;
   readonly options: Required<Omit<CcfsSimulatorOptions, 'now' | 'tls' | 'random'>> & { now: () => number };
+  /** The CDR and recording-index flow: seeded calls, jobs, callbacks, CSV quirks. */
+  readonly bills: BillDesk;
   private readonly http: SimHttpServer;
   private readonly tokens = new Map<string, { file: VendorPath; ak: string; expiresAt: number }>();
   private uploadSeq = 0;
@@ -113,8 +125,23 @@ export class CcfsSimulator {
       uploadMaxBytes: 5 * 1024 * 1024,
       maxBodyBytes: 64 * 1024 * 1024,
       now: Date.now,
+      timeZone: 'Asia/Shanghai',
+      callbackDelayMs: 50,
+      callbackRetryMs: 10 * 60_000,
+      callbackMaxAttempts: 6,
+      zipReadyDelayMs: 0,
       ...opts,
     };
+    this.bills = new BillDesk({
+      now: this.options.now,
+      timeZone: this.options.timeZone,
+      callbackDelayMs: this.options.callbackDelayMs,
+      callbackRetryMs: this.options.callbackRetryMs,
+      callbackMaxAttempts: this.options.callbackMaxAttempts,
+      zipReadyDelayMs: this.options.zipReadyDelayMs,
+      // "A callback that never comes": a fault on the pseudo-operation billCallback drops an attempt.
+      dropCallback: () => this.faults.take('billCallback') !== undefined,
+    });
     this.faults = new FaultInjector(opts.random);
     this.store = new FileStore(opts.root);
     this.http = new SimHttpServer((req, res) => void this.handle(req, res), opts.tls);
@@ -132,6 +159,7 @@ export class CcfsSimulator {
   }
 
   close(): Promise<void> {
+    this.bills.close();
     return this.http.close();
   }
 
@@ -238,6 +266,10 @@ export class CcfsSimulator {
           return this.ivrDownloadFile(account, msgBody, res, fault);
         case 'ivr/uploadFile':
           return await this.ivrUploadFile(account, url, msgBody, json);
+        case 'queryBillData':
+          return this.queryBillData(account, msgBody, json);
+        case 'downloadBillFile':
+          return this.downloadBillFile(account, msgBody, res, fault);
         default:
           res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>');
       }
@@ -328,6 +360,61 @@ export class CcfsSimulator {
     zip.end();
     res.writeHead(200, { 'content-type': CCFS_BINARY_CONTENT_TYPE });
     sendBody(res, zip.outputStream as unknown as import('node:stream').Readable, fault);
+  }
+
+  private queryBillData(
+    account: CcfsAccount,
+    body: Record<string, unknown>,
+    json: (c: string, d: string, data?: unknown) => void,
+  ): void {
+    const beginTime = this.field(body, 'beginTime', 19, true)!;
+    const endTime = this.field(body, 'endTime', 19, true)!;
+    const callBackURL = this.field(body, 'callBackURL', 1024, true)!;
+    const accountId = this.field(body, 'accountId', 20, false);
+    this.field(body, 'agentId', 20, false);
+    this.field(body, 'callId', CCFS_LIMITS.callIdMax, false);
+    const dataType = this.field(body, 'dataType', 16, false);
+    if (dataType !== undefined && !['call', 'record', 'call_record'].includes(dataType))
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter dataType is badly formatted');
+    if (!/^https?:\/\/[^\s]+$/.test(callBackURL))
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter callBackURL is badly formatted');
+    const window = BillDesk.validWindow(beginTime, endTime);
+    if (window === 'format')
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter beginTime or endTime is badly formatted');
+    if (window === 'order') throw new VendorRefusal(BILL_CODES.endBeforeBegin, 'beginTime is later than endTime');
+    if (window === 'span') throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'the time range exceeds 3 days');
+    const responseId = this.bills.start({
+      ak: account.ak,
+      sk: account.sk,
+      vdnIds: account.vdnIds,
+      accountId,
+      beginTime,
+      endTime,
+      callBackURL,
+    });
+    json(CCFS_CODES.success, 'success', { responseId });
+  }
+
+  private downloadBillFile(
+    account: CcfsAccount,
+    body: Record<string, unknown>,
+    res: ServerResponse,
+    fault: FaultSpec | undefined,
+  ): void {
+    const name = this.field(body, 'billFileName', BILL_FILE_NAME_MAX, true)!;
+    if (!/^[A-Za-z0-9._-]+$/.test(name))
+      throw new VendorRefusal(CCFS_CODES.paramBadFormat, 'parameter billFileName is badly formatted');
+    const job = this.bills.jobs.get(name);
+    // The appId must own the file (cdr-index 4); a file not built yet does not exist either.
+    if (!job || job.ak !== account.ak || job.readyAt > this.options.now())
+      throw new VendorRefusal(CCFS_CODES.fileNotExist, 'file does not exist');
+    const override = this.bills.overrides.shift();
+    res.writeHead(200, { 'content-type': CCFS_BINARY_CONTENT_TYPE });
+    if (override) {
+      res.end(override);
+      return;
+    }
+    sendBody(res, this.bills.zip(job), fault);
   }
 
   private requestPlayVoice(

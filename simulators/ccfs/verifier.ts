@@ -84,29 +84,65 @@ export function verifyAuthV2(req: IncomingMessage, body: Buffer, opts: VerifyOpt
   }
   lines.sort();
 
-  const rawUrl = req.url ?? '/';
+  const expected = computeSignature(req.method ?? '', req.url ?? '/', signedList, lines, body, ak, ts, sk);
+  if (expected === undefined) return { ok: false, reason: 'duplicate query parameter', ak };
+  const given = Buffer.from(sig, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true, ak }
+    : { ok: false, reason: 'signature mismatch', ak };
+}
+
+/** The signature of a request as it goes on the wire: the canonical request over its raw path, query and named headers. */
+function computeSignature(
+  method: string,
+  rawUrl: string,
+  signedList: string,
+  headerLines: string[],
+  body: Buffer,
+  ak: string,
+  ts: string,
+  sk: string,
+): Buffer | undefined {
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   let queryLine: string | undefined;
   if (q >= 0 && q < rawUrl.length - 1) {
     const params = new URLSearchParams(rawUrl.slice(q + 1));
     const keys = [...params.keys()];
-    if (new Set(keys).size !== keys.length) return { ok: false, reason: 'duplicate query parameter', ak };
+    if (new Set(keys).size !== keys.length) return undefined;
     queryLine = [...params.entries()]
       .map(([k, v]) => `${vendorEncode(k)}=${vendorEncode(v)}`)
       .sort()
       .join('&');
   }
-
   const canonical =
-    [req.method ?? '', path, ...(queryLine !== undefined ? [queryLine] : []), signedList, lines.join('\n')].join('\n') +
+    [method, path, ...(queryLine !== undefined ? [queryLine] : []), signedList, headerLines.join('\n')].join('\n') +
     '\n' +
     (body.length ? vendorEncode(body) : '');
   const prefix = `auth-v2/${ak}/${ts}/${signedList}`;
   const key = createHmac('sha256', Buffer.from(sk, 'utf8')).update(Buffer.from(prefix, 'utf8')).digest('hex');
-  const expected = createHmac('sha256', Buffer.from(key, 'ascii')).update(Buffer.from(canonical, 'latin1')).digest();
-  const given = Buffer.from(sig, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected)
-    ? { ok: true, ak }
-    : { ok: false, reason: 'signature mismatch', ak };
+  return createHmac('sha256', Buffer.from(key, 'ascii')).update(Buffer.from(canonical, 'latin1')).digest();
+}
+
+/**
+ * How the simulator signs what it sends (the bill callback): auth-v2 with the account's AK/SK
+ * over the request as it will go (cdr-index 3.2, the most plausible reading).
+ */
+export function signAuthV2(opts: {
+  method: string;
+  rawUrl: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  ak: string;
+  sk: string;
+  atMs: number;
+}): string {
+  const names = Object.keys(opts.headers)
+    .map((n) => n.toLowerCase())
+    .sort();
+  const signedList = names.join(';');
+  const lines = names.map((n) => `${vendorEncode(n)}:${vendorEncode(String(opts.headers[n] ?? '').trim())}`).sort();
+  const ts = new Date(opts.atMs).toISOString();
+  const sig = computeSignature(opts.method, opts.rawUrl, signedList, lines, opts.body, opts.ak, ts, opts.sk)!;
+  return `auth-v2/${opts.ak}/${ts}/${signedList}/${sig.toString('hex')}`;
 }

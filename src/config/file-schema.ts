@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { authSchema } from './sections/auth.js';
 import { downloadsSchema } from './sections/downloads.js';
+import { indexSchema } from './sections/index.js';
 import { auditSchema, loggingSchema, metricsSchema } from './sections/observability.js';
 import { serverSchema } from './sections/server.js';
 import { storeSchema } from './sections/store.js';
@@ -17,5 +18,6 @@ export const configSchema = z.strictObject({
   auth: authSchema,
   upstreams: upstreamsSchema,
   downloads: downloadsSchema,
+  index: indexSchema.optional(),
   tenants: z.array(tenantSchema).min(1),
 });

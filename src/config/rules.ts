@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { issuerSchema } from './sections/auth.js';
+import type { indexSchema } from './sections/index.js';
 import type { metricsSchema } from './sections/observability.js';
 import type { serverSchema } from './sections/server.js';
 import type { storeSchema } from './sections/store.js';
@@ -22,6 +23,7 @@ export interface ParsedSections {
   store: z.output<typeof storeSchema> | undefined;
   metrics: z.output<typeof metricsSchema> | undefined;
   upstreams: z.output<typeof upstreamsSchema> | undefined;
+  index?: z.output<typeof indexSchema> | undefined;
   tenants: ReadonlyArray<z.output<typeof tenantSchema> | undefined>;
   issuers: ReadonlyArray<z.output<typeof issuerSchema> | undefined>;
 }
@@ -204,7 +206,32 @@ export const issuerTenantsExist: Rule = (c) => {
   );
 };
 
+/** A tenant with the index on needs the index section and its zone (the vendor's times carry none). */
+export const indexNeedsItsSettings: Rule = (c) =>
+  c.tenants.flatMap((t, i) =>
+    t?.index.enabled
+      ? [
+          ...(c.index ? [] : [{ path: ['index'], message: `required: tenant ${t.id} has index.enabled` }]),
+          ...(t.timeZone ? [] : [{ path: ['tenants', i, 'timeZone'], message: 'required when index.enabled is true' }]),
+        ]
+      : [],
+  );
+
+/** The embedded index database is one process's file: several instances or workers need PostgreSQL. */
+export const sharedIndexNeedsPostgres: Rule = ({ index, store, server }) =>
+  index && !index.database.url && (store?.type === 'redis' || (server && server.workers !== 1))
+    ? [
+        {
+          path: ['index', 'database', 'url'],
+          message:
+            'required when store.type is redis or server.workers is not 1: the embedded index database serves one process only',
+        },
+      ]
+    : [];
+
 export const RULES: readonly Rule[] = [
+  indexNeedsItsSettings,
+  sharedIndexNeedsPostgres,
   redisNeedsUrlAndSealSecret,
   workersNeedRedis,
   workersNeedAMetricsPort,

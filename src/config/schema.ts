@@ -9,6 +9,7 @@ import { configSchema } from './file-schema.js';
 import { resolveConfig } from './resolve.js';
 import { type ConfigIssue, type ParsedSections, RULES } from './rules.js';
 import { issuerSchema } from './sections/auth.js';
+import { indexSchema } from './sections/index.js';
 import { metricsSchema } from './sections/observability.js';
 import { serverSchema } from './sections/server.js';
 import { storeSchema } from './sections/store.js';
@@ -42,6 +43,7 @@ function parseSections(input: unknown): ParsedSections {
     store: storeSchema.prefault({}).safeParse(raw.store).data,
     metrics: metricsSchema.safeParse(raw.metrics).data,
     upstreams: upstreamsSchema.safeParse(raw.upstreams).data,
+    index: raw.index === undefined ? undefined : indexSchema.safeParse(raw.index).data,
     tenants: each(tenantSchema, raw.tenants),
     issuers: each(issuerSchema, auth.issuers),
   };

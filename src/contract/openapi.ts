@@ -15,6 +15,11 @@ const jsonSchema = (schema: z.ZodType): Json => {
   return rest;
 };
 
+const outputSchema = (schema: z.ZodType): Json => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' }) as Json;
+  return rest;
+};
+
 const header = (ref: string) => ({ $ref: `#/components/headers/${ref}` });
 const binary = { type: 'string', contentMediaType: 'application/octet-stream' };
 const fileContent = {
@@ -129,6 +134,14 @@ const ANSWERS: Record<Answer, Json> = {
       },
     },
   },
+  json: {},
+  callback: {
+    200: json(
+      "the vendor's success envelope: the callback is taken (a repeat gets the same)",
+      { $ref: '#/components/schemas/CcfsResult' },
+      { resultCode: '0', resultDesc: 'success' },
+    ),
+  },
   openapi: { 200: json('this document', { type: 'object' }, { openapi: '3.1.0', info: { title: 'cc-file-gateway' } }) },
 };
 
@@ -209,6 +222,9 @@ function operation(route: RouteContract): Json {
     ...(body ? { requestBody: body } : {}),
     responses: {
       ...ANSWERS[route.answer],
+      ...(route.answers
+        ? { [String(route.answers.status)]: json(route.answers.description, outputSchema(route.answers.schema)) }
+        : {}),
       ...Object.fromEntries(statuses.map((s) => [String(s), problem(s)])),
       431: HEADERS_TOO_LARGE,
     },

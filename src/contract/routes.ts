@@ -7,6 +7,15 @@
  */
 import { z } from 'zod';
 import { SCOPES, type Scope } from '../domain/principal.js';
+import {
+  backfillAnswer,
+  backfillBody,
+  callbackParams,
+  callDetail,
+  callPage,
+  indexStatus,
+  searchCallsQuery,
+} from './calls.js';
 
 const CC_ID = z
   .string()
@@ -83,14 +92,16 @@ export type Answer =
   | 'ready'
   | 'ready-details'
   | 'metrics'
-  | 'openapi';
+  | 'openapi'
+  | 'json'
+  | 'callback';
 
 export interface RouteContract {
   method: 'get' | 'post';
   /** OpenAPI form: `{name}` for a path parameter. */
   path: string;
   operationId: string;
-  tag: 'Recordings' | 'Playback' | 'IVR files' | 'Native CC-FS' | 'Agent recordings' | 'Operations';
+  tag: 'Recordings' | 'Playback' | 'IVR files' | 'Native CC-FS' | 'Agent recordings' | 'Calls' | 'Index' | 'Operations';
   summary: string;
   description?: string;
   /** The scope a token needs, enforced by the route's mount (http/mount.ts); undefined: no token (the playback URL, health). */
@@ -100,6 +111,8 @@ export interface RouteContract {
   /** A JSON body, or `wav` for a raw upload. */
   body?: z.ZodType | 'wav';
   answer: Answer;
+  /** For `json` answers: the status, its schema and what it means. */
+  answers?: { status: number; schema: z.ZodType; description: string };
   errors: number[];
 }
 
@@ -238,6 +251,73 @@ export const ROUTES = {
     }),
     answer: 'file',
     errors: DOWNLOAD_ERRORS,
+  },
+  searchCalls: {
+    method: 'get',
+    path: '/v1/calls',
+    operationId: 'searchCalls',
+    tag: 'Calls',
+    summary: "Search the tenant's calls in the index, newest first (6.2)",
+    description:
+      'Filters combine with AND; numbers match on their digits. Follow `next` until it is null to list every ' +
+      'match once. 404 when the tenant has no index; 503 with Retry-After when the index database is away.',
+    scope: SCOPES.callsRead,
+    query: searchCallsQuery,
+    answer: 'json',
+    answers: { status: 200, schema: callPage, description: 'one page of calls, each with its recordings' },
+    errors: [400, 401, 403, 404, 429, 503],
+  },
+  getCall: {
+    method: 'get',
+    path: '/v1/calls/{callId}',
+    operationId: 'getCall',
+    tag: 'Calls',
+    summary: 'One call of the index: its legs and all its recordings (6.3)',
+    scope: SCOPES.callsRead,
+    params: z.strictObject({ callId: CALL_ID }),
+    query: z.strictObject({}),
+    answer: 'json',
+    answers: { status: 200, schema: callDetail, description: 'the call' },
+    errors: [400, 401, 403, 404, 429, 503],
+  },
+  getIndexStatus: {
+    method: 'get',
+    path: '/v1/index/status',
+    operationId: 'getIndexStatus',
+    tag: 'Index',
+    summary: "The tenant's ingestion: newest window, lag, rows held, jobs in flight, last error (6.4)",
+    scope: SCOPES.indexAdmin,
+    query: z.strictObject({}),
+    answer: 'json',
+    answers: { status: 200, schema: indexStatus, description: 'the state' },
+    errors: [401, 403, 429, 503],
+  },
+  backfillIndex: {
+    method: 'post',
+    path: '/v1/index/backfill',
+    operationId: 'backfillIndex',
+    tag: 'Index',
+    summary: 'Ingest an earlier period, behind the schedule (6.4)',
+    scope: SCOPES.indexAdmin,
+    query: z.strictObject({}),
+    body: backfillBody,
+    answer: 'json',
+    answers: { status: 202, schema: backfillAnswer, description: 'queued: its id and how many vendor windows' },
+    errors: [400, 401, 403, 404, 413, 415, 429, 503],
+  },
+  billCallback: {
+    method: 'post',
+    path: '/callbacks/ccfs/bill/{jobId}/{token}',
+    operationId: 'billCallback',
+    tag: 'Index',
+    summary: "CC-FS's callback when a bill file is ready (6.5): not for apps",
+    description:
+      'No JWT: the path token is the credential, the content must match the job, and the auth-v2 signature is ' +
+      'checked as index.callbackSignature says. At most 16 KiB.',
+    params: callbackParams,
+    query: z.strictObject({}),
+    answer: 'callback',
+    errors: [400, 404, 413],
   },
   getHealth: {
     method: 'get',

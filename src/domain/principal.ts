@@ -5,6 +5,9 @@ export const SCOPES = {
   ivrFilesWrite: 'ivr-files:write',
   agentRecordingsRead: 'agent-recordings:read',
   ccfsNative: 'ccfs:native',
+  /** The index (contract 6). */
+  callsRead: 'calls:read',
+  indexAdmin: 'index:admin',
   /** Readiness details and metrics on the API's listener (the internal listener needs none). */
   opsRead: 'ops:read',
 } as const;

@@ -100,6 +100,7 @@ export function observe({
           clientAddress: req.ip,
           complete: res.writableFinished,
           ...(ctx.audit.files ? { files: ctx.audit.files } : {}),
+          ...(ctx.audit.count !== undefined ? { count: ctx.audit.count } : {}),
           ...(resumes ? { resumes } : {}),
         });
       }

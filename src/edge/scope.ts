@@ -16,7 +16,7 @@ export interface RequestScope extends ScopeSettings {
   /** The tenant the request acts for: the caller's, or a playback URL's. */
   tenant?: TenantPolicy;
   /** Set by a route that accesses a recording or file: the audit trail records it, refused or not. */
-  audit?: { operation: string; target: string; files?: string[] };
+  audit?: { operation: string; target: string; files?: string[]; count?: number };
   /** Body bytes written to the client, and upload bytes received. */
   bytesSent: number;
   bytesReceived: number;
@@ -81,6 +81,12 @@ export function auditAccess(res: Response, operation: string, target: string): v
 export function auditFiles(res: Response, files: string[]): void {
   const audit = requireScope(res).audit;
   if (audit) audit.files = files;
+}
+
+/** How many items a search answered, for its audit line. */
+export function auditCount(res: Response, count: number): void {
+  const audit = requireScope(res).audit;
+  if (audit) audit.count = count;
 }
 
 /** What the audit names for a caller's value: a string as given, anything else nothing (it is refused anyway). */

@@ -19,6 +19,8 @@ export interface AuditRecord {
   complete: boolean;
   /** The entries of a zip a read by call id returned, from its central directory. */
   files?: string[];
+  /** Items a search answered. */
+  count?: number;
   /** Present when the vendor cut the stream and it was asked for again. */
   resumes?: { attempts: number; resumed: number; mismatched: number; failed: number };
 }

@@ -31,6 +31,10 @@ export interface Metrics {
   agentLeaseChanges: Counter<'tenant' | 'agent' | 'change'>;
   resumeAttempts: Counter<'route'>;
   resumeOutcomes: Counter<'route' | 'outcome'>;
+  indexRows: Counter<'tenant' | 'kind' | 'outcome'>;
+  indexJobs: Counter<'tenant' | 'outcome'>;
+  indexCallbacks: Counter<'outcome'>;
+  indexVendorCodes: Counter<'tenant' | 'operation' | 'code'>;
 }
 
 export interface MetricSources {
@@ -150,6 +154,30 @@ export function createMetrics(build: { version: string } = { version: 'unknown' 
       name: `${PREFIX}download_resumes_total`,
       help: 'What resume attempts came to: resumed (the prefix matched), mismatch (other bytes: the download was cut), failed (the vendor failed again)',
       labelNames: ['route', 'outcome'] as const,
+      registers: [registry],
+    }),
+    indexRows: new Counter({
+      name: `${PREFIX}index_rows_total`,
+      help: 'Index rows read from bill files: stored (visible), hidden (outside the tenant VDNs or recordings rule: stored, never shown) or skipped (not a row)',
+      labelNames: ['tenant', 'kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    indexJobs: new Counter({
+      name: `${PREFIX}index_jobs_total`,
+      help: 'Ingestion job steps by outcome (requested, ingested, retry, refused_zip, failed, paused)',
+      labelNames: ['tenant', 'outcome'] as const,
+      registers: [registry],
+    }),
+    indexCallbacks: new Counter({
+      name: `${PREFIX}index_callbacks_total`,
+      help: 'Vendor callbacks by outcome (accepted, repeat, unknown, bad_content, bad_signature, too_large)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    indexVendorCodes: new Counter({
+      name: `${PREFIX}index_vendor_codes_total`,
+      help: 'Vendor result codes other than success seen by ingestion',
+      labelNames: ['tenant', 'operation', 'code'] as const,
       registers: [registry],
     }),
   };

@@ -3,6 +3,7 @@ import type { FailedAuthBudget } from '../auth/failed-auth-budget.js';
 import type { TenantPolicy } from '../domain/tenant-policy.js';
 import type { DownloadRoute, ResumePolicy } from '../http/resume.js';
 import type { Spool } from '../http/spool.js';
+import type { CallIndex } from '../index/port.js';
 import type { TenantLimits } from '../limits/tenant-limits.js';
 import type { AgentRecordings, CcfsClient, CcfsNative } from '../upstream/ports.js';
 
@@ -41,4 +42,6 @@ export interface RouteDeps {
   version: string;
   /** Directory for uploads in transit. */
   spool: Spool;
+  /** The call and recording index (contract 6), when configured. */
+  index?: CallIndex;
 }

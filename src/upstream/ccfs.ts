@@ -3,6 +3,7 @@
  * the tenant's pool, and tells a file answer from a JSON error answer by the bytes themselves,
  * since playVoice sends its errors as octet-stream (cc-protocol 3.6, 5.8).
  */
+import { timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -16,8 +17,9 @@ import {
   type PlayVoiceTokenData,
   type UploadFileData,
 } from '../protocol/ccfs.js';
+import { BILL_OPERATIONS } from '../protocol/cdr.js';
 import { sniffAnswer } from './body.js';
-import type { CcfsClient, UpstreamFile } from './ports.js';
+import type { BillFiles, CcfsClient, UpstreamFile } from './ports.js';
 import { authorization, createStreamingSigner, formatTimestamp } from './signing/auth-v2.js';
 import { toUpstreamError, type UpstreamEndpoint } from './transport.js';
 import { type StreamedBody, uploadFileBody } from './upload-body.js';
@@ -105,7 +107,7 @@ export async function sendCcfsPost(
   });
 }
 
-export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): CcfsClient {
+export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): CcfsClient & BillFiles {
   const tenant = (id: string): CcfsTenant => {
     const t = tenants.get(id);
     if (!t) throw new Error(`no CC-FS credentials for tenant ${id}`);
@@ -172,6 +174,55 @@ export function createCcfsClient({ tenants, now, logger }: CcfsClientDeps): Ccfs
   }
 
   return {
+    async queryBillData(tenantId, query, signal) {
+      const msgBody = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+      const data = await tenant(tenantId).guarded(
+        BILL_OPERATIONS.queryBillData,
+        async () =>
+          jsonAnswer<{ responseId?: unknown } | null>(
+            await post(tenantId, BILL_OPERATIONS.queryBillData, envelope(msgBody), signal),
+            BILL_OPERATIONS.queryBillData,
+            signal,
+          ),
+        { signal },
+      );
+      const id = data?.responseId;
+      if (typeof id !== 'string' || !/^[0-9a-fA-F-]{32,36}$/.test(id) || id.replace(/-/g, '').length !== 32)
+        throw malformedAnswer('ccfs', BILL_OPERATIONS.queryBillData);
+      return { responseId: id };
+    },
+
+    verifyCallback(tenantId, req) {
+      const given = req.headers.authorization;
+      if (typeof given !== 'string' || given === '') return 'missing';
+      const t = tenant(tenantId);
+      const parts = given.split('/');
+      if (parts.length !== 5 || parts[0] !== 'auth-v2' || parts[1] !== t.ak) return 'invalid';
+      const headers: Record<string, string> = {};
+      for (const name of parts[3]!.split(';')) {
+        const v = req.headers[name];
+        if (typeof v !== 'string' || name === '' || name !== name.toLowerCase()) return 'invalid';
+        headers[name] = v;
+      }
+      const body = req.body.toString('utf8');
+      if (!Buffer.from(body, 'utf8').equals(req.body)) return 'invalid';
+      const expected = Buffer.from(
+        authorization({ ak: t.ak, timestamp: parts[2]!, method: req.method, path: req.path, headers, body }, t.sk),
+      );
+      const received = Buffer.from(given);
+      return expected.length === received.length && timingSafeEqual(expected, received) ? 'valid' : 'invalid';
+    },
+
+    downloadBillFile(tenantId, billFileName, signal) {
+      return read(tenantId, BILL_OPERATIONS.downloadBillFile, signal, async () =>
+        fileAnswer(
+          await post(tenantId, BILL_OPERATIONS.downloadBillFile, envelope({ billFileName }), signal),
+          BILL_OPERATIONS.downloadBillFile,
+          signal,
+        ),
+      );
+    },
+
     downloadRecord(tenantId, query, signal) {
       const msgBody = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
       return read(tenantId, 'downloadRecord', signal, async () =>

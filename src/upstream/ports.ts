@@ -49,6 +49,31 @@ export interface CcfsClient {
   ivrUploadFile(tenantId: string, vdnId: number, file: FileSource, signal: AbortSignal): Promise<UploadedFile>;
 }
 
+/** The CDR and recording-index flow (cdr-index 2, 4): what ingestion asks of CC-FS. */
+export interface BillFiles {
+  /** Starts a vendor job; never retried (each call is a new job). */
+  queryBillData(
+    tenantId: string,
+    query: { beginTime: string; endTime: string; callBackURL: string; accountId?: string; dataType?: string },
+    signal: AbortSignal,
+  ): Promise<{ responseId: string }>;
+  /** The job's zip, streaming. */
+  downloadBillFile(tenantId: string, billFileName: string, signal: AbortSignal): Promise<UpstreamFile>;
+  /**
+   * Checks the auth-v2 Authorization a vendor callback carries against the tenant's AK/SK, over
+   * the request as it arrived (cdr-index 3.2). No clock check: retries come 10 minutes apart.
+   */
+  verifyCallback(tenantId: string, req: ReceivedRequest): 'valid' | 'missing' | 'invalid';
+}
+
+export interface ReceivedRequest {
+  method: string;
+  /** The path as received, without the query. */
+  path: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: Buffer;
+}
+
 /** Contract 3.7: a partner's checked call, forwarded in the vendor's envelope. */
 export type NativeCall = {
   tenantId: string;

@@ -14,11 +14,11 @@ import { createCcfsNative } from './ccfs-native.js';
 import { createCcgwCalls } from './ccgateway.js';
 import { type BreakerState, createGuard, type Guard, isTenantFailure } from './guard.js';
 import { createEndpointProbe } from './health.js';
-import type { AgentRecordings, CcfsClient, CcfsNative } from './ports.js';
+import type { AgentRecordings, BillFiles, CcfsClient, CcfsNative } from './ports.js';
 import { createTransports } from './transport.js';
 
 export interface Upstreams {
-  ccfs: CcfsClient;
+  ccfs: CcfsClient & BillFiles;
   ccfsNative: CcfsNative;
   agentRecordings: AgentRecordings;
   /** Every breaker: each endpoint's, and each tenant's credentials breaker. */

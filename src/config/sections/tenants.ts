@@ -1,5 +1,6 @@
 /** `tenants`: each tenant's VDNs, vendor keys, path rules, agents, limits and endpoint overrides. */
 import { z } from 'zod';
+import { tenantIndexSchema } from './index.js';
 import { ccfsOverrideSchema, upstreamOverrideSchema } from './upstreams.js';
 
 /** Contract section 2: the vendor defaults for every path rule. */
@@ -80,6 +81,16 @@ const limitsSchema = z.strictObject({
     .default(256 * 1024 * 1024),
 });
 
+/** Whether the runtime knows an IANA zone. */
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const vdnId = z
   .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
   .pipe(z.number().int().min(1).max(999999));
@@ -101,6 +112,9 @@ export const tenantSchema = z.strictObject({
      */
     allowSharedAk: z.boolean().default(false),
   }),
+  /** The IANA zone of the vendor's wall-clock times (required with the index). */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').optional(),
+  index: tenantIndexSchema.prefault({}),
   pathRules: pathRulesSchema.prefault({}),
   ccgateway: z.strictObject({ agents: z.array(agentSchema).min(1) }).optional(),
   limits: limitsSchema.prefault({}),

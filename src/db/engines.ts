@@ -1,0 +1,68 @@
+/**
+ * The two engines behind the index port. Only the composition root (and the benchmark) picks one.
+ * - SQLite through Node's own `node:sqlite`: a file under `index.dataDir`, nothing to install
+ *   (chosen over PGlite by measurement: docs/benchmarks.md).
+ * - PostgreSQL through `pg`, shared by every instance.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { type Dialect, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { createIndexDb } from './index-db.js';
+import type { IndexDb } from './port.js';
+import type { IndexTables } from './tables.js';
+
+/** node:sqlite in the shape Kysely's SQLite driver expects (better-sqlite3's). */
+function sqliteDatabase(file: string) {
+  const db = new DatabaseSync(file);
+  // WAL: searches read while an ingestion writes; NORMAL is durable across a process crash.
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  return {
+    close: () => db.close(),
+    prepare(query: string) {
+      const s = db.prepare(query);
+      const reader = s.columns().length > 0;
+      type Params = Parameters<typeof s.all>;
+      return {
+        reader,
+        all: (params: ReadonlyArray<unknown>) => s.all(...(params as Params)),
+        run: (params: ReadonlyArray<unknown>) => {
+          const r = s.run(...(params as Params));
+          return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+        },
+        iterate: (params: ReadonlyArray<unknown>) => s.iterate(...(params as Params)) as IterableIterator<unknown>,
+      };
+    },
+  };
+}
+
+export function createSqliteIndexDb(dataDir: string): IndexDb {
+  mkdirSync(dataDir, { recursive: true });
+  const database = sqliteDatabase(join(dataDir, 'index.sqlite'));
+  return createIndexDb(new Kysely<IndexTables>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+}
+
+/** PostgreSQL's BIGINT (int8) and COUNT come back as JavaScript numbers: epoch milliseconds fit. */
+const types = {
+  getTypeParser: (oid: number, format?: string) =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+export function createPostgresIndexDb(opts: { url: string; poolSize: number; statementTimeoutMs: number }): IndexDb {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize,
+    statement_timeout: opts.statementTimeoutMs,
+    connectionTimeoutMillis: 3000,
+    types,
+  });
+  // An idle client's error (the server restarted) must not end the process: the next query reconnects.
+  pool.on('error', () => {});
+  return createIndexDb(new Kysely<IndexTables>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+}
+
+/** Any other Kysely dialect that speaks PostgreSQL (the benchmark's PGlite). */
+export function createIndexDbOn(dialect: Dialect, engine: 'sqlite' | 'postgres'): IndexDb {
+  return createIndexDb(new Kysely<IndexTables>({ dialect }), engine);
+}

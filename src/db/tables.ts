@@ -1,0 +1,97 @@
+/** The index tables as the query layer sees them (db/migrations.ts creates them). */
+export interface LegsTable {
+  tenant: string;
+  call_id: string;
+  call_id_num: number;
+  cc_id: string | null;
+  agent_id: string | null;
+  caller_no: string | null;
+  callee_no: string | null;
+  caller_digits: string | null;
+  callee_digits: string | null;
+  wait_begin: number | null;
+  wait_end: number | null;
+  ack_begin: number | null;
+  ack_end: number | null;
+  begin_ms: number | null;
+  end_ms: number | null;
+  device_type: string | null;
+  device_no: string | null;
+  call_type: string | null;
+  release_cause: string | null;
+  vdn_id: number | null;
+  visible: number;
+}
+
+export interface RecordingsTable {
+  tenant: string;
+  file_name: string;
+  call_id: string;
+  cc_id: string | null;
+  agent_id: string | null;
+  caller_no: string | null;
+  callee_no: string | null;
+  caller_digits: string | null;
+  callee_digits: string | null;
+  begin_ms: number | null;
+  end_ms: number | null;
+  original_file_name: string;
+  vdn_id: number | null;
+  call_type: string | null;
+  media_type: string | null;
+  visible: number;
+}
+
+export interface CallsTable {
+  tenant: string;
+  call_id: string;
+  cc_id: string | null;
+  vdn_id: number | null;
+  agent_id: string | null;
+  caller_no: string | null;
+  callee_no: string | null;
+  caller_digits: string | null;
+  callee_digits: string | null;
+  begin_ms: number;
+  end_ms: number | null;
+  call_type: string | null;
+  recordings: number;
+}
+
+export interface JobsTable {
+  id: string;
+  tenant: string;
+  kind: string;
+  batch: string | null;
+  from_ms: number;
+  to_ms: number;
+  state: string;
+  response_id: string | null;
+  token_hash: string | null;
+  bill_file_name: string | null;
+  requested_at: number | null;
+  attempts: number;
+  not_before: number;
+  claimed_until: number | null;
+  last_error: string | null;
+  rows: number;
+  updated_at: number;
+}
+
+export interface TenantsTable {
+  tenant: string;
+  done_until: number | null;
+  paused_until: number | null;
+  last_error_code: string | null;
+  last_error_at: number | null;
+  lease_holder: string | null;
+  lease_until: number | null;
+}
+
+export interface IndexTables {
+  index_legs: LegsTable;
+  index_recordings: RecordingsTable;
+  index_calls: CallsTable;
+  index_jobs: JobsTable;
+  index_tenants: TenantsTable;
+}

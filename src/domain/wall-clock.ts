@@ -1,0 +1,87 @@
+/**
+ * Wall-clock times in a tenant's zone: the vendor's `yyyy-MM-dd HH:mm:ss` (no zone, cdr-index
+ * 2.3 and 5.4) to and from instants, and instants written with the zone's offset for callers.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+interface Fields {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
+
+function fieldsAt(ms: number, timeZone: string): Fields {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(ms)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { y: parts.year!, mo: parts.month!, d: parts.day!, h: parts.hour!, mi: parts.minute!, s: parts.second! };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** The zone's offset from UTC at `ms`, in milliseconds (whole seconds). */
+export function offsetAt(ms: number, timeZone: string): number {
+  const f = fieldsAt(ms, timeZone);
+  const wall = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s);
+  return wall - Math.floor(ms / 1000) * 1000;
+}
+
+/** `yyyy-MM-dd HH:mm:ss` in the zone. */
+export function toWallClock(ms: number, timeZone: string): string {
+  const f = fieldsAt(ms, timeZone);
+  return `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)} ${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}`;
+}
+
+/** `yyyyMMdd` in the zone. */
+export function toDay(ms: number, timeZone: string): string {
+  const f = fieldsAt(ms, timeZone);
+  return `${pad(f.y, 4)}${pad(f.mo)}${pad(f.d)}`;
+}
+
+const WALL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
+
+/**
+ * The instant a wall-clock time names in the zone; undefined when it does not parse or is no
+ * real date. In a repeated hour (clocks going back) the earlier instant is taken.
+ */
+export function fromWallClock(text: string, timeZone: string): number | undefined {
+  const m = WALL.exec(text.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (new Date(asUtc).getUTCDate() !== d) return undefined;
+  // Two rounds settle the offset, the second one across a change of offset.
+  let guess = asUtc - offsetAt(asUtc, timeZone);
+  guess = asUtc - offsetAt(guess, timeZone);
+  return guess;
+}
+
+/** ISO 8601 with the zone's offset: `2026-11-25T09:12:03+08:00`. */
+export function toIsoInZone(ms: number, timeZone: string): string {
+  const off = offsetAt(ms, timeZone) / 60_000;
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off);
+  return `${toWallClock(ms, timeZone).replace(' ', 'T')}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
