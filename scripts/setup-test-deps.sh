@@ -11,6 +11,9 @@ fi
 if ! command -v redis-server >/dev/null 2>&1; then
   missing="$missing redis-server"
 fi
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  missing="$missing postgresql"
+fi
 if ! command -v kubectl >/dev/null 2>&1; then
   missing="$missing kubernetes-client"
 fi
