@@ -44,6 +44,7 @@ module.exports = {
       'config/',
       'ops/',
       'upstream/ports\\.ts$',
+      'index/port\\.ts$',
     ]),
     layer('routes-see-ports-only', 'routes', [
       'routes/',

@@ -39,6 +39,8 @@ export interface GatewayOptions {
   metricsListener?: boolean;
   /** A young-generation collection, run every few MiB streamed (see ops/gc-pacer.ts). */
   collectYoung?: () => void;
+  /** `manual`: the index's scheduler is not started; whoever built the gateway calls `ingestion.tick()`. */
+  ingestion?: 'scheduled' | 'manual';
 }
 
 export interface Gateway {
@@ -141,7 +143,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
           .catch((err: Error) =>
             logger.error({ err: err.message, engine: built.db.engine }, 'the index database cannot be migrated yet'),
           );
-        built.ingestion.start();
+        if (opts.ingestion !== 'manual') built.ingestion.start();
       }
       if (callbackServer && config.index?.callbackPort !== undefined)
         await new Promise<void>((resolve) =>

@@ -21,6 +21,8 @@ export interface SimRecording {
   agentId?: string;
   begin?: string;
   end?: string;
+  /** The VDN on the index row when it differs from the call's (a call passed to another VDN). */
+  vdnId?: number;
 }
 
 /** A call the simulator's CDR export holds: wall-clock times in the simulator's zone. */
@@ -151,6 +153,11 @@ export class BillDesk {
     this.jobs.set(job.billFileName, job);
     this.schedule(job, this.opts.callbackDelayMs, 1);
     return responseId;
+  }
+
+  /** Sends every unanswered job's callback now (tests that hold the vendor's delay back). */
+  async sendCallbacks(): Promise<void> {
+    await Promise.all([...this.jobs.values()].filter((j) => !j.answered).map((j) => this.sendCallback(j, 1)));
   }
 
   static validWindow(beginTime: string, endTime: string): 'ok' | 'format' | 'order' | 'span' {
@@ -303,7 +310,7 @@ export class BillDesk {
           '',
           r.originalFileName,
         ];
-        yield this.csvLine(old ? base : [...base, String(c.vdnId), '0', '5', '', '']);
+        yield this.csvLine(old ? base : [...base, String(r.vdnId ?? c.vdnId), '0', '5', '', '']);
       }
   }
 

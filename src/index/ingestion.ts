@@ -113,7 +113,8 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
   const holder = `${process.pid}-${randomUUID()}`;
   const leaseMs = settings.leaseSec * 1000;
   const intervalMs = settings.intervalSec * 1000;
-  const running = new Set<string>();
+  /** Each tenant's rounds, one after another: the scheduler's and any asked for (tick) never overlap. */
+  const rounds = new Map<string, Promise<void>>();
   const downloads = new Set<Promise<void>>();
   const pruned = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
@@ -347,12 +348,12 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
     const queued = (await db.openJobs(tenant)).filter((j) => j.state === 'queued' && j.notBefore <= at);
     const scheduled = queued.find((j) => j.kind === 'schedule');
     if (scheduled) return request(t, scheduled);
-    const due = state.doneUntil === null || at - state.doneUntil >= intervalMs;
+    // Read again: a job this round finished has moved the window on.
+    const { doneUntil } = await db.tenantState(tenant);
+    const due = doneUntil === null || at - doneUntil >= intervalMs;
     if (due && !(await db.openJobs(tenant)).some((j) => j.kind === 'schedule')) {
       const from =
-        state.doneUntil === null
-          ? at - settings.firstWindowHours * 3600_000
-          : state.doneUntil - settings.overlapSec * 1000;
+        doneUntil === null ? at - settings.firstWindowHours * 3600_000 : doneUntil - settings.overlapSec * 1000;
       const job = newJob(tenant, 'schedule', null, from, Math.min(at, from + BILL_WINDOW_MAX_MS));
       await db.insertJobs([job]);
       return request(t, job);
@@ -391,10 +392,16 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
     if (deleted > 0) logger.info({ tenant, deleted }, 'removed index rows past retention');
   }
 
-  async function round(t: IndexTenant): Promise<void> {
+  function round(t: IndexTenant): Promise<void> {
     const tenant = t.policy.id;
-    if (running.has(tenant) || closed) return;
-    running.add(tenant);
+    const next = (rounds.get(tenant) ?? Promise.resolve()).then(() => runRound(t));
+    rounds.set(tenant, next);
+    return next;
+  }
+
+  async function runRound(t: IndexTenant): Promise<void> {
+    const tenant = t.policy.id;
+    if (closed) return;
     try {
       if (!migrated) {
         await db.migrate();
@@ -405,8 +412,6 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
       await prune(tenant);
     } catch (err) {
       logger.warn({ tenant, err: (err as Error).message }, 'an ingestion round failed; the next one tries again');
-    } finally {
-      running.delete(tenant);
     }
   }
 

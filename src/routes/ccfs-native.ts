@@ -6,6 +6,7 @@ import { uploadVdn } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, countReceived, tenantOf } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { readJson, requireJsonType } from '../http/body.js';
+import { checkCallIdReadIndexed } from '../http/call-id-read.js';
 import { auditZipEntries, clientSignal, relayAnswer } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { checkNativeMsgBody } from '../http/native-envelope.js';
@@ -55,6 +56,7 @@ export function ccfsNativeRouter(deps: RouteDeps): Router {
       msgBody: Record<string, unknown>;
     };
     const msgBody = checkNativeMsgBody(tenant, operation, envelope.msgBody);
+    if (typeof msgBody.callId === 'string') await checkCallIdReadIndexed(deps.index, tenant, msgBody.callId);
     if (operation !== 'requestPlayVoice') await deps.limits.openStream(tenant.id, res);
     const answer = await deps.ccfsNative.forward({ tenantId: tenant.id, operation, msgBody }, clientSignal(res));
     if (msgBody.callId !== undefined) auditZipEntries(res, Buffer.alloc(0), answer.body);

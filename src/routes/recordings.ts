@@ -3,10 +3,10 @@ import type { Router } from 'express';
 import { ROUTES } from '../contract/routes.js';
 import { baseName } from '../domain/content.js';
 import { openPlaybackId, sealPlaybackId } from '../domain/playback-id.js';
-import { checkCallIdRead } from '../domain/tenant-policy.js';
 import { auditAccess, auditTarget, setCaller, tenantOf } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { readJson } from '../http/body.js';
+import { checkCallIdReadIndexed } from '../http/call-id-read.js';
 import { auditZipEntries, clientSignal, sendDownload } from '../http/downloads.js';
 import { mountRoutes } from '../http/mount.js';
 import { toPcm16 } from '../http/pcm16.js';
@@ -39,7 +39,7 @@ export function recordingsRouter(deps: RouteDeps): Router {
       const q = parseQuery(req, ROUTES.getCallRecordings.query);
       auditAccess(res, 'call.download', String(req.params.callId ?? ''));
       const { callId } = parseJson(req.params, ROUTES.getCallRecordings.params, 'path parameter');
-      checkCallIdRead(tenant);
+      await checkCallIdReadIndexed(deps.index, tenant, callId);
       const ccId = q.ccId ?? tenant.ccId;
       await deps.limits.openStream(tenant.id, res);
       await sendDownload(res, (signal) => deps.ccfs.downloadRecord(tenant.id, { callId, ccId }, signal), callId, {

@@ -12,7 +12,7 @@ import { CcgwSimulator, type CcgwSimulatorOptions, type SimAgent } from '../../s
 import { seedCcfs } from '../../simulators/seed.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/schema.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { captureLogger } from './logs.js';
 
 export const ISSUER = 'https://idp.test.internal';
@@ -126,6 +126,8 @@ export interface StackOptions {
   sim?: Partial<CcfsSimulatorOptions>;
   ccgw?: Partial<CcgwSimulatorOptions>;
   now?: () => number;
+  /** Options of createGateway beyond the logger and the clock. */
+  gateway?: Pick<GatewayOptions, 'ingestion'>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -143,7 +145,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   opts.configure?.(raw);
   const config = parseConfig(raw);
   const { logger, lines } = captureLogger();
-  const gateway = createGateway(config, { logger, ...(opts.now ? { now: opts.now } : {}) });
+  const gateway = createGateway(config, { logger, ...opts.gateway, ...(opts.now ? { now: opts.now } : {}) });
   const url = await gateway.listen(0, '127.0.0.1');
   const replicas: Gateway[] = [];
   return {
@@ -165,7 +167,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }),
     async replica() {
       const captured = captureLogger();
-      const g = createGateway(config, { logger: captured.logger, ...(opts.now ? { now: opts.now } : {}) });
+      const g = createGateway(config, {
+        logger: captured.logger,
+        ...opts.gateway,
+        ...(opts.now ? { now: opts.now } : {}),
+      });
       replicas.push(g);
       return { gateway: g, url: await g.listen(0, '127.0.0.1'), lines: captured.lines };
     },

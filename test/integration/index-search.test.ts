@@ -102,7 +102,10 @@ describe('the call index', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await stack.search({ ...day(), limit: '1', ...(cursor ? { cursor } : {}) }).expect(200);
+      const query: Record<string, string> = { ...day(), limit: '1', ...(cursor ? { cursor } : {}) };
+      const res: { body: { items: Array<{ callId: string }>; next: string | null } } = await stack
+        .search(query)
+        .expect(200);
       seen.push(...res.body.items.map((c: { callId: string }) => c.callId));
       cursor = res.body.next;
     } while (cursor);
