@@ -208,12 +208,20 @@ function contract(name: string, open: () => Promise<{ db: IndexDb; done: () => P
 contract('SQLite (node:sqlite)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'index-sqlite-'));
   const db = createSqliteIndexDb(dir);
-  return { db, done: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
+  const done = async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { db, done };
 });
 
 let pgServer: PostgresServer | undefined;
 contract('PostgreSQL', async () => {
   pgServer = await startPostgres();
   const db = createPostgresIndexDb({ url: pgServer.url, poolSize: 4, statementTimeoutMs: 5000 });
-  return { db, done: async () => (await db.close(), await pgServer?.close()) };
+  const done = async () => {
+    await db.close();
+    await pgServer?.close();
+  };
+  return { db, done };
 });

@@ -19,7 +19,12 @@ const NOW = Date.now();
 /** A clock the test moves: the gateway's, ahead of the simulator's by at most a few seconds. */
 function clock() {
   let offset = 0;
-  return { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms: number) => {
+      offset += ms;
+    },
+  };
 }
 
 function seed(stack: IndexStack) {
