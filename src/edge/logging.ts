@@ -61,7 +61,11 @@ export function safeUrl(url: string): string {
   }
   // However it is spelled (case, escapes, extra slashes): whatever follows "playback/", and any run
   // long enough to be a sealed id, is masked.
-  return text.replace(/(playback\/+)[^?#]*/gi, '$1[redacted]').replace(/[A-Za-z0-9_-]{40,}/g, '[redacted]');
+  // Phone numbers are personal data: a search's number filters are masked too.
+  return text
+    .replace(/(playback\/+)[^?#]*/gi, '$1[redacted]')
+    .replace(/([?&](?:number|callerNo|calleeNo)=)[^&#]*/gi, '$1[redacted]')
+    .replace(/[A-Za-z0-9_-]{40,}/g, '[redacted]');
 }
 
 /** An error as a log line shows it: a refusal (4xx) by its code and message, anything else with its stack. */

@@ -1,6 +1,7 @@
 /**
  * A real PostgreSQL (Debian's `postgresql` package, installed by scripts/setup-test-deps.sh) in a
- * temporary data directory on a free loopback port, tuned for tests (no fsync). Run as the
+ * temporary data directory on a free loopback port, tuned for tests (no fsync: a killed server
+ * keeps what it committed, a crashed machine would not). Run as the
  * package's `postgres` user when the tests run as root, since the server refuses root.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
@@ -68,8 +69,6 @@ export async function startPostgres(): Promise<PostgresServer> {
       dir,
       '-c',
       'fsync=off',
-      '-c',
-      'synchronous_commit=off',
       '-c',
       'full_page_writes=off',
     ]);
