@@ -9,6 +9,8 @@ export const DEMO_ENV = {
   DEMO_AGENT_1001_PASSWORD: 'demo-agent-1001',
   DEMO_AGENT_2001_PASSWORD: 'demo-agent-2001',
   DEMO_AGENT_2002_PASSWORD: 'demo-agent-2002',
+  /** Where the simulator calls back; the demo replaces it with its callback listener's address. */
+  DEMO_CALLBACK_URL: 'http://127.0.0.1:8443',
 } as const;
 
 export const DEMO_CONFIG = new URL('../config/demo.yaml', import.meta.url);

@@ -1,6 +1,7 @@
 /**
- * The demo's player page: lists the demo recordings, asks the gateway for a playback URL with the
- * demo token (contract 3.3), and plays it in an <audio> element that can seek (3.4 answers ranges).
+ * The demo's player page: lists the recordings of the last three days from a search of the index
+ * (contract 6.2), asks the gateway for a playback URL with the demo token (3.3), and plays it in an
+ * <audio> element that can seek (3.4 answers ranges).
  * Served from an origin of its own, as a customer's web app would be: the demo gateway allows it
  * by CORS. Demo only: a real page gets its token from its own back end, never baked in.
  */
@@ -15,19 +16,7 @@ export interface PlayerPage {
   close(): Promise<void>;
 }
 
-const html = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function playerHtml(
-  gatewayUrl: string,
-  token: string,
-  recordings: ReadonlyArray<{ label: string; fileName: string }>,
-): string {
-  const items = recordings
-    .map(
-      (r, i) =>
-        `<li><button data-file="${html(r.fileName)}" id="play-${i}">▶ ${html(r.label)}</button> <code>${html(r.fileName)}</code></li>`,
-    )
-    .join('\n      ');
+function playerHtml(gatewayUrl: string, token: string): string {
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -44,10 +33,9 @@ function playerHtml(
   </head>
   <body>
     <h1>Demo recordings</h1>
-    <p>Each button asks the gateway for a playback URL (<code>POST /v1/recordings/playback</code>) and plays it.</p>
-    <ul id="recordings">
-      ${items}
-    </ul>
+    <p>The recordings of the last three days, found with <code>GET /v1/calls</code>. Each button asks the
+      gateway for a playback URL (<code>POST /v1/recordings/playback</code>) and plays it.</p>
+    <ul id="recordings"></ul>
     <audio id="player" controls preload="auto"></audio>
     <p id="status">Pick a recording.</p>
     <script>
@@ -69,19 +57,39 @@ function playerHtml(
         status.textContent = 'Playing ' + fileName + ' (URL valid until ' + expiresAt + ')';
       }
       const fail = (e) => { status.textContent = String(e); };
-      for (const b of document.querySelectorAll('button[data-file]')) {
-        b.addEventListener('click', () => play(b.dataset.file).catch(fail));
+      async function list() {
+        const q = new URLSearchParams({
+          from: new Date(Date.now() - 3 * 86400000).toISOString(),
+          to: new Date(Date.now() + 3600000).toISOString(),
+          hasRecording: 'true',
+          limit: '20',
+        });
+        const res = await fetch(GW + '/v1/calls?' + q, { headers: { Authorization: 'Bearer ' + TOKEN } });
+        if (!res.ok) { status.textContent = 'Search refused: ' + res.status; return; }
+        const ul = document.getElementById('recordings');
+        let i = 0;
+        for (const call of (await res.json()).items) {
+          for (const r of call.recordings) {
+            const li = document.createElement('li');
+            const b = document.createElement('button');
+            b.id = 'play-' + i++;
+            b.textContent = '▶ ' + call.begin.slice(0, 16).replace('T', ' ') + ', agent ' + call.agentId + ', ' + call.durationSec + ' s';
+            b.addEventListener('click', () => play(r.fileName).catch(fail));
+            const code = document.createElement('code');
+            code.textContent = ' ' + r.fileName;
+            li.append(b, code);
+            ul.append(li);
+          }
+        }
       }
+      list().catch(fail);
     </script>
   </body>
 </html>
 `;
 }
 
-export async function startPlayerPage(
-  recordings: ReadonlyArray<{ label: string; fileName: string }>,
-  port = 0,
-): Promise<PlayerPage> {
+export async function startPlayerPage(port = 0): Promise<PlayerPage> {
   let html = '<!doctype html><title>starting</title><p>The gateway is starting.</p>';
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) {
@@ -96,7 +104,7 @@ export async function startPlayerPage(
     url: `${origin}/`,
     origin,
     configure(gatewayUrl, token) {
-      html = playerHtml(gatewayUrl, token, recordings);
+      html = playerHtml(gatewayUrl, token);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CcfsSimulator } from '../simulators/ccfs/server.js';
 import { CcgwSimulator } from '../simulators/ccgateway/server.js';
-import { seedCcfs } from '../simulators/seed.js';
+import { seedCalls, seedCcfs } from '../simulators/seed.js';
 
 export async function startDemoSimulators(
   env: NodeJS.ProcessEnv,
@@ -25,6 +25,8 @@ export async function startDemoSimulators(
   });
   const ccfsUrl = await ccfs.listen(listen.ccfsPort ?? 0, host);
   await seedCcfs(ccfs);
+  // A few days of calls for the index, the newest ending now.
+  await seedCalls(ccfs, Date.now());
   // The CC-Gateway mounts the same file server (cc-protocol 3.13), in dynamic Guid mode.
   const ccgw = new CcgwSimulator({
     store: ccfs.store,

@@ -2,7 +2,9 @@
  * Demo mode: the CC-FS and CC-Gateway simulators on 127.0.0.1 with seeded, playable recordings, then the gateway
  * configured by config/demo.yaml, then a token per tenant and one working curl line per route.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -50,26 +52,30 @@ export async function startDemo(opts: {
     mkdirSync(dirname(opts.audit), { recursive: true });
   const { ccfs, ccgw, ccfsUrl, ccgwUrl, root } = await startDemoSimulators(env);
 
+  // The vendor's callback comes to a listener of its own, on a free loopback port.
+  const callbackPort = await freePort();
   const parsed = parseConfigText(readFileSync(fileURLToPath(DEMO_CONFIG), 'utf8'), {
     ...env,
     DEMO_CCFS_URL: ccfsUrl,
     DEMO_CCGW_URL: ccgwUrl,
+    DEMO_CALLBACK_URL: `http://127.0.0.1:${callbackPort}`,
   });
   // The player page is a web app of another origin: the demo gateway lets it call by CORS.
-  const player = await startPlayerPage(
-    [
-      { label: 'acme call recording (3 s)', fileName: SEED.acme.recording },
-      { label: 'acme second recording of a call', fileName: SEED.acme.twoRecordingFiles[0] },
-    ],
-    opts.playerPort ?? 0,
-  );
+  const player = await startPlayerPage(opts.playerPort ?? 0);
+  const indexDir = mkdtempSync(join(tmpdir(), 'cc-demo-index-'));
   const config = {
     ...parsed,
     server: { ...parsed.server, port: opts.port, cors: { allowedOrigins: [player.origin] } },
     audit: { destination: opts.audit ?? parsed.audit.destination },
+    index: { ...parsed.index!, callbackPort, dataDir: indexDir },
   };
   const gateway = createGateway(config, { logger: opts.logger });
   const url = await gateway.listen(opts.port, '127.0.0.1');
+  // The first window (three days) is ingested at start: the search lines below find its calls.
+  await waitForIndex(
+    gateway,
+    config.tenants.map((t) => t.id),
+  );
 
   const issuer = config.auth.issuers[0]!;
   const tokens = Object.fromEntries(
@@ -95,6 +101,13 @@ export async function startDemo(opts: {
   const out = (name: string) => `-o ${q(join(opts.outDir ?? '.', name))}`;
   const gw = (path: string) => `"$GW"${q(path)}`;
   const enc = encodeURIComponent;
+  const from = new Date(Date.now() - 3 * 86_400_000).toISOString();
+  const to = new Date(Date.now() + 3600_000).toISOString();
+  const range = `from=${enc(from)}&to=${enc(to)}`;
+  // The newest call's first recording, as a search by number returns it: its `download` link.
+  const firstDownload =
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/calls?${range}&number=${enc('+86 138-0013-8000')}&hasRecording=true&limit=1`)}` +
+    ` | sed -E 's/.*"download":"([^"]+)".*/\\1/'`;
 
   // A file made by the demo, for the upload line: 2 s of A-law tones, the vendor's format.
   const sample = join(opts.outDir ?? '.', 'demo-upload.wav');
@@ -122,6 +135,11 @@ export async function startDemo(opts: {
     `curl -sS --fail-with-body ${auth('globex')} ${gw(`/v1/recordings?fileName=${enc(SEED.globex.recording)}`)} ${out('globex.wav')}`,
     `curl -sS --fail-with-body ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.recording)}`)} ${out('agent-4411223.wav')}`,
     `curl -sS --fail-with-body ${auth()} ${gw(`/v1/agent-recordings?recordId=${enc(SEED.acme.voiceMessage)}&fileType=2`)} ${out('voice-message.wav')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/calls?${range}&number=${enc('+86 138-0013-8000')}`)}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/calls?${range}&agentId=1002&limit=5`)}`,
+    `curl -sS --fail-with-body ${auth()} ${gw(`/v1/calls/${SEED.acme.twoRecordingCall}`)}`,
+    `curl -sS --fail-with-body ${auth()} "$GW$(${firstDownload})" ${out('found-by-search.wav')}`,
+    `curl -sS --fail-with-body ${auth()} ${gw('/v1/index/status')}`,
     `curl -sS --fail-with-body ${gw('/healthz')}`,
     `curl -sS --fail-with-body ${gw('/readyz')}`,
     `curl -sS --fail-with-body ${auth()} ${gw('/readyz/details')}`,
@@ -146,6 +164,26 @@ export async function startDemo(opts: {
       await ccgw.close();
       await ccfs.close();
       rmSync(root, { recursive: true, force: true });
+      rmSync(indexDir, { recursive: true, force: true });
     },
   };
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Until every tenant's first window is in (the simulator calls back within a second), at most 30 s. */
+async function waitForIndex(gateway: Gateway, tenants: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const states = await Promise.all(tenants.map((t) => gateway.ingestion!.status(t)));
+    if (states.every((s) => s.newestWindowEnd !== null)) return;
+    if (Date.now() > deadline) throw new Error('the demo index was not ingested within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -1,4 +1,5 @@
-/** Sample recordings and IVR files for the demo and the tests: real, playable A-law WAVs. */
+/** Sample recordings, IVR files and calls for the demo and the tests: real, playable A-law WAVs. */
+import { wallClock } from './ccfs/bills.js';
 import type { CcfsSimulator } from './ccfs/server.js';
 import { demoRecording } from './shared/audio.js';
 
@@ -36,4 +37,50 @@ export async function seedCcfs(sim: CcfsSimulator): Promise<void> {
   await s.put(`${SEED.acme.ivrCrowdedDir}/two.wav`, demoRecording(0));
   await s.put(SEED.acme.voiceMessage, demoRecording(4, 1));
   await s.put(SEED.globex.recording, demoRecording(1));
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A few days of calls for the CDR and recording index, ending `now`: acme's seeded recordings on
+ * its newest calls (the demo's player lists them first), then a dozen more calls a few hours apart,
+ * each with a recording stored and served like the others. Returns the numbers and agents used.
+ */
+export async function seedCalls(sim: CcfsSimulator, now: number): Promise<{ numbers: string[]; agents: string[] }> {
+  const zone = sim.options.timeZone;
+  const wall = (ms: number) => wallClock(ms, zone);
+  const numbers = ['8613800138000', '8613900000001', '8613700000002'];
+  const agents = ['1001', '1002', '1003'];
+  const back = (hours: number) => now - hours * 3600_000;
+  const call = (callId: string, vdnId: number, hoursAgo: number, i: number, files: string[]) => {
+    const begin = back(hoursAgo);
+    sim.bills.addCall({
+      callId,
+      vdnId,
+      agentId: vdnId === 53 ? agents[i % agents.length]! : '2001',
+      callerNo: numbers[i % numbers.length]!,
+      calleeNo: '4008001234',
+      begin: wall(begin),
+      end: wall(begin + 180_000 + i * 7000),
+      recordings: files.map((f, k) => ({
+        originalFileName: f.replace(/\//g, '\\'),
+        begin: wall(begin + 5000 + k * 60_000),
+        end: wall(begin + 175_000 + i * 7000),
+      })),
+    });
+  };
+  call('1777093663-000002', 53, 1, 0, [SEED.acme.recording]);
+  call(SEED.acme.twoRecordingCall, 53, 2, 1, [...SEED.acme.twoRecordingFiles]);
+  call(SEED.acme.oneRecordingCall, 53, 3, 2, ['Y:/53/0/20261125/1001/4411226.V3']);
+  call('1777093664-000001', 54, 2, 0, [SEED.globex.recording]);
+  for (let i = 0; i < 12; i += 1) {
+    const at = new Date(back(5 + i * 5));
+    const agent = agents[i % agents.length]!;
+    const file = `Y:/53/0/${at.getUTCFullYear()}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}/${agent}/44120${pad(i)}.V3`;
+    await sim.store.put(file, demoRecording(i % 7, 2));
+    const callId = `1777093670-0000${pad(i)}`;
+    sim.store.addCall(callId, [file]);
+    call(callId, 53, 5 + i * 5, i, [file]);
+  }
+  return { numbers, agents };
 }

@@ -11,6 +11,12 @@ import type { components, paths } from './schema.js';
 
 export type { components, paths };
 export type Problem = components['schemas']['Problem'];
+/** The filters of `GET /v1/calls` (contract 6.2), without the cursor: `searchCalls()` follows it. */
+export type CallQuery = Omit<paths['/v1/calls']['get']['parameters']['query'], 'cursor'>;
+/** One call of a search answer, with its recordings. */
+export type CallItem = NonNullable<
+  paths['/v1/calls']['get']['responses'][200]['content']['application/json']
+>['items'][number];
 
 /** An error answer of the gateway: the contract's problem+json, with its HTTP status. */
 export class GatewayProblem extends Error {
@@ -74,6 +80,11 @@ export interface GatewayClient {
     wav: Uint8Array | Blob | ReadableStream<Uint8Array>,
     opts?: { vdnId?: number; signal?: AbortSignal },
   ): Promise<Uploaded>;
+  /**
+   * Every call of a search, newest first, page after page (`next` followed until it is null):
+   * `for await (const call of gw.searchCalls({ from, to, number }))`. Stop early with `break`.
+   */
+  searchCalls(query: CallQuery, opts?: { signal?: AbortSignal }): AsyncGenerator<CallItem, void, undefined>;
 }
 
 function fileNameOf(disposition: string | null): string | undefined {
@@ -129,6 +140,18 @@ export function createGatewayClient(opts: ClientOptions): GatewayClient {
       } as never);
       if (!data) throw new GatewayProblem(response.status, error as Problem | undefined);
       return data as Uploaded;
+    },
+    async *searchCalls(query, o = {}) {
+      let cursor: string | undefined;
+      do {
+        const { data, error, response } = await api.GET('/v1/calls', {
+          params: { query: { ...query, ...(cursor ? { cursor } : {}) } },
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        if (!data) throw new GatewayProblem(response.status, error as Problem | undefined);
+        yield* data.items;
+        cursor = data.next ?? undefined;
+      } while (cursor);
     },
     async playbackUrl(fileName) {
       const { data, error, response } = await api.POST('/v1/recordings/playback', { body: { fileName } });

@@ -210,6 +210,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the tenant's calls in the index, newest first (6.2)
+         * @description Filters combine with AND; numbers match on their digits. Follow `next` until it is null to list every match once. 404 when the tenant has no index; 503 with Retry-After when the index database is away.
+         */
+        get: operations["searchCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * Headers only: search the tenant's calls in the index, newest first (6.2)
+         * @description Filters combine with AND; numbers match on their digits. Follow `next` until it is null to list every match once. 404 when the tenant has no index; 503 with Retry-After when the index database is away.
+         */
+        head: operations["searchCallsHead"];
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{callId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One call of the index: its legs and all its recordings (6.3) */
+        get: operations["getCall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /** Headers only: one call of the index: its legs and all its recordings (6.3) */
+        head: operations["getCallHead"];
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/index/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's ingestion: newest window, lag, rows held, jobs in flight, last error (6.4) */
+        get: operations["getIndexStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /** Headers only: the tenant's ingestion: newest window, lag, rows held, jobs in flight, last error (6.4) */
+        head: operations["getIndexStatusHead"];
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/index/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest an earlier period, behind the schedule (6.4) */
+        post: operations["backfillIndex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/callbacks/ccfs/bill/{jobId}/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CC-FS's callback when a bill file is ready (6.5): not for apps
+         * @description No JWT: the path token is the credential, the content must match the job, and the auth-v2 signature is checked as index.callbackSignature says. At most 16 KiB.
+         */
+        post: operations["billCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -3143,6 +3240,1035 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    searchCalls: {
+        parameters: {
+            query: {
+                /**
+                 * @description calls that began at or after this instant
+                 * @example 2026-11-25T00:00:00+08:00
+                 */
+                from: string;
+                /**
+                 * @description calls that began before this instant
+                 * @example 2026-11-26T00:00:00+08:00
+                 */
+                to: string;
+                callId?: string;
+                agentId?: string;
+                /**
+                 * @description the calling number; matched on its digits only
+                 * @example +86 138-0013-8000
+                 */
+                callerNo?: string;
+                /**
+                 * @description the called number; matched on its digits only
+                 * @example +86 138-0013-8000
+                 */
+                calleeNo?: string;
+                /**
+                 * @description either party; matched on its digits only
+                 * @example +86 138-0013-8000
+                 */
+                number?: string;
+                /** @description one of the tenant's VDNs */
+                vdnId?: string;
+                hasRecording?: "true" | "false";
+                /** @description 1 to 200, default 50 */
+                limit?: string;
+                /** @description `next` of the previous page */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page of calls, each with its recordings */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            callId: string;
+                            ccId: string | null;
+                            vdnId: number | null;
+                            agentId: string | null;
+                            /** @description last four digits only when the tenant masks numbers */
+                            callerNo: string | null;
+                            calleeNo: string | null;
+                            /** @description ISO 8601 with the tenant's offset */
+                            begin: string;
+                            end: string | null;
+                            durationSec: number | null;
+                            callType: string | null;
+                            recordings: {
+                                /** @description original_file_name with / for \: the input of getRecording and createPlayback */
+                                fileName: string;
+                                agentId: string | null;
+                                begin: string | null;
+                                end: string | null;
+                                mediaType: string | null;
+                                /** @description the getRecording path for this recording */
+                                download: string;
+                            }[];
+                        }[];
+                        /** @description the cursor of the next page, null on the last */
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no token, or an invalid one */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a scope missing, a path or VDN outside the tenant rules, or the vendor refused */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file or call at the vendor, or an unknown or expired playback id */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchCallsHead: {
+        parameters: {
+            query: {
+                /**
+                 * @description calls that began at or after this instant
+                 * @example 2026-11-25T00:00:00+08:00
+                 */
+                from: string;
+                /**
+                 * @description calls that began before this instant
+                 * @example 2026-11-26T00:00:00+08:00
+                 */
+                to: string;
+                callId?: string;
+                agentId?: string;
+                /**
+                 * @description the calling number; matched on its digits only
+                 * @example +86 138-0013-8000
+                 */
+                callerNo?: string;
+                /**
+                 * @description the called number; matched on its digits only
+                 * @example +86 138-0013-8000
+                 */
+                calleeNo?: string;
+                /**
+                 * @description either party; matched on its digits only
+                 * @example +86 138-0013-8000
+                 */
+                number?: string;
+                /** @description one of the tenant's VDNs */
+                vdnId?: string;
+                hasRecording?: "true" | "false";
+                /** @description 1 to 200, default 50 */
+                limit?: string;
+                /** @description `next` of the previous page */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page of calls, each with its recordings */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no token, or an invalid one */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a scope missing, a path or VDN outside the tenant rules, or the vendor refused */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such file or call at the vendor, or an unknown or expired playback id */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getCall: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path: {
+                /**
+                 * @description the call id of the recording index
+                 * @example 1777093663-792075
+                 */
+                callId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the call */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        ccId: string | null;
+                        vdnId: number | null;
+                        agentId: string | null;
+                        /** @description last four digits only when the tenant masks numbers */
+                        callerNo: string | null;
+                        calleeNo: string | null;
+                        /** @description ISO 8601 with the tenant's offset */
+                        begin: string;
+                        end: string | null;
+                        durationSec: number | null;
+                        callType: string | null;
+                        recordings: {
+                            /** @description original_file_name with / for \: the input of getRecording and createPlayback */
+                            fileName: string;
+                            agentId: string | null;
+                            begin: string | null;
+                            end: string | null;
+                            mediaType: string | null;
+                            /** @description the getRecording path for this recording */
+                            download: string;
+                        }[];
+                        legs: {
+                            deviceType: string | null;
+                            deviceNo: string | null;
+                            waitBegin: string | null;
+                            waitEnd: string | null;
+                            ackBegin: string | null;
+                            ackEnd: string | null;
+                            begin: string | null;
+                            end: string | null;
+                            releaseCause: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no token, or an invalid one */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a scope missing, a path or VDN outside the tenant rules, or the vendor refused */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file or call at the vendor, or an unknown or expired playback id */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCallHead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path: {
+                /**
+                 * @description the call id of the recording index
+                 * @example 1777093663-792075
+                 */
+                callId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the call */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no token, or an invalid one */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a scope missing, a path or VDN outside the tenant rules, or the vendor refused */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such file or call at the vendor, or an unknown or expired playback id */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getIndexStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the state */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        engine: string;
+                        newestWindowEnd: string | null;
+                        lagSec: number | null;
+                        rows: {
+                            calls: number;
+                            recordings: number;
+                            legs: number;
+                        };
+                        jobs: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "schedule" | "backfill";
+                            from: string;
+                            to: string;
+                            state: string;
+                            attempts: number;
+                            lastError: string | null;
+                        }[];
+                        pausedUntil: string | null;
+                        lastError: {
+                            code: string;
+                            at: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no token, or an invalid one */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a scope missing, a path or VDN outside the tenant rules, or the vendor refused */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIndexStatusHead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the state */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no token, or an invalid one */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a scope missing, a path or VDN outside the tenant rules, or the vendor refused */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    backfillIndex: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: string;
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description queued: its id and how many vendor windows */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        windows: number;
+                    };
+                };
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no token, or an invalid one */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a scope missing, a path or VDN outside the tenant rules, or the vendor refused */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file or call at the vendor, or an unknown or expired playback id */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body over the limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not what the route takes (not a WAV, not JSON, compressed) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the vendor cannot be reached, its circuit is open, no connection became free, or no agent session can be had */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    billCallback: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed and logged when it is 1 to 128 characters of [A-Za-z0-9._-]; generated otherwise */
+                "X-Request-Id"?: components["parameters"]["X-Request-Id"];
+            };
+            path: {
+                jobId: string;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the vendor's success envelope: the callback is taken (a repeat gets the same) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resultCode": "0",
+                     *       "resultDesc": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CcfsResult"];
+                };
+            };
+            /** @description a missing, empty, repeated or unknown parameter, a malformed body, or a URL longer than server.maxUrlBytes */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file or call at the vendor, or an unknown or expired playback id */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a method this path does not serve; Allow lists those it does */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body over the limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request headers larger than server.maxHeaderBytes; no body */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a fault of the gateway's own: the requestId finds it in the log */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
