@@ -123,6 +123,8 @@ export interface IndexDb {
   migrate(): Promise<void>;
   /** Whether the database answers now. */
   ping(): Promise<boolean>;
+  /** Refreshes the planner's statistics (after a file is ingested): searches keep their indexes. */
+  optimize(): Promise<void>;
   /** Upserts rows and refreshes the calls they belong to; idempotent. */
   upsert(tenant: string, legs: readonly LegRow[], recordings: readonly RecordingRow[]): Promise<void>;
   search(filter: CallFilter): Promise<CallSummary[]>;

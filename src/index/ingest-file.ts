@@ -1,12 +1,13 @@
 /**
- * One bill zip into the index. Read twice from its file: once to check every entry (CRC, CSV,
- * encoding) without keeping anything, then again to upsert its rows in batches. So a corrupt or
+ * One bill zip into the index. Read twice from its file: once to check every entry (it inflates,
+ * its CRC matches, and whether it is UTF-8) without keeping anything, then again to upsert its rows
+ * in batches. So a corrupt or
  * hostile zip ingests nothing, and memory stays one batch whatever the zip's size.
  */
 import type { IndexDb, LegRow, RecordingRow } from '../db/port.js';
 import { CALL_COLUMNS, RECORD_COLUMNS } from '../protocol/cdr.js';
 import { type RowContext, type Skip, toLeg, toRecording } from './bill-rows.js';
-import { csvRecords, type Encoding, NotUtf8 } from './csv-records.js';
+import { csvRecords, type Encoding } from './csv-records.js';
 import { type BillEntry, readBillZip, type ZipLimits } from './zip-file.js';
 
 /** Rows per upsert: one transaction each. */
@@ -23,18 +24,26 @@ export interface IngestResult {
 
 const columnsOf = (e: BillEntry) => (e.kind === 'call' ? CALL_COLUMNS : RECORD_COLUMNS);
 
+/** Reads an entry to its end (inflated, its CRC checked) and tells its encoding. */
 async function checkEntry(e: BillEntry): Promise<Encoding> {
-  for (const encoding of ['utf-8', 'gb18030'] as const) {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let valid = true;
+  for await (const chunk of await e.open()) {
+    if (!valid) continue;
     try {
-      for await (const _ of csvRecords(await e.open(), encoding, columnsOf(e))) {
-        /* checked, not kept */
-      }
-      return encoding;
-    } catch (err) {
-      if (!(err instanceof NotUtf8)) throw err;
+      utf8.decode(chunk as Buffer, { stream: true });
+    } catch {
+      valid = false;
     }
   }
-  throw new Error('unreachable');
+  if (valid) {
+    try {
+      utf8.decode();
+    } catch {
+      valid = false;
+    }
+  }
+  return valid ? 'utf-8' : 'gb18030';
 }
 
 export async function ingestBillZip(
@@ -77,6 +86,7 @@ export async function ingestBillZip(
       }
     }
     await flush();
+    await db.optimize();
     return result;
   } finally {
     zip.close();

@@ -226,3 +226,34 @@ test('the package: npm pack gives a tarball that installs into a scratch project
     { cwd: scratch },
   );
 });
+
+test('searchCalls() walks every page of a search, and its items lead to a download', async () => {
+  const query = {
+    from: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    to: new Date(Date.now() + 3600_000).toISOString(),
+    limit: '2',
+  };
+  const calls: string[] = [];
+  let fileName: string | undefined;
+  for await (const call of client.searchCalls(query)) {
+    calls.push(call.callId);
+    fileName ??= call.recordings[0]?.fileName;
+  }
+  assert.ok(calls.length > 4, `${calls.length} calls over several pages of 2`);
+  assert.equal(new Set(calls).size, calls.length, 'each call once');
+  const first = await client.api.GET('/v1/calls', { params: { query: { ...query, limit: '200' } } });
+  assert.deepEqual(
+    calls,
+    first.data?.items.map((c) => c.callId),
+    'the same calls as one big page, in order',
+  );
+  const rec = await client.download('/v1/recordings', { query: { fileName: fileName! } });
+  assert.equal(rec.contentType, 'audio/wav');
+  await rec.stream.cancel();
+  await assert.rejects(
+    async () => {
+      for await (const _ of client.searchCalls({ ...query, limit: '0' })) break;
+    },
+    (err: unknown) => err instanceof GatewayProblem && err.status === 400,
+  );
+});
