@@ -208,7 +208,7 @@ if (engine !== 'pglite') {
           }
         }),
       );
-      (http[name] ??= {})[`c${c}`] = { p50: pct(times, 50), p99: pct(times, 99) };
+      http[name] = { ...http[name], [`c${c}`]: { p50: pct(times, 50), p99: pct(times, 99) } };
     }
   }
   await pool.close();

@@ -92,11 +92,10 @@ test('every operation has an operationId, a tag, a summary, and the headers call
   // 21 operations, and a HEAD beside each of the 13 GETs.
   assert.equal(ids.size, 34);
   // The index's answers are documented from their schemas.
-  const page = (
-    doc.paths['/v1/calls']?.get as {
-      responses: Record<string, { content?: Record<string, { schema: { properties?: object } }> }>;
-    }
-  ).responses['200']?.content?.['application/json']?.schema;
+  const calls = doc.paths['/v1/calls'] as unknown as {
+    get: { responses: Record<string, { content?: Record<string, { schema: { properties?: object } }> }> };
+  };
+  const page = calls.get.responses['200']?.content?.['application/json']?.schema;
   assert.ok(page?.properties && 'items' in page.properties && 'next' in page.properties);
   for (const op of [
     '/v1/ccfs/downloadRecord',
