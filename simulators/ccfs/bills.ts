@@ -76,20 +76,26 @@ export type CallSource = (beginTime: string, endTime: string) => Iterable<SimCal
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** `yyyy-MM-dd HH:mm:ss` in a zone: what the simulator's clock reads there. */
 export function wallClock(ms: number, timeZone: string): string {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formats.set(timeZone, format);
+  }
   const parts: Record<string, string> = {};
-  for (const p of new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(ms))
-    parts[p.type] = p.value;
+  for (const p of format.formatToParts(ms)) parts[p.type] = p.value;
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 

@@ -36,7 +36,13 @@ interface Resolution {
  * What `--schema-only` puts where a reference would be read: 32 characters (every secret's
  * minimum, no field's maximum), different for each key so that no "shared AK" rule fires.
  */
-const standIn = (key: string) => `schema-only-${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+const standIn = (key: string) => {
+  const value = `schema-only-${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+  // A URL read from the environment must still look like one of its kind.
+  if (key === 'index.database.url') return `postgres://${value}/index`;
+  if (key === 'store.url') return `redis://${value}:6379`;
+  return value;
+};
 
 /**
  * Replaces whole-value `${NAME}` and `${file:/path}` references. A missing variable or file is

@@ -18,6 +18,7 @@ const exampleEnv = {
   GLOBEX_CCFS_AK: 'ak2',
   GLOBEX_CCFS_SK: 'sk2',
   GATEWAY_PLAYBACK_SECRET: 'playback-secret-0123456789abcdefghijkl',
+  INDEX_DATABASE_URL: 'postgres://gateway@db.example.internal:5432/index',
 };
 // The example names CA files that do not exist on this machine.
 const exampleHere = example.replace(/^\s*caFile: .*$/gm, '');
@@ -408,4 +409,42 @@ test('two tenants on one AK are refused unless both say so, and the AK is never 
   assert.ok(!issues.some((i) => i.includes(exampleEnv.ACME_CCFS_AK)), 'the AK itself is never in a message');
   const acknowledged = shared.replaceAll('ak: ${ACME_CCFS_AK}', 'ak: ${ACME_CCFS_AK}\n      allowSharedAk: true');
   assert.doesNotThrow(() => parseConfigText(acknowledged, exampleEnv));
+});
+
+test('the index: a tenant with it on needs the section and its zone; the embedded database serves one process only', () => {
+  const noSection = exampleHere.replace(/^index:[\s\S]*?\n(?=tenants:)/m, '');
+  assert.ok(
+    issuesOf(() => parseConfigText(noSection, exampleEnv)).some((i) => i.startsWith('index: required: tenant acme')),
+  );
+  const noZone = exampleHere.replace(/^ {4}timeZone: .*\n/m, '');
+  assert.ok(
+    issuesOf(() => parseConfigText(noZone, exampleEnv)).some((i) =>
+      i.startsWith('tenants[0].timeZone: required when index.enabled'),
+    ),
+  );
+  const badZone = exampleHere.replace('timeZone: Asia/Shanghai', 'timeZone: Mars/Olympus');
+  assert.ok(
+    issuesOf(() => parseConfigText(badZone, exampleEnv)).some((i) => /timeZone: must be an IANA time zone/.test(i)),
+  );
+  const embedded = exampleHere.replace(/^ {2}database:\n {4}url: .*\n/m, '');
+  const redis = `${embedded}\nstore:\n  type: redis\n  url: redis://r:6379\n  sealSecret: \${SEAL}\n`;
+  const env = { ...exampleEnv, SEAL: 'seal-secret-0123456789abcdefghijklmnop' };
+  assert.ok(
+    issuesOf(() => parseConfigText(redis, env)).some((i) =>
+      i.startsWith('index.database.url: required when store.type is redis or server.workers is not 1'),
+    ),
+  );
+  const cfg = parseConfigText(embedded, exampleEnv);
+  assert.equal(cfg.index?.database.url, undefined);
+  assert.equal(cfg.index?.callbackSignature, 'log-only');
+  assert.equal(cfg.index?.maxSearchDays, 31);
+  assert.equal(cfg.tenants[0]?.index.enabled, true);
+  assert.equal(cfg.tenants[1]?.index.enabled, false);
+  const badUrl = exampleHere.replace(
+    'callbackBaseUrl: https://gateway.example.internal:8443',
+    'callbackBaseUrl: https://gw.example/cb?x=1',
+  );
+  assert.ok(
+    issuesOf(() => parseConfigText(badUrl, exampleEnv)).some((i) => i.startsWith('index.callbackBaseUrl: must be')),
+  );
 });
