@@ -45,6 +45,7 @@ module.exports = {
       'ops/',
       'upstream/ports\\.ts$',
       'index/port\\.ts$',
+      'telemetry/spans\\.ts$',
     ]),
     layer('routes-see-ports-only', 'routes', [
       'routes/',
@@ -77,7 +78,10 @@ module.exports = {
       'domain/',
       'ops/',
       'store/port\\.ts$',
+      'telemetry/spans\\.ts$',
     ]),
+    // The SDK and its instrumentations, loaded by main.ts before the rest; spans.ts is the API only.
+    layer('telemetry-is-a-leaf', 'telemetry', ['telemetry/', 'config/']),
     {
       name: 'simulators-stand-apart',
       severity: 'error',

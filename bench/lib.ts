@@ -164,6 +164,8 @@ export interface GatewayVariant {
   ccfs?: Record<string, number>;
   /** `downloads.resume.enabled`; default: the gateway's default (on). */
   resume?: boolean;
+  /** OpenTelemetry on, exporting to this OTLP/HTTP endpoint, with this sampling ratio. */
+  telemetry?: { endpoint: string; samplingRatio: number };
 }
 
 /** Writes a gateway config as production would have it (audit to a file, info logs, limits on); returns its path. */
@@ -206,6 +208,14 @@ export function gatewayConfig(dir: string, name: string, v: GatewayVariant): str
       '  ccgateway:',
       `    baseUrl: ${v.ccgwUrl}`,
       ...(v.resume !== undefined ? ['downloads:', '  resume:', `    enabled: ${v.resume}`] : []),
+      ...(v.telemetry
+        ? [
+            'telemetry:',
+            '  otlp:',
+            `    endpoint: ${v.telemetry.endpoint}`,
+            `  samplingRatio: ${v.telemetry.samplingRatio}`,
+          ]
+        : []),
       // Limits far above the load: the limiter runs on every call, but refuses none.
       'tenants:',
       '  - id: acme',

@@ -1,15 +1,17 @@
-/** Composition root: load and check the config, start the gateway, stop it gracefully. */
+/**
+ * Composition root: load and check the config, start telemetry when it is on, then load and start
+ * the gateway, stop it gracefully. The gateway's modules are imported only after telemetry has
+ * registered its instrumentations, which must see express, undici and ioredis being loaded.
+ */
 
 import cluster from 'node:cluster';
 import { availableParallelism, tmpdir } from 'node:os';
 import { parseCli } from './cli.js';
-import { runPrimary, shareMetricsWithPrimary } from './cluster.js';
 import { ConfigError, loadConfigFile, maskSecrets } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { configWarnings, SIGN_OUT_MARGIN_MS } from './config/warnings.js';
 import { compileTenantPolicy, policyWarnings } from './domain/tenant-policy.js';
 import { createLogger } from './edge/logging.js';
-import { createGateway } from './gateway.js';
 import { createSpool } from './http/spool.js';
 import { youngCollector } from './ops/gc-pacer.js';
 import { missingRuntimeFlags } from './ops/runtime-flags.js';
@@ -87,6 +89,18 @@ async function main(): Promise<number> {
   if (missing.length > 0 && cluster.isPrimary)
     logger.info({ missing }, `started without ${missing.join(' ')}: latency after idle periods will be higher`);
   const workers = config.server.workers === 'auto' ? availableParallelism() : config.server.workers;
+  // The primary of several workers serves no request: only the workers trace.
+  const telemetry =
+    config.telemetry.otlp && !(workers > 1 && cluster.isPrimary)
+      ? await (await import('./telemetry/setup.js')).startTelemetry(config.telemetry, VERSION)
+      : undefined;
+  if (telemetry)
+    logger.info(
+      { endpoint: config.telemetry.otlp!.endpoint, samplingRatio: config.telemetry.samplingRatio },
+      'traces exported over OTLP/HTTP',
+    );
+  const { runPrimary, shareMetricsWithPrimary } = await import('./cluster.js');
+  const { createGateway } = await import('./gateway.js');
   if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, logger);
   // A worker leaves `metrics.port` to the primary, which sums every worker's metrics there.
   const collectYoung = youngCollector();
@@ -116,7 +130,10 @@ async function main(): Promise<number> {
         process.exit(1);
       }, deadlineMs).unref();
       gateway.close().then(
-        () => resolve(0),
+        async () => {
+          await telemetry?.shutdown().catch(() => undefined);
+          resolve(0);
+        },
         (err) => {
           logger.error({ err }, 'shutdown failed');
           resolve(1);

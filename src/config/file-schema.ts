@@ -6,6 +6,7 @@ import { indexSchema } from './sections/index.js';
 import { auditSchema, loggingSchema, metricsSchema } from './sections/observability.js';
 import { serverSchema } from './sections/server.js';
 import { storeSchema } from './sections/store.js';
+import { telemetrySchema } from './sections/telemetry.js';
 import { tenantSchema } from './sections/tenants.js';
 import { upstreamsSchema } from './sections/upstreams.js';
 
@@ -19,5 +20,6 @@ export const configSchema = z.strictObject({
   upstreams: upstreamsSchema,
   downloads: downloadsSchema,
   index: indexSchema.optional(),
+  telemetry: telemetrySchema.prefault({}),
   tenants: z.array(tenantSchema).min(1),
 });

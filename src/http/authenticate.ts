@@ -10,6 +10,7 @@ import type { TenantPolicy } from '../domain/tenant-policy.js';
 import { setCaller } from '../edge/scope.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { TenantLimits } from '../limits/tenant-limits.js';
+import { inSpan } from '../telemetry/spans.js';
 
 export interface AuthDeps {
   authenticator: Authenticator;
@@ -26,11 +27,15 @@ export function requireAuth(deps: AuthDeps, scope: Scope) {
     let verifying = false;
     let principal: Principal;
     try {
-      principal = await deps.authenticator.authenticate(req.headers.authorization, {
-        beforeVerifying: () => {
-          deps.failedAuth.admitVerification(req.ip);
-          verifying = true;
-        },
+      principal = await inSpan('authenticate', { 'cc.scope': scope }, async (span) => {
+        const p = await deps.authenticator.authenticate(req.headers.authorization, {
+          beforeVerifying: () => {
+            deps.failedAuth.admitVerification(req.ip);
+            verifying = true;
+          },
+        });
+        span.setAttributes({ 'cc.tenant': p.tenantId, 'cc.token.verified': verifying });
+        return p;
       });
     } catch (err) {
       if (verifying) await deps.failedAuth.failed(req.ip);

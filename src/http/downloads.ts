@@ -10,8 +10,9 @@ import type { Response } from 'express';
 import parseRange from 'range-parser';
 import { contentDisposition, downloadName } from '../domain/content.js';
 import { TailKeeper, zipEntryNames } from '../domain/zip-directory.js';
-import { auditFiles, countSent, readerIdleMs, recordStreamError, resumeCounts } from '../edge/scope.js';
+import { auditFiles, countSent, readerIdleMs, recordStreamError, resumeCounts, scopeOf } from '../edge/scope.js';
 import { ClientGoneError, ClientStalledError, GatewayError } from '../errors/catalogue.js';
+import { startSpan } from '../telemetry/spans.js';
 import type { NativeAnswer, UpstreamFile } from '../upstream/ports.js';
 import { type OpenFile, type ResumePolicy, resumable } from './resume.js';
 
@@ -29,7 +30,15 @@ export function clientSignal(res: Response): AbortSignal {
  * The bytes are counted as they are handed on, so a cut transfer records what was sent.
  */
 async function stream(res: Response, body: Readable, teardown: Readable): Promise<void> {
+  const span = startSpan('stream', {});
   body.on('data', (chunk: Buffer) => countSent(res, chunk.length));
+  res.once('close', () => {
+    span.setAttributes({
+      'cc.stream.bytes': scopeOf(res)?.bytesSent ?? 0,
+      'cc.stream.outcome': res.writableFinished ? 'complete' : 'cut',
+    });
+    span.end();
+  });
   watchReader(res, body, readerIdleMs(res));
   // Recorded as it happens: the answer's close (and its log line) comes before pipeline settles.
   // A body torn down because the client left is not a vendor failure.

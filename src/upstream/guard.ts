@@ -3,6 +3,7 @@
  * upstream endpoint, and per tenant credentials where those are what fails; bounded retries with
  * jitter for reads whose failure came before any byte reached the client; and the upstream metrics.
  */
+import type { Span } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import {
@@ -14,6 +15,7 @@ import {
 } from '../errors/catalogue.js';
 import { isTlsFailure } from '../errors/tls-failure.js';
 import type { Metrics, UpstreamOutcome } from '../ops/metrics.js';
+import { inSpan } from '../telemetry/spans.js';
 import { sleep as realSleep, type Sleep } from './sleep.js';
 import { isQueueTimeout } from './slots.js';
 
@@ -152,20 +154,33 @@ export function createGuard({
   return {
     name,
     state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'half-open' : 'closed'),
-    async run(operation, attempt, opts = {}) {
-      const tries = opts.retry ? 1 + config.retries : 1;
-      for (let i = 1; ; i += 1) {
-        try {
-          return await once(operation, attempt);
-        } catch (err) {
-          const open =
-            err instanceof GatewayError && (err.cause as { code?: string } | undefined)?.code === 'EOPENBREAKER';
-          if (i >= tries || open || !isTransient(err) || opts.signal?.aborted) throw err;
-          logger.debug({ upstream: name, operation, attempt: i }, 'retrying a read after a transient failure');
-          await sleep(config.retryBaseMs * 2 ** (i - 1) * (0.5 + random() / 2), opts.signal);
-        }
-      }
+    run(operation, attempt, opts = {}) {
+      // One span per vendor operation, retries included: the undici spans of each try are its children.
+      return inSpan(`${service} ${operation}`, { 'cc.vendor': service, 'cc.operation': operation }, (span) =>
+        withRetries(operation, attempt, opts, span),
+      );
     },
     shutdown: () => breaker.shutdown(),
   };
+
+  async function withRetries<T>(
+    operation: string,
+    attempt: () => Promise<T>,
+    opts: { retry?: boolean; signal?: AbortSignal },
+    span: Span,
+  ): Promise<T> {
+    const tries = opts.retry ? 1 + config.retries : 1;
+    for (let i = 1; ; i += 1) {
+      span.setAttribute('cc.attempts', i);
+      try {
+        return await once(operation, attempt);
+      } catch (err) {
+        const open =
+          err instanceof GatewayError && (err.cause as { code?: string } | undefined)?.code === 'EOPENBREAKER';
+        if (i >= tries || open || !isTransient(err) || opts.signal?.aborted) throw err;
+        logger.debug({ upstream: name, operation, attempt: i }, 'retrying a read after a transient failure');
+        await sleep(config.retryBaseMs * 2 ** (i - 1) * (0.5 + random() / 2), opts.signal);
+      }
+    }
+  }
 }
