@@ -85,6 +85,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     agents: () => upstreams.agentRecordings.status(),
     draining: () => api.draining,
     spoolProblem: () => spool.problem(),
+    ...(built ? { indexDb: async () => ({ up: await built.db.ping(), engine: built.db.engine }) } : {}),
     ...(storeStatus ? { store: storeStatus } : {}),
   });
   const deps: AppDeps = {

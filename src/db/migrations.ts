@@ -3,10 +3,20 @@
  * under a lock, so instances starting together apply each one once). Never edit a released one:
  * add the next. One set serves both engines: the column types are the ones SQLite and PostgreSQL share.
  */
-import type { Kysely } from 'kysely';
+import type { CreateTableBuilder, Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
 const ms = 'bigint' as const;
+
+/** Who took part: the columns every table of calls has. */
+const parties = <T extends CreateTableBuilder<string, never>>(t: T) =>
+  t
+    .addColumn('cc_id', 'varchar(64)')
+    .addColumn('agent_id', 'varchar(64)')
+    .addColumn('caller_no', 'varchar(64)')
+    .addColumn('callee_no', 'varchar(64)')
+    .addColumn('caller_digits', 'varchar(64)')
+    .addColumn('callee_digits', 'varchar(64)') as T;
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_index': {
@@ -16,12 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('tenant', 'varchar(64)', (c) => c.notNull())
         .addColumn('call_id', 'varchar(64)', (c) => c.notNull())
         .addColumn('call_id_num', 'integer', (c) => c.notNull())
-        .addColumn('cc_id', 'varchar(64)')
-        .addColumn('agent_id', 'varchar(64)')
-        .addColumn('caller_no', 'varchar(64)')
-        .addColumn('callee_no', 'varchar(64)')
-        .addColumn('caller_digits', 'varchar(64)')
-        .addColumn('callee_digits', 'varchar(64)')
+        .$call(parties)
         .addColumn('wait_begin', ms)
         .addColumn('wait_end', ms)
         .addColumn('ack_begin', ms)
@@ -41,12 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('tenant', 'varchar(64)', (c) => c.notNull())
         .addColumn('file_name', 'varchar(512)', (c) => c.notNull())
         .addColumn('call_id', 'varchar(64)', (c) => c.notNull())
-        .addColumn('cc_id', 'varchar(64)')
-        .addColumn('agent_id', 'varchar(64)')
-        .addColumn('caller_no', 'varchar(64)')
-        .addColumn('callee_no', 'varchar(64)')
-        .addColumn('caller_digits', 'varchar(64)')
-        .addColumn('callee_digits', 'varchar(64)')
+        .$call(parties)
         .addColumn('begin_ms', ms)
         .addColumn('end_ms', ms)
         .addColumn('original_file_name', 'varchar(512)', (c) => c.notNull())
@@ -65,13 +65,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .createTable('index_calls')
         .addColumn('tenant', 'varchar(64)', (c) => c.notNull())
         .addColumn('call_id', 'varchar(64)', (c) => c.notNull())
-        .addColumn('cc_id', 'varchar(64)')
+        .$call(parties)
         .addColumn('vdn_id', 'integer')
-        .addColumn('agent_id', 'varchar(64)')
-        .addColumn('caller_no', 'varchar(64)')
-        .addColumn('callee_no', 'varchar(64)')
-        .addColumn('caller_digits', 'varchar(64)')
-        .addColumn('callee_digits', 'varchar(64)')
         .addColumn('begin_ms', ms, (c) => c.notNull())
         .addColumn('end_ms', ms)
         .addColumn('call_type', 'varchar(16)')

@@ -29,6 +29,8 @@ export interface ReadinessSources {
   spoolProblem(): Promise<string | undefined>;
   /** The shared store, when there is one. */
   store?: () => { up: boolean; liveInstances: number };
+  /** The call index's database, when the index is configured: whether it answers, and its engine. */
+  indexDb?: () => Promise<{ up: boolean; engine: string }>;
 }
 
 export type ReadinessStatus = 'ready' | 'degraded' | 'not ready';
@@ -50,7 +52,19 @@ export function createReadiness(sources: ReadinessSources): Readiness {
     ];
   };
   const reported = (p: Probe): DependencyStatus => ({ ...p, instance: false });
+  const index = async (): Promise<DependencyStatus[]> => {
+    if (!sources.indexDb) return [];
+    const db = await sources.indexDb();
+    return [
+      reported({
+        name: 'index-db',
+        ok: db.up,
+        detail: db.up ? `${db.engine} answers` : `${db.engine} unreachable: searches answer 503, ingestion waits`,
+      }),
+    ];
+  };
   const others = async (): Promise<DependencyStatus[]> => [
+    ...(await index()),
     ...(await sources.endpoints()).map(reported),
     ...sources.breakers().map((b) => reported({ name: `breaker:${b.name}`, ok: b.state !== 'open', detail: b.state })),
     // Cached keys keep working while a JWKS endpoint is down.

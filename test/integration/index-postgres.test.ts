@@ -61,6 +61,12 @@ test('a search is audited with its filters, numbers masked, and the count it ret
 
 test('the database away: searches 503 with Retry-After, downloads go on, ingestion resumes when it returns', async () => {
   await postgres.stop();
+  const details = await request(stack.url)
+    .get('/readyz/details')
+    .set('Authorization', `Bearer ${stack.token()}`)
+    .expect(200);
+  assert.equal(details.body.status, 'degraded', 'ready: the index is not the instance');
+  assert.match(JSON.stringify(details.body.dependencies), /"name":"index-db","ok":false/);
   const down = await stack.search(range()).expect(503);
   assert.equal(down.body.code, 'UPSTREAM_UNAVAILABLE');
   assert.ok(Number(down.headers['retry-after']) > 0);
