@@ -421,3 +421,38 @@ describe('backfill, status and isolation', () => {
       .expect(200);
   });
 });
+
+describe('masked numbers', () => {
+  test('a tenant with maskNumbers gets the last four digits; a search by the full number still finds the call', async () => {
+    const stack = await startIndexStack({
+      configure(raw) {
+        raw.tenants.find((t: { id: string }) => t.id === 'acme').index.maskNumbers = true;
+      },
+    });
+    try {
+      seed(stack);
+      await stack.ingest();
+      await eventually(async () => (await rows(stack)).calls === 2, 'ingested');
+      const res = await stack
+        .search({
+          from: new Date(NOW - 86_400_000).toISOString(),
+          to: new Date(NOW).toISOString(),
+          number: '8613800138000',
+        })
+        .expect(200);
+      assert.equal(res.body.items.length, 2);
+      for (const c of res.body.items) {
+        assert.equal(c.callerNo, '****8000');
+        assert.equal(c.calleeNo, '****1234');
+      }
+      const one = await request(stack.url)
+        .get('/v1/calls/1777093663-000001')
+        .set('Authorization', `Bearer ${stack.token()}`)
+        .expect(200);
+      assert.equal(one.body.callerNo, '****8000');
+      assert.ok(!JSON.stringify(one.body).includes('8613800138000'));
+    } finally {
+      await stack.close();
+    }
+  });
+});

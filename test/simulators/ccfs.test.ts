@@ -12,6 +12,7 @@ import { verifyAuthV2 } from '../../simulators/ccfs/verifier.js';
 import { SEED, seedCcfs } from '../../simulators/seed.js';
 import { wavFromEncoded } from '../../simulators/shared/audio.js';
 import { authorization, formatTimestamp } from '../../src/upstream/signing/auth-v2.js';
+import { eventually } from '../helpers/eventually.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/auth-v2.json', import.meta.url), 'utf8'));
 const ACME = { ak: 'AK-A', sk: 'SK-acme', vdnIds: [53] };
@@ -339,4 +340,72 @@ test('ivr/uploadFile refuses with the vendor code for each fault, and stores not
   });
   assert.equal(unsigned.status, 401, 'the signature covers the body');
   assert.equal(sim.uploads.length, before, 'nothing was stored');
+});
+
+test('queryBillData: the 3-day window, 0300013 for an end before the begin, formats, a signed callback after it', async () => {
+  const query = (msgBody: object, sign = {}) => call({ op: 'queryBillData', body: env(msgBody), sign });
+  const got: Array<{ headers: IncomingMessage['headers']; body: Buffer; url: string }> = [];
+  const { createServer } = await import('node:http');
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body: Buffer.concat(chunks), url: req.url ?? '' });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"resultCode":"0"}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const callBackURL = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/cb/job/token`;
+  try {
+    const window = { beginTime: '2026-11-25 00:00:00', endTime: '2026-11-26 00:00:00', callBackURL };
+    assert.equal((await query({ ...window, endTime: '2026-11-24 00:00:00' })).json().resultCode, '0300013');
+    assert.equal((await query({ ...window, endTime: '2026-11-29 00:00:01' })).json().resultCode, '0300004');
+    assert.equal((await query({ ...window, beginTime: '2026-11-25T00:00:00' })).json().resultCode, '0300004');
+    assert.equal((await query({ ...window, callBackURL: 'not a url' })).json().resultCode, '0300004');
+    assert.equal((await query({ ...window, dataType: 'everything' })).json().resultCode, '0300004');
+    const { beginTime: _b, ...noBegin } = window;
+    assert.equal((await query(noBegin)).json().resultCode, '0300001');
+    const unsigned = await undiciRequest(`${sim.url}/CCFS/resource/ccfs/queryBillData`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: env(window),
+    });
+    assert.equal(unsigned.statusCode, 401);
+    await unsigned.body.dump();
+    sim.injectFault({ operation: 'queryBillData', resultCode: '0300009' });
+    assert.equal((await query(window)).json().resultCode, '0300009', 'flow control on demand');
+    const ok = (await query({ ...window, accountId: '100000001' })).json();
+    assert.equal(ok.resultCode, '0');
+    const responseId = ok.resultData.responseId as string;
+    // The callback: signed with the account's AK/SK, checked here with the simulator's own verifier.
+    const arrived = await eventually(() => got[0], 'the callback came');
+    const body = JSON.parse(arrived.body.toString());
+    assert.equal(body.msgBody.responseId, responseId);
+    assert.equal(body.msgBody.accountId, '100000001');
+    assert.match(body.msgBody.billFileName, new RegExp(`^\\d{8}_${responseId.replace(/-/g, '')}\\.zip$`));
+    const verdict = verifyAuthV2(
+      { method: 'POST', url: arrived.url, headers: arrived.headers } as IncomingMessage,
+      arrived.body,
+      {
+        secretFor: (ak) => (ak === ACME.ak ? ACME.sk : undefined),
+        nowMs: Date.now(),
+        skewMs: 60_000,
+        required: ['content-length', 'content-type', 'host'],
+      },
+    );
+    assert.deepEqual(verdict, { ok: true, ak: ACME.ak });
+    // Its zip is the account's own: another account's AK gets 0300011, the owner a zip.
+    const download = (sign = {}) =>
+      call({ op: 'downloadBillFile', body: env({ billFileName: body.msgBody.billFileName }), sign });
+    assert.equal((await download({ ak: GLOBEX.ak, sk: GLOBEX.sk })).json().resultCode, '0300011');
+    const zip = await download();
+    assert.equal(zip.status, 200);
+    assert.equal(zip.buf.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004');
+    assert.equal(
+      (await call({ op: 'downloadBillFile', body: env({ billFileName: '../x.zip' }) })).json().resultCode,
+      '0300004',
+    );
+  } finally {
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
 });
