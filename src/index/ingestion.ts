@@ -319,7 +319,8 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
     if (state.pausedUntil !== null && state.pausedUntil > at) return;
     const open = await db.openJobs(tenant);
     for (const job of open) {
-      if (at - job.updatedAt > settings.jobTimeoutSec * 1000 && job.state !== 'downloading') {
+      // Waiting in the queue is not being stuck: only a job the vendor has and that never finishes times out.
+      if (at - job.updatedAt > settings.jobTimeoutSec * 1000 && (job.state === 'requested' || job.state === 'ready')) {
         await db.moveJob(job.id, [job.state], { state: 'failed', lastError: 'timed out', updatedAt: at });
         metrics.indexJobs.inc({ tenant, outcome: 'failed' });
         continue;
