@@ -17,9 +17,10 @@ import type { IndexTables } from './tables.js';
 function sqliteDatabase(file: string) {
   const db = new DatabaseSync(file);
   // WAL: searches read while an ingestion writes; NORMAL is durable across a process crash.
-  // A page cache of 32 MiB holds the upper levels of the index b-trees of a few million rows.
+  // A page cache of 32 MiB holds the upper levels of the index b-trees of a few million rows; a
+  // checkpoint every 10,000 pages (40 MiB of WAL) rather than 1,000 costs a tenth of the fsyncs.
   db.exec(
-    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;',
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;',
   );
   // Kysely prepares every query again: the few shapes a gateway runs are kept prepared.
   const prepared = new Map<string, ReturnType<typeof db.prepare>>();

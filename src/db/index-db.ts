@@ -7,7 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrationProvider } from './migrations.js';
 import type { CallDetail, CallFilter, CallSummary, IndexDb, Job, LegRow, RecordingRow, TenantState } from './port.js';
-import type { IndexTables, JobsTable, LegsTable, RecordingsTable } from './tables.js';
+import type { CallsTable, IndexTables, JobsTable, LegsTable, RecordingsTable } from './tables.js';
 
 /** Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 const BATCH = 500;
@@ -106,35 +106,105 @@ function jobPatch(patch: Partial<Omit<Job, 'id' | 'tenant'>>): Partial<JobsTable
 }
 
 export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postgres'): IndexDb {
-  /** Rebuilds the calls of `callIds` from their visible legs and recordings. */
-  async function refreshCalls(trx: Kysely<IndexTables>, tenant: string, callIds: readonly string[]): Promise<void> {
-    if (callIds.length === 0) return;
-    const ids = sql.join(callIds.map((c) => sql`${c}`));
-    // A call's times are its CDR legs' (its recordings' when it has no CDR row): contract 6.2.
-    await sql`
-      INSERT INTO index_calls (tenant, call_id, cc_id, vdn_id, agent_id, caller_no, callee_no, caller_digits,
-                               callee_digits, begin_ms, end_ms, call_type, recordings)
-      SELECT tenant, call_id, MAX(cc_id), MAX(vdn_id), MAX(agent_id), MAX(caller_no), MAX(callee_no),
-             MAX(caller_digits), MAX(callee_digits),
-             COALESCE(MIN(CASE WHEN src = 0 THEN begin_ms END), MIN(begin_ms), 0),
-             COALESCE(MAX(CASE WHEN src = 0 THEN end_ms END), MAX(end_ms)),
-             MAX(call_type), SUM(src)
-      FROM (
-        SELECT 0 AS src, tenant, call_id, cc_id, vdn_id, agent_id, caller_no, callee_no, caller_digits,
-               callee_digits, begin_ms, end_ms, call_type
-          FROM index_legs WHERE tenant = ${tenant} AND visible = 1 AND call_id IN (${ids})
-        UNION ALL
-        SELECT 1 AS src, tenant, call_id, cc_id, vdn_id, agent_id, caller_no, callee_no, caller_digits,
-               callee_digits, begin_ms, end_ms, call_type
-          FROM index_recordings WHERE tenant = ${tenant} AND visible = 1 AND call_id IN (${ids})
-      ) AS u
-      WHERE 1 = 1
-      GROUP BY tenant, call_id
-      ON CONFLICT (tenant, call_id) DO UPDATE SET
-        cc_id = excluded.cc_id, vdn_id = excluded.vdn_id, agent_id = excluded.agent_id,
-        caller_no = excluded.caller_no, callee_no = excluded.callee_no, caller_digits = excluded.caller_digits,
-        callee_digits = excluded.callee_digits, begin_ms = excluded.begin_ms, end_ms = excluded.end_ms,
-        call_type = excluded.call_type, recordings = excluded.recordings`.execute(trx);
+  // NULL-aware least and greatest: PostgreSQL's skip NULLs; SQLite's scalar min and max return NULL.
+  const least = (a: string) =>
+    engine === 'postgres'
+      ? sql.raw<never>(`LEAST(index_calls.${a}, excluded.${a})`)
+      : sql.raw<never>(`min(coalesce(index_calls.${a}, excluded.${a}), coalesce(excluded.${a}, index_calls.${a}))`);
+  const greatest = (a: string) =>
+    engine === 'postgres'
+      ? sql.raw<never>(`GREATEST(index_calls.${a}, excluded.${a})`)
+      : sql.raw<never>(`max(coalesce(index_calls.${a}, excluded.${a}), coalesce(excluded.${a}, index_calls.${a}))`);
+  const first = (a: string) => sql.raw<never>(`coalesce(index_calls.${a}, excluded.${a})`);
+
+  /**
+   * Merges the batch's visible rows into their calls in place: each kind's earliest begin and
+   * latest end, a recording flag, and the first known agent, numbers and VDN. Merging is
+   * idempotent (the same rows again change nothing), so no call is ever read back to be rebuilt.
+   */
+  async function mergeCalls(
+    trx: Kysely<IndexTables>,
+    tenant: string,
+    legs: readonly LegRow[],
+    recordings: readonly RecordingRow[],
+  ): Promise<void> {
+    const calls = new Map<string, CallsTable>();
+    const min = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+    const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+    const merge = (r: LegRow | RecordingRow, kind: 'cdr' | 'rec') => {
+      if (!r.visible) return;
+      let c = calls.get(r.callId);
+      if (!c) {
+        c = {
+          tenant,
+          call_id: r.callId,
+          cc_id: null,
+          vdn_id: null,
+          agent_id: null,
+          caller_no: null,
+          callee_no: null,
+          caller_digits: null,
+          callee_digits: null,
+          begin_ms: 0,
+          end_ms: null,
+          call_type: null,
+          recordings: 0,
+          cdr_begin: null,
+          cdr_end: null,
+          rec_begin: null,
+          rec_end: null,
+        };
+        calls.set(r.callId, c);
+      }
+      c.cc_id ??= r.ccId;
+      c.vdn_id ??= r.vdnId;
+      c.agent_id ??= r.agentId;
+      c.caller_no ??= r.callerNo;
+      c.callee_no ??= r.calleeNo;
+      c.caller_digits ??= digits(r.callerNo);
+      c.callee_digits ??= digits(r.calleeNo);
+      c.call_type ??= r.callType;
+      if (kind === 'cdr') {
+        c.cdr_begin = min(c.cdr_begin, r.begin);
+        c.cdr_end = max(c.cdr_end, r.end);
+      } else {
+        c.rec_begin = min(c.rec_begin, r.begin);
+        c.rec_end = max(c.rec_end, r.end);
+        c.recordings = 1;
+      }
+    };
+    for (const r of legs) merge(r, 'cdr');
+    for (const r of recordings) merge(r, 'rec');
+    const rows = [...calls.values()].map((c) => ({
+      ...c,
+      begin_ms: c.cdr_begin ?? c.rec_begin ?? 0,
+      end_ms: c.cdr_end ?? c.rec_end,
+    }));
+    for (let i = 0; i < rows.length; i += BATCH) {
+      await trx
+        .insertInto('index_calls')
+        .values(rows.slice(i, i + BATCH))
+        .onConflict((oc) =>
+          oc.columns(['tenant', 'call_id']).doUpdateSet({
+            cc_id: first('cc_id'),
+            vdn_id: first('vdn_id'),
+            agent_id: first('agent_id'),
+            caller_no: first('caller_no'),
+            callee_no: first('callee_no'),
+            caller_digits: first('caller_digits'),
+            callee_digits: first('callee_digits'),
+            call_type: first('call_type'),
+            recordings: greatest('recordings'),
+            cdr_begin: least('cdr_begin'),
+            cdr_end: greatest('cdr_end'),
+            rec_begin: least('rec_begin'),
+            rec_end: greatest('rec_end'),
+            begin_ms: sql<never>`coalesce(${least('cdr_begin')}, ${least('rec_begin')}, 0)`,
+            end_ms: sql<never>`coalesce(${greatest('cdr_end')}, ${greatest('rec_end')})`,
+          }),
+        )
+        .execute();
+    }
   }
 
   const legValues = (tenant: string, r: LegRow): LegsTable => ({
@@ -254,8 +324,7 @@ export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postg
             )
             .execute();
         }
-        const callIds = [...new Set([...uniqueLegs.map((r) => r.callId), ...uniqueRecordings.map((r) => r.callId)])];
-        for (let i = 0; i < callIds.length; i += BATCH) await refreshCalls(trx, tenant, callIds.slice(i, i + BATCH));
+        await mergeCalls(trx, tenant, uniqueLegs, uniqueRecordings);
       });
     },
 

@@ -71,6 +71,12 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('end_ms', ms)
         .addColumn('call_type', 'varchar(16)')
         .addColumn('recordings', 'integer', (c) => c.notNull())
+        // Each kind's own span, merged in place as rows arrive: a call's times are its CDR legs'
+        // when it has any, else its recordings' (contract 6.2).
+        .addColumn('cdr_begin', ms)
+        .addColumn('cdr_end', ms)
+        .addColumn('rec_begin', ms)
+        .addColumn('rec_end', ms)
         .addPrimaryKeyConstraint('index_calls_pk', ['tenant', 'call_id'])
         .execute();
       // One index per filter of contract 6.2, each ending in the cursor's order (begin, call id).

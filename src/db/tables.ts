@@ -55,7 +55,12 @@ export interface CallsTable {
   begin_ms: number;
   end_ms: number | null;
   call_type: string | null;
+  /** 1 when the call has a visible recording. */
   recordings: number;
+  cdr_begin: number | null;
+  cdr_end: number | null;
+  rec_begin: number | null;
+  rec_end: number | null;
 }
 
 export interface JobsTable {
