@@ -7,7 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrationProvider } from './migrations.js';
 import type { CallDetail, CallFilter, CallSummary, IndexDb, Job, LegRow, RecordingRow, TenantState } from './port.js';
-import type { CallsTable, IndexTables, JobsTable, LegsTable, RecordingsTable } from './tables.js';
+import type { CallsTable, IndexTables, JobsTable, LegsTable, PartyColumns, RecordingsTable } from './tables.js';
 
 /** Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 const BATCH = 500;
@@ -24,13 +24,18 @@ function lastByKey<T>(rows: readonly T[], key: (r: T) => string): T[] {
   return [...m.values()];
 }
 
-const toLeg = (r: LegsTable): LegRow => ({
+/** The party fields of a row, as the port names them. */
+const partiesOf = (r: PartyColumns) => ({
   callId: r.call_id,
-  callIdNum: r.call_id_num,
   ccId: r.cc_id,
   agentId: r.agent_id,
   callerNo: r.caller_no,
   calleeNo: r.callee_no,
+});
+
+const toLeg = (r: LegsTable): LegRow => ({
+  ...partiesOf(r),
+  callIdNum: r.call_id_num,
   waitBegin: r.wait_begin,
   waitEnd: r.wait_end,
   ackBegin: r.ack_begin,
@@ -46,12 +51,8 @@ const toLeg = (r: LegsTable): LegRow => ({
 });
 
 const toRecording = (r: RecordingsTable): RecordingRow => ({
+  ...partiesOf(r),
   fileName: r.file_name,
-  callId: r.call_id,
-  ccId: r.cc_id,
-  agentId: r.agent_id,
-  callerNo: r.caller_no,
-  calleeNo: r.callee_no,
   begin: r.begin_ms,
   end: r.end_ms,
   originalFileName: r.original_file_name,

@@ -1,14 +1,19 @@
 /** The index tables as the query layer sees them (db/migrations.ts creates them). */
-export interface LegsTable {
+
+/** Who took part: the columns every table of calls has (migrations.ts `parties`). */
+export interface PartyColumns {
   tenant: string;
   call_id: string;
-  call_id_num: number;
   cc_id: string | null;
   agent_id: string | null;
   caller_no: string | null;
   callee_no: string | null;
   caller_digits: string | null;
   callee_digits: string | null;
+}
+
+export interface LegsTable extends PartyColumns {
+  call_id_num: number;
   wait_begin: number | null;
   wait_end: number | null;
   ack_begin: number | null;
@@ -23,16 +28,8 @@ export interface LegsTable {
   visible: number;
 }
 
-export interface RecordingsTable {
-  tenant: string;
+export interface RecordingsTable extends PartyColumns {
   file_name: string;
-  call_id: string;
-  cc_id: string | null;
-  agent_id: string | null;
-  caller_no: string | null;
-  callee_no: string | null;
-  caller_digits: string | null;
-  callee_digits: string | null;
   begin_ms: number | null;
   end_ms: number | null;
   original_file_name: string;
@@ -42,16 +39,8 @@ export interface RecordingsTable {
   visible: number;
 }
 
-export interface CallsTable {
-  tenant: string;
-  call_id: string;
-  cc_id: string | null;
+export interface CallsTable extends PartyColumns {
   vdn_id: number | null;
-  agent_id: string | null;
-  caller_no: string | null;
-  callee_no: string | null;
-  caller_digits: string | null;
-  callee_digits: string | null;
   begin_ms: number;
   end_ms: number | null;
   call_type: string | null;
