@@ -317,7 +317,7 @@ export const ROUTES = {
     params: callbackParams,
     query: z.strictObject({}),
     answer: 'callback',
-    errors: [400, 404, 413],
+    errors: [400, 404, 413, 429],
   },
   getHealth: {
     method: 'get',

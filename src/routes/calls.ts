@@ -217,6 +217,9 @@ export function callbackRouter(deps: RouteDeps): Router {
     billCallback: async (req: Request, res: Response) => {
       const { jobId, token } = parseJson(req.params, ROUTES.billCallback.params, 'path parameter');
       if (!deps.index) throw new GatewayError('NOT_FOUND', 'no such job');
+      // A wrong token is a failed authentication: an address guessing tokens meets the same
+      // budget as one guessing JWTs (429 before any lookup), and the database sees a bounded rate.
+      deps.failedAuth.admitVerification(req.ip);
       const body = await readCallbackBody(req);
       const answer = await deps.index.callback(jobId, token, {
         method: req.method,
@@ -224,7 +227,10 @@ export function callbackRouter(deps: RouteDeps): Router {
         headers: req.headers,
         body,
       });
-      if (answer.status === 404) throw new GatewayError('NOT_FOUND', 'no such job');
+      if (answer.status === 404) {
+        await deps.failedAuth.failed(req.ip);
+        throw new GatewayError('NOT_FOUND', 'no such job');
+      }
       if (answer.status === 400) throw invalidRequest(`the callback does not match its job: ${answer.reason}`);
       res.status(200).type('application/json;charset=UTF-8').send(BILL_CALLBACK_SUCCESS);
     },

@@ -456,3 +456,33 @@ describe('masked numbers', () => {
     }
   });
 });
+
+describe('callback tokens guessed', () => {
+  test('an address that keeps sending unknown tokens meets the failed-authentication budget: 429 before any lookup', async () => {
+    const stack = await startIndexStack({
+      configure(raw) {
+        raw.auth.failedAuthLimit = { burst: 3, perMinute: 1, overBudgetVerificationsPerMinute: 1 };
+      },
+    });
+    try {
+      seed(stack);
+      await stack.gateway.ingestion!.tick();
+      const job = onlyJob(stack);
+      const [, , , , , , jobId] = new URL(job.callBackURL).pathname.split('/');
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const res = await post(
+          `${stack.callbackUrl}/callbacks/ccfs/bill/${jobId}/${'B'.repeat(42)}${i}`,
+          callbackBody(job),
+        );
+        statuses.push(res.status);
+        if (res.status === 429) assert.ok(Number(res.headers['retry-after']) > 0);
+      }
+      assert.deepEqual(statuses.slice(0, 3), [404, 404, 404]);
+      assert.ok(statuses.slice(3).includes(429), statuses.join(','));
+      assert.equal(stack.ccfs.seen('downloadBillFile').length, 0);
+    } finally {
+      await stack.close();
+    }
+  });
+});

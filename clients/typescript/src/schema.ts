@@ -4253,6 +4253,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description over the tenant's rate or stream limit, a playback link's own limits, the vendor's flow control, or too many failed authentications from the address */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description request headers larger than server.maxHeaderBytes; no body */
             431: {
                 headers: {
