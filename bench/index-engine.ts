@@ -17,6 +17,7 @@ import type { CallFilter, IndexDb } from '../src/db/port.js';
 import { compileTenantPolicy } from '../src/domain/tenant-policy.js';
 import { createGateway } from '../src/gateway.js';
 import { ingestBillZip } from '../src/index/ingest-file.js';
+import { youngCollector } from '../src/ops/gc-pacer.js';
 import { captureLogger } from '../test/helpers/logs.js';
 import { baseConfig } from '../test/helpers/stack.js';
 
@@ -85,11 +86,14 @@ const policy = compileTenantPolicy({
   },
   limits: {} as never,
 });
+const collectYoung = youngCollector();
 const ingestStart = performance.now();
 const result = await ingestBillZip(zip, {
   db,
   ctx: { tenant: policy, timeZone: ZONE },
   limits: { maxEntries: 100, maxEntryBytes: 16 * 2 ** 30, maxRatio: 1000 },
+  // As the gateway runs it (main.ts passes the same collector).
+  ...(collectYoung ? { collectYoung } : {}),
 });
 const ingestSec = (performance.now() - ingestStart) / 1000;
 clearInterval(sampler);

@@ -76,7 +76,9 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     ...(storeStatus ? { store: storeStatus } : {}),
   });
 
-  const built = config.index ? buildIndex(config, { logger, metrics, now, upstreams, tenants }) : undefined;
+  const built = config.index
+    ? buildIndex(config, { logger, metrics, now, upstreams, tenants, collectYoung: opts.collectYoung })
+    : undefined;
 
   const readiness = createReadiness({
     endpoints: upstreams.probeEndpoints,
@@ -182,6 +184,7 @@ function buildIndex(
     now: () => number;
     upstreams: ReturnType<typeof createUpstreams>;
     tenants: ReadonlyMap<string, TenantPolicy>;
+    collectYoung: (() => void) | undefined;
   },
 ): { db: IndexDb; ingestion: Ingestion; index: CallIndex } {
   const settings = config.index!;
@@ -215,6 +218,7 @@ function buildIndex(
     metrics: deps.metrics,
     now: deps.now,
     workDir: join(config.server.spoolDir ?? tmpdir(), 'index-work'),
+    ...(deps.collectYoung ? { collectYoung: deps.collectYoung } : {}),
   });
   const index = createCallIndex({
     db,

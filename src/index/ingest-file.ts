@@ -48,7 +48,14 @@ async function checkEntry(e: BillEntry): Promise<Encoding> {
 
 export async function ingestBillZip(
   file: string,
-  opts: { db: IndexDb; ctx: RowContext; limits: ZipLimits; signal?: AbortSignal },
+  opts: {
+    db: IndexDb;
+    ctx: RowContext;
+    limits: ZipLimits;
+    signal?: AbortSignal;
+    /** A young-generation collection after each batch: its rows die young instead of aging into the old space. */
+    collectYoung?: () => void;
+  },
 ): Promise<IngestResult> {
   const { db, ctx } = opts;
   const zip = await readBillZip(file, opts.limits);
@@ -66,6 +73,7 @@ export async function ingestBillZip(
       await db.upsert(ctx.tenant.id, legs, recordings);
       legs = [];
       recordings = [];
+      opts.collectYoung?.();
     };
     for (const e of zip.entries) {
       for await (const f of csvRecords(await e.open(), encodings.get(e)!, columnsOf(e))) {

@@ -55,6 +55,8 @@ export interface IngestionDeps {
   now: () => number;
   /** Where zips wait while they are read. */
   workDir: string;
+  /** A young-generation collection, run after each batch of rows (see ingest-file.ts). */
+  collectYoung?: () => void;
 }
 
 export interface CallbackAnswer {
@@ -240,6 +242,7 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
         ctx: { tenant: t.policy, timeZone: t.timeZone },
         limits: settings.zip,
         signal,
+        ...(deps.collectYoung ? { collectYoung: deps.collectYoung } : {}),
       });
       await db.moveJob(job.id, ['downloading'], {
         state: 'done',
