@@ -277,7 +277,7 @@ export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postg
   return {
     engine,
     async migrate() {
-      const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+      const { error, results } = await new Migrator({ db, provider: migrationProvider(engine) }).migrateToLatest();
       if (error) {
         const failed = results?.find((r) => r.status === 'Error');
         throw new Error(`index database migration ${failed?.migrationName ?? ''} failed`, { cause: error });

@@ -1,9 +1,10 @@
 /**
  * Versioned migrations, run at start by Kysely's migrator (which keeps its own table of what ran,
  * under a lock, so instances starting together apply each one once). Never edit a released one:
- * add the next. One set serves both engines: the column types are the ones SQLite and PostgreSQL share.
+ * add the next. One set serves both engines: the column types are the ones SQLite and PostgreSQL share
+ * (only SQLite's tables are clustered on their key).
  */
-import type { CreateTableBuilder, Kysely } from 'kysely';
+import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
 const ms = 'bigint' as const;
@@ -18,7 +19,14 @@ const parties = <T extends CreateTableBuilder<string, never>>(t: T) =>
     .addColumn('caller_digits', 'varchar(64)')
     .addColumn('callee_digits', 'varchar(64)') as T;
 
-const MIGRATIONS: Record<string, Migration> = {
+/**
+ * SQLite keeps a table in rowid order with its primary key as a second b-tree; WITHOUT ROWID keeps
+ * the rows in the key's own b-tree, one write a row instead of two. PostgreSQL has no such clause.
+ */
+const clustered = (engine: 'sqlite' | 'postgres') => (t: CreateTableBuilder<string, never>) =>
+  engine === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t;
+
+const migrations = (engine: 'sqlite' | 'postgres'): Record<string, Migration> => ({
   '0001_index': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -40,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('vdn_id', 'integer')
         .addColumn('visible', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('index_legs_pk', ['tenant', 'call_id', 'call_id_num'])
+        .$call(clustered(engine))
         .execute();
       await db.schema
         .createTable('index_recordings')
@@ -55,6 +64,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('media_type', 'varchar(16)')
         .addColumn('visible', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('index_recordings_pk', ['tenant', 'file_name'])
+        .$call(clustered(engine))
         .execute();
       await db.schema
         .createIndex('index_recordings_call')
@@ -78,6 +88,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('rec_begin', ms)
         .addColumn('rec_end', ms)
         .addPrimaryKeyConstraint('index_calls_pk', ['tenant', 'call_id'])
+        .$call(clustered(engine))
         .execute();
       // One index per filter of contract 6.2, each ending in the cursor's order (begin, call id).
       for (const [name, cols] of [
@@ -124,8 +135,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
-};
+});
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => MIGRATIONS,
-};
+export const migrationProvider = (engine: 'sqlite' | 'postgres'): MigrationProvider => ({
+  getMigrations: async () => migrations(engine),
+});
