@@ -160,7 +160,11 @@ test('three instances ingest the first window exactly once; its callback complet
     `landed on an instance that did not start the job: ${JSON.stringify(routed)} ${starter?.name}`,
   );
   const finisher = gateways.find((g) => g.name === first.to)!;
-  assert.ok(finisher.lines.some((l) => l.includes('ingested a bill file') && l.includes(first.jobId)));
+  // Its rows are searchable before its log line has crossed the pipe: wait for the line.
+  await eventually(
+    () => finisher.lines.some((l) => l.includes('ingested a bill file') && l.includes(first.jobId)),
+    'the instance the callback reached ingested the job',
+  );
 });
 
 test('searches on every instance agree', async () => {
