@@ -12,6 +12,7 @@ import { PGliteDialect } from 'kysely';
 import { Pool } from 'undici';
 import { ALL_SCOPES, mintToken } from '../demo/mint.js';
 import { parseConfig } from '../src/config/load.js';
+import { DEFAULT_PATH_RULES } from '../src/config/schema.js';
 import { createIndexDbOn, createPostgresIndexDb, createSqliteIndexDb } from '../src/db/engines.js';
 import type { CallFilter, IndexDb } from '../src/db/port.js';
 import { compileTenantPolicy } from '../src/domain/tenant-policy.js';
@@ -77,13 +78,7 @@ const sampler = setInterval(() => {
 const policy = compileTenantPolicy({
   id: 'acme',
   vdnIds: [53],
-  pathRules: {
-    recordings: '/%VDNNO%/',
-    ivrDownload: '/x',
-    ivrUpload: '/x',
-    agentRecordings: '/x',
-    agentMessageRecordings: '/x',
-  },
+  pathRules: DEFAULT_PATH_RULES,
   limits: {} as never,
 });
 const collectYoung = youngCollector();

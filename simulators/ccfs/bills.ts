@@ -137,15 +137,7 @@ export class BillDesk {
   }
 
   /** Validated by the server; answers the job's responseId. */
-  start(q: {
-    ak: string;
-    sk: string;
-    vdnIds: number[];
-    accountId: string | undefined;
-    beginTime: string;
-    endTime: string;
-    callBackURL: string;
-  }): string {
+  start(q: Pick<BillJob, 'ak' | 'sk' | 'vdnIds' | 'accountId' | 'beginTime' | 'endTime' | 'callBackURL'>): string {
     const responseId = randomUUID();
     const day = wallClock(this.opts.now(), this.opts.timeZone).slice(0, 10).replace(/-/g, '');
     const job: BillJob = {

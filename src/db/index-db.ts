@@ -62,6 +62,15 @@ const toRecording = (r: RecordingsTable): RecordingRow => ({
   visible: r.visible === 1,
 });
 
+const toSummary = (c: CallsTable, recordings: RecordingRow[]): CallSummary => ({
+  ...partiesOf(c),
+  vdnId: c.vdn_id,
+  begin: c.begin_ms,
+  end: c.end_ms,
+  callType: c.call_type,
+  recordings,
+});
+
 const toJob = (r: JobsTable): Job => ({
   id: r.id,
   tenant: r.tenant,
@@ -107,6 +116,7 @@ function jobPatch(patch: Partial<Omit<Job, 'id' | 'tenant'>>): Partial<JobsTable
 }
 
 export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postgres'): IndexDb {
+  let migrated: Promise<void> | undefined;
   // NULL-aware least and greatest: PostgreSQL's skip NULLs; SQLite's scalar min and max return NULL.
   const least = (a: string) =>
     engine === 'postgres'
@@ -276,12 +286,20 @@ export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postg
 
   return {
     engine,
-    async migrate() {
-      const { error, results } = await new Migrator({ db, provider: migrationProvider(engine) }).migrateToLatest();
-      if (error) {
-        const failed = results?.find((r) => r.status === 'Error');
-        throw new Error(`index database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
-      }
+    migrate() {
+      // Once per process: the start and the first ingestion round both ask, the second one waits on
+      // the first. A failure is forgotten, so that the next caller tries again.
+      migrated ??= (async () => {
+        const { error, results } = await new Migrator({ db, provider: migrationProvider(engine) }).migrateToLatest();
+        if (error) {
+          const failed = results?.find((r) => r.status === 'Error');
+          throw new Error(`index database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+        }
+      })().catch((err) => {
+        migrated = undefined;
+        throw err;
+      });
+      return migrated;
     },
 
     async optimize() {
@@ -369,18 +387,7 @@ export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postg
         f.tenant,
         calls.map((c) => c.call_id),
       );
-      return calls.map((c) => ({
-        callId: c.call_id,
-        ccId: c.cc_id,
-        vdnId: c.vdn_id,
-        agentId: c.agent_id,
-        callerNo: c.caller_no,
-        calleeNo: c.callee_no,
-        begin: c.begin_ms,
-        end: c.end_ms,
-        callType: c.call_type,
-        recordings: recordings.get(c.call_id) ?? [],
-      }));
+      return calls.map((c) => toSummary(c, recordings.get(c.call_id) ?? []));
     },
 
     async call(tenant, callId, vdnIds): Promise<CallDetail | undefined> {
@@ -401,16 +408,7 @@ export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postg
       // In the vendor's order: 1, 2, 3, ... and the last leg -1 (cdr-index 5.3).
       legs.sort((a, b) => (a.call_id_num === -1 ? 1 : b.call_id_num === -1 ? -1 : a.call_id_num - b.call_id_num));
       return {
-        callId: c.call_id,
-        ccId: c.cc_id,
-        vdnId: c.vdn_id,
-        agentId: c.agent_id,
-        callerNo: c.caller_no,
-        calleeNo: c.callee_no,
-        begin: c.begin_ms,
-        end: c.end_ms,
-        callType: c.call_type,
-        recordings: (await recordingsFor(tenant, [callId])).get(callId) ?? [],
+        ...toSummary(c, (await recordingsFor(tenant, [callId])).get(callId) ?? []),
         legs: legs.map(toLeg),
       };
     },

@@ -119,7 +119,7 @@ export interface TenantState {
 export interface IndexDb {
   /** `sqlite` or `postgres`, for the status and the logs. */
   readonly engine: string;
-  /** Runs the migrations not yet applied. */
+  /** Runs the migrations not yet applied: once per process, or again after a failure. */
   migrate(): Promise<void>;
   /** Whether the database answers now. */
   ping(): Promise<boolean>;

@@ -69,6 +69,20 @@ export function checkCallIdRead(tenant: TenantPolicy): void {
     );
 }
 
+/**
+ * Contract 6.1's isolation for one index row: inside the tenant's VDNs (when the row names one)
+ * and, for a recording, under its `recordings` rule (the vendor writes the name with backslashes).
+ */
+export function inVdns(tenant: TenantPolicy, vdnId: number | null): boolean {
+  return vdnId === null || tenant.vdnIds.includes(vdnId);
+}
+
+export function recordingInside(tenant: TenantPolicy, r: { originalFileName: string; vdnId: number | null }): boolean {
+  return (
+    inVdns(tenant, r.vdnId) && checkTenantPath(tenant, 'recordings', r.originalFileName.replace(/\\/g, '/')).allowed
+  );
+}
+
 /** Each operation's own documented limit: only CC-FS's recording name is String(1-225). */
 const PATH_LIMITS: Readonly<Record<RuleName, number>> = {
   recordings: MAX_PATH_LENGTH,

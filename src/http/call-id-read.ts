@@ -4,7 +4,7 @@
  * or `recordings` rule, the read is refused before the vendor is called. The rule check of
  * checkCallIdRead still applies first.
  */
-import { checkCallIdRead, checkTenantPath, type TenantPolicy } from '../domain/tenant-policy.js';
+import { checkCallIdRead, recordingInside, type TenantPolicy } from '../domain/tenant-policy.js';
 import { pathForbidden } from '../errors/catalogue.js';
 import type { CallIndex } from '../index/port.js';
 
@@ -16,11 +16,7 @@ export async function checkCallIdReadIndexed(
   checkCallIdRead(tenant);
   const indexed = index ? await index.recordingsOf(tenant.id, callId) : undefined;
   if (!indexed) return;
-  const outside = indexed.filter(
-    (r) =>
-      (r.vdnId !== null && !tenant.vdnIds.includes(r.vdnId)) ||
-      !checkTenantPath(tenant, 'recordings', r.originalFileName.replace(/\\/g, '/')).allowed,
-  );
+  const outside = indexed.filter((r) => !recordingInside(tenant, r));
   if (outside.length > 0)
     throw pathForbidden(
       `the index holds ${outside.length} recording(s) of this call outside the tenant's rules, which a read by call id would return; read the others by fileName`,

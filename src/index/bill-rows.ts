@@ -5,7 +5,7 @@
  */
 
 import type { LegRow, RecordingRow } from '../db/port.js';
-import { checkTenantPath, type TenantPolicy } from '../domain/tenant-policy.js';
+import { inVdns, recordingInside, type TenantPolicy } from '../domain/tenant-policy.js';
 import { fromWallClock } from '../domain/wall-clock.js';
 import { CALL_COLUMNS, CALL_MIN_COLUMNS, RECORD_COLUMNS, RECORD_MIN_COLUMNS } from '../protocol/cdr.js';
 
@@ -48,7 +48,7 @@ export function toLeg(f: readonly string[], ctx: RowContext): LegRow | Skip {
     callType: text(f[c.callType], 16),
     releaseCause: text(f[c.releaseCause], 16),
     vdnId,
-    visible: vdnId === null || ctx.tenant.vdnIds.includes(vdnId),
+    visible: inVdns(ctx.tenant, vdnId),
   };
 }
 
@@ -62,7 +62,6 @@ export function toRecording(f: readonly string[], ctx: RowContext): RecordingRow
   if (original === '' || fileName.length > 512 || original.length > 512) return 'no-file-name';
   const time = (i: number) => (f[i] ? (fromWallClock(f[i]!, ctx.timeZone) ?? null) : null);
   const vdnId = id(f[c.vdnId]);
-  const insideVdns = vdnId === null || ctx.tenant.vdnIds.includes(vdnId);
   return {
     fileName,
     callId,
@@ -76,6 +75,6 @@ export function toRecording(f: readonly string[], ctx: RowContext): RecordingRow
     vdnId,
     callType: text(f[c.callType], 16),
     mediaType: text(f[c.mediaType], 16),
-    visible: insideVdns && checkTenantPath(ctx.tenant, 'recordings', original.replace(/\\/g, '/')).allowed,
+    visible: recordingInside(ctx.tenant, { originalFileName: original, vdnId }),
   };
 }

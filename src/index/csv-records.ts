@@ -12,28 +12,17 @@ export type Encoding = 'utf-8' | 'gb18030';
 const snake = (camel: string) => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function decoder(encoding: Encoding): Transform {
-  const d = new TextDecoder(encoding, { fatal: encoding === 'utf-8', ignoreBOM: false });
+  // The encoding was decided by reading the entry once already (ingest-file.ts): nothing here throws.
+  const d = new TextDecoder(encoding, { ignoreBOM: false });
   return new Transform({
-    readableObjectMode: false,
     transform(chunk: Buffer, _enc, cb) {
-      try {
-        cb(null, d.decode(chunk, { stream: true }));
-      } catch (err) {
-        cb(err as Error);
-      }
+      cb(null, d.decode(chunk, { stream: true }));
     },
     flush(cb) {
-      try {
-        cb(null, d.decode());
-      } catch (err) {
-        cb(err as Error);
-      }
+      cb(null, d.decode());
     },
   });
 }
-
-/** Thrown when the bytes are not UTF-8: the entry is then read as GB18030. */
-export class NotUtf8 extends Error {}
 
 /**
  * Each record as positional fields in the vendor's order: with a header row, its columns are
@@ -54,9 +43,7 @@ export async function* csvRecords(
     max_record_size: 64 * 1024,
   });
   bytes.on('error', (e) => text.destroy(e));
-  text.on('error', (e) =>
-    parser.destroy(e instanceof TypeError && encoding === 'utf-8' ? new NotUtf8('not UTF-8', { cause: e }) : e),
-  );
+  text.on('error', (e) => parser.destroy(e));
   bytes.pipe(text).pipe(parser);
   let map: number[] | undefined;
   let first = true;

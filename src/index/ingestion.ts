@@ -121,8 +121,6 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
   const pruned = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
-  // Migrations are retried here until they ran: a database away at start must not stop ingestion for good.
-  let migrated = false;
 
   const backoff = (attempts: number) =>
     Math.min(intervalMs, settings.retryBaseSec * 1000 * 2 ** Math.max(0, attempts - 1));
@@ -258,10 +256,10 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
           await db.updateTenantState(tenant, { doneUntil: job.to });
       }
       metrics.indexJobs.inc({ tenant, outcome: 'ingested' });
-      metrics.indexRows.inc({ tenant, kind: 'all', outcome: 'stored' }, result.visible);
-      if (result.hidden > 0) metrics.indexRows.inc({ tenant, kind: 'all', outcome: 'hidden' }, result.hidden);
+      metrics.indexRows.inc({ tenant, outcome: 'stored' }, result.visible);
+      if (result.hidden > 0) metrics.indexRows.inc({ tenant, outcome: 'hidden' }, result.hidden);
       const skipped = Object.values(result.skipped).reduce((a, b) => a + b, 0);
-      if (skipped > 0) metrics.indexRows.inc({ tenant, kind: 'all', outcome: 'skipped' }, skipped);
+      if (skipped > 0) metrics.indexRows.inc({ tenant, outcome: 'skipped' }, skipped);
       logger.info(
         {
           tenant,
@@ -320,8 +318,7 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
     const at = now();
     const state = await db.tenantState(tenant);
     if (state.pausedUntil !== null && state.pausedUntil > at) return;
-    const open = await db.openJobs(tenant);
-    for (const job of open) {
+    for (const job of await db.openJobs(tenant)) {
       // Waiting in the queue is not being stuck: only a job the vendor has and that never finishes times out.
       if (at - job.updatedAt > settings.jobTimeoutSec * 1000 && (job.state === 'requested' || job.state === 'ready')) {
         await db.moveJob(job.id, [job.state], { state: 'failed', lastError: 'timed out', updatedAt: at });
@@ -346,16 +343,17 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
               : [],
         );
     }
-    const inFlight = (await db.openJobs(tenant)).filter((j) => OPEN.includes(j.state));
-    if (inFlight.length > 0) return;
+    // The claims above may have moved jobs on: read them once more, and decide from that one list.
+    const open = await db.openJobs(tenant);
+    if (open.some((j) => OPEN.includes(j.state))) return;
     // Nothing in flight: the schedule's next window, or else the oldest backfill window waiting.
-    const queued = (await db.openJobs(tenant)).filter((j) => j.state === 'queued' && j.notBefore <= at);
+    const queued = open.filter((j) => j.state === 'queued' && j.notBefore <= at);
     const scheduled = queued.find((j) => j.kind === 'schedule');
     if (scheduled) return request(t, scheduled);
     // Read again: a job this round finished has moved the window on.
     const { doneUntil } = await db.tenantState(tenant);
     const due = doneUntil === null || at - doneUntil >= intervalMs;
-    if (due && !(await db.openJobs(tenant)).some((j) => j.kind === 'schedule')) {
+    if (due && !open.some((j) => j.kind === 'schedule')) {
       const from =
         doneUntil === null ? at - settings.firstWindowHours * 3600_000 : doneUntil - settings.overlapSec * 1000;
       const job = newJob(tenant, 'schedule', null, from, Math.min(at, from + BILL_WINDOW_MAX_MS));
@@ -407,10 +405,8 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
     const tenant = t.policy.id;
     if (closed) return;
     try {
-      if (!migrated) {
-        await db.migrate();
-        migrated = true;
-      }
+      // A database away at start must not stop ingestion for good: each round asks until it ran.
+      await db.migrate();
       if (!(await db.lease(tenant, holder, now(), now() + leaseMs))) return;
       await work(t);
       await prune(tenant);

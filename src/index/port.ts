@@ -7,7 +7,7 @@ import type { CallDetail, CallFilter, CallSummary } from '../db/port.js';
 import type { ReceivedRequest } from '../upstream/ports.js';
 import type { CallbackAnswer, IndexStatus } from './ingestion.js';
 
-export type { CallDetail, CallFilter, CallSummary, RecordingRow } from '../db/port.js';
+export type { CallDetail, CallFilter, CallSummary } from '../db/port.js';
 export type { CallbackAnswer, IndexStatus } from './ingestion.js';
 
 /** A tenant's index settings, as the routes need them. */

@@ -31,7 +31,7 @@ export interface Metrics {
   agentLeaseChanges: Counter<'tenant' | 'agent' | 'change'>;
   resumeAttempts: Counter<'route'>;
   resumeOutcomes: Counter<'route' | 'outcome'>;
-  indexRows: Counter<'tenant' | 'kind' | 'outcome'>;
+  indexRows: Counter<'tenant' | 'outcome'>;
   indexJobs: Counter<'tenant' | 'outcome'>;
   indexCallbacks: Counter<'outcome'>;
   indexVendorCodes: Counter<'tenant' | 'operation' | 'code'>;
@@ -159,7 +159,7 @@ export function createMetrics(build: { version: string } = { version: 'unknown' 
     indexRows: new Counter({
       name: `${PREFIX}index_rows_total`,
       help: 'Index rows read from bill files: stored (visible), hidden (outside the tenant VDNs or recordings rule: stored, never shown) or skipped (not a row)',
-      labelNames: ['tenant', 'kind', 'outcome'] as const,
+      labelNames: ['tenant', 'outcome'] as const,
       registers: [registry],
     }),
     indexJobs: new Counter({

@@ -3,20 +3,14 @@ import type { Request, Response, Router } from 'express';
 import getRawBody from 'raw-body';
 import { ROUTES } from '../contract/routes.js';
 import { openCursor, queryDigest, sealCursor } from '../domain/call-cursor.js';
-import { checkTenantPath, type TenantPolicy } from '../domain/tenant-policy.js';
+import { recordingInside, type TenantPolicy } from '../domain/tenant-policy.js';
 import { toIsoInZone } from '../domain/wall-clock.js';
 import { auditAccess, auditCount, tenantOf } from '../edge/scope.js';
 import { GatewayError, invalidRequest } from '../errors/catalogue.js';
 import { bodyTooLarge, readJson } from '../http/body.js';
 import { mountRoutes } from '../http/mount.js';
 import { parseJson, parseQuery } from '../http/validate.js';
-import {
-  BILL_CALLBACK_SUCCESS,
-  type CallIndex,
-  type CallSummary,
-  type IndexedTenant,
-  type RecordingRow,
-} from '../index/port.js';
+import { BILL_CALLBACK_SUCCESS, type CallIndex, type CallSummary, type IndexedTenant } from '../index/port.js';
 import type { RouteDeps } from './deps.js';
 
 const DAY_MS = 86_400_000;
@@ -32,13 +26,11 @@ function indexOf(deps: RouteDeps, tenant: TenantPolicy): { index: CallIndex; set
   return { index: deps.index, settings };
 }
 
-/** Contract 6.1's isolation, again at read time: a recording outside the tenant's VDNs or rule is never shown. */
-const shown = (tenant: TenantPolicy, r: RecordingRow) =>
-  (r.vdnId === null || tenant.vdnIds.includes(r.vdnId)) &&
-  checkTenantPath(tenant, 'recordings', r.originalFileName.replace(/\\/g, '/')).allowed;
+/** An instant in the tenant's zone, or null. */
+const inZone = (ms: number | null, zone: string) => (ms === null ? null : toIsoInZone(ms, zone));
 
 function toItem(c: CallSummary, tenant: TenantPolicy, s: IndexedTenant) {
-  const time = (ms: number | null) => (ms === null ? null : toIsoInZone(ms, s.timeZone));
+  const time = (ms: number | null) => inZone(ms, s.timeZone);
   const number = (n: string | null) => (s.maskNumbers ? mask(n) : n);
   return {
     callId: c.callId,
@@ -52,7 +44,8 @@ function toItem(c: CallSummary, tenant: TenantPolicy, s: IndexedTenant) {
     durationSec: c.end === null ? null : Math.max(0, Math.floor((c.end - c.begin) / 1000)),
     callType: c.callType,
     recordings: c.recordings
-      .filter((r) => shown(tenant, r))
+      // Contract 6.1's isolation again at read time: a recording outside the rules is never shown.
+      .filter((r) => recordingInside(tenant, r))
       .map((r) => {
         const fileName = r.originalFileName.replace(/\\/g, '/');
         return {
@@ -137,7 +130,7 @@ export function callsRouter(deps: RouteDeps): Router {
       const call = await index.call(tenant.id, callId, tenant.vdnIds);
       if (!call) throw new GatewayError('NOT_FOUND', 'the index holds no such call for this tenant');
       auditCount(res, 1);
-      const time = (ms: number | null) => (ms === null ? null : toIsoInZone(ms, settings.timeZone));
+      const time = (ms: number | null) => inZone(ms, settings.timeZone);
       res.json({
         ...toItem(call, tenant, settings),
         legs: call.legs.map((l) => ({
@@ -172,7 +165,7 @@ export function callsRouter(deps: RouteDeps): Router {
         return;
       }
       const s = await deps.index.status(tenant.id);
-      const iso = (ms: number | null) => (ms === null ? null : toIsoInZone(ms, settings.timeZone));
+      const iso = (ms: number | null) => inZone(ms, settings.timeZone);
       res.json({
         ...s,
         newestWindowEnd: iso(s.newestWindowEnd),

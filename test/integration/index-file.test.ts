@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
 import { BillDesk, type BillJob, wallClock } from '../../simulators/ccfs/bills.js';
+import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
 import { createSqliteIndexDb } from '../../src/db/engines.js';
 import { compileTenantPolicy } from '../../src/domain/tenant-policy.js';
 import { ingestBillZip } from '../../src/index/ingest-file.js';
@@ -45,13 +46,7 @@ test('5,000 calls in one zip: every row in once, a collection after each batch, 
     const policy = compileTenantPolicy({
       id: 'acme',
       vdnIds: [53],
-      pathRules: {
-        recordings: '/%VDNNO%/',
-        ivrDownload: '/x',
-        ivrUpload: '/x',
-        agentRecordings: '/x',
-        agentMessageRecordings: '/x',
-      },
+      pathRules: DEFAULT_PATH_RULES,
       limits: {} as never,
     });
     let collections = 0;
