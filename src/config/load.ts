@@ -237,6 +237,9 @@ export function loadConfigFile(
 }
 
 /** The effective configuration as an operator may see it: every secret, and the PEM text, masked. */
+/** A URL's password (`postgres://user:secret@db/index`, read from the environment) never printed. */
+const maskUrlPassword = (v: string) => v.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]*@/i, '$1********@');
+
 export function maskSecrets(config: GatewayConfig): unknown {
   const walk = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(walk);
@@ -248,7 +251,9 @@ export function maskSecrets(config: GatewayConfig): unknown {
           ? '********'
           : k === 'publicKeyPem'
             ? '(read from publicKeyFile)'
-            : walk(v),
+            : typeof v === 'string'
+              ? maskUrlPassword(v)
+              : walk(v),
       ]),
     );
   };

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { ConfigError, maskSecrets, parseConfigText } from '../../src/config/load.js';
 import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
 import { configWarnings } from '../../src/config/warnings.js';
 
@@ -447,4 +447,14 @@ test('the index: a tenant with it on needs the section and its zone; the embedde
   assert.ok(
     issuesOf(() => parseConfigText(badUrl, exampleEnv)).some((i) => i.startsWith('index.callbackBaseUrl: must be')),
   );
+});
+
+test('--print-config masks the password of a URL read from the environment (the index database)', () => {
+  const cfg = parseConfigText(exampleHere, {
+    ...exampleEnv,
+    INDEX_DATABASE_URL: 'postgres://gw:pg-secret-123@db:5432/index',
+  });
+  const printed = JSON.stringify(maskSecrets(cfg));
+  assert.ok(!printed.includes('pg-secret-123'), 'the password is not printed');
+  assert.match(printed, /postgres:\/\/gw:\*{8}@db:5432\/index/);
 });
