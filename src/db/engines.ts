@@ -11,6 +11,7 @@ import { type Dialect, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { createIndexDb } from './index-db.js';
 import type { IndexDb } from './port.js';
+import { sqliteRowWriter } from './sqlite-rows.js';
 import type { IndexTables } from './tables.js';
 
 /** node:sqlite in the shape Kysely's SQLite driver expects (better-sqlite3's). */
@@ -25,6 +26,7 @@ function sqliteDatabase(file: string) {
   // Kysely prepares every query again: the few shapes a gateway runs are kept prepared.
   const prepared = new Map<string, ReturnType<typeof db.prepare>>();
   return {
+    db,
     close: () => db.close(),
     prepare(query: string) {
       let s = prepared.get(query);
@@ -53,7 +55,11 @@ function sqliteDatabase(file: string) {
 export function createSqliteIndexDb(dataDir: string): IndexDb {
   mkdirSync(dataDir, { recursive: true });
   const database = sqliteDatabase(join(dataDir, 'index.sqlite'));
-  return createIndexDb(new Kysely<IndexTables>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  return createIndexDb(
+    new Kysely<IndexTables>({ dialect: new SqliteDialect({ database }) }),
+    'sqlite',
+    sqliteRowWriter(database.db),
+  );
 }
 
 /** PostgreSQL's BIGINT (int8) and COUNT come back as JavaScript numbers: epoch milliseconds fit. */

@@ -7,15 +7,20 @@ import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrationProvider } from './migrations.js';
 import type { CallDetail, CallFilter, CallSummary, IndexDb, Job, LegRow, RecordingRow, TenantState } from './port.js';
+import {
+  CALL_MERGE,
+  callValues,
+  type Engine,
+  legValues,
+  type MergedColumn,
+  mergeSql,
+  recordingValues,
+} from './row-values.js';
+import type { RowWriter } from './sqlite-rows.js';
 import type { CallsTable, IndexTables, JobsTable, LegsTable, PartyColumns, RecordingsTable } from './tables.js';
 
 /** Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 const BATCH = 500;
-
-const digits = (s: string | null): string | null => {
-  const d = s?.replace(/\D+/g, '') ?? '';
-  return d === '' ? null : d;
-};
 
 /** The last row of each key: an upsert may not touch one row twice (PostgreSQL refuses it). */
 function lastByKey<T>(rows: readonly T[], key: (r: T) => string): T[] {
@@ -115,23 +120,17 @@ function jobPatch(patch: Partial<Omit<Job, 'id' | 'tenant'>>): Partial<JobsTable
   return out as Partial<JobsTable>;
 }
 
-export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postgres'): IndexDb {
+/**
+ * `writeRows`, when given, writes the ingested rows instead of the Kysely batches below (SQLite's
+ * own statements: sqlite-rows.ts); it runs synchronously while holding Kysely's connection, so no
+ * other query can interleave with its transaction.
+ */
+export function createIndexDb(db: Kysely<IndexTables>, engine: Engine, writeRows?: RowWriter): IndexDb {
   let migrated: Promise<void> | undefined;
-  // NULL-aware least and greatest: PostgreSQL's skip NULLs; SQLite's scalar min and max return NULL.
-  const least = (a: string) =>
-    engine === 'postgres'
-      ? sql.raw<never>(`LEAST(index_calls.${a}, excluded.${a})`)
-      : sql.raw<never>(`min(coalesce(index_calls.${a}, excluded.${a}), coalesce(excluded.${a}, index_calls.${a}))`);
-  const greatest = (a: string) =>
-    engine === 'postgres'
-      ? sql.raw<never>(`GREATEST(index_calls.${a}, excluded.${a})`)
-      : sql.raw<never>(`max(coalesce(index_calls.${a}, excluded.${a}), coalesce(excluded.${a}, index_calls.${a}))`);
-  const first = (a: string) => sql.raw<never>(`coalesce(index_calls.${a}, excluded.${a})`);
-
   /**
-   * Merges the batch's visible rows into their calls in place: each kind's earliest begin and
-   * latest end, a recording flag, and the first known agent, numbers and VDN. Merging is
-   * idempotent (the same rows again change nothing), so no call is ever read back to be rebuilt.
+   * Merges the batch's visible rows into their calls in place (row-values.ts CALL_MERGE), so no
+   * call is ever read back to be rebuilt. PostgreSQL refuses to touch one row twice in an upsert:
+   * the batch's rows of a call are merged here first, by the same rules.
    */
   async function mergeCalls(
     trx: Kysely<IndexTables>,
@@ -142,123 +141,43 @@ export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postg
     const calls = new Map<string, CallsTable>();
     const min = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
     const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
-    const merge = (r: LegRow | RecordingRow, kind: 'cdr' | 'rec') => {
-      if (!r.visible) return;
-      let c = calls.get(r.callId);
-      if (!c) {
-        c = {
-          tenant,
-          call_id: r.callId,
-          cc_id: null,
-          vdn_id: null,
-          agent_id: null,
-          caller_no: null,
-          callee_no: null,
-          caller_digits: null,
-          callee_digits: null,
-          begin_ms: 0,
-          end_ms: null,
-          call_type: null,
-          recordings: 0,
-          cdr_begin: null,
-          cdr_end: null,
-          rec_begin: null,
-          rec_end: null,
-        };
-        calls.set(r.callId, c);
+    for (const r of [...legs, ...recordings]) {
+      if (!r.visible) continue;
+      const got = callValues(tenant, r);
+      const had = calls.get(r.callId);
+      if (!had) {
+        calls.set(r.callId, got);
+        continue;
       }
-      c.cc_id ??= r.ccId;
-      c.vdn_id ??= r.vdnId;
-      c.agent_id ??= r.agentId;
-      c.caller_no ??= r.callerNo;
-      c.callee_no ??= r.calleeNo;
-      c.caller_digits ??= digits(r.callerNo);
-      c.callee_digits ??= digits(r.calleeNo);
-      c.call_type ??= r.callType;
-      if (kind === 'cdr') {
-        c.cdr_begin = min(c.cdr_begin, r.begin);
-        c.cdr_end = max(c.cdr_end, r.end);
-      } else {
-        c.rec_begin = min(c.rec_begin, r.begin);
-        c.rec_end = max(c.rec_end, r.end);
-        c.recordings = 1;
+      for (const [c, how] of Object.entries(CALL_MERGE) as Array<[MergedColumn, 'first' | 'least' | 'greatest']>) {
+        const a = had[c] as number | null;
+        const b = got[c] as number | null;
+        (had as unknown as Record<string, unknown>)[c] =
+          how === 'first' ? (a ?? b) : how === 'least' ? min(a, b) : max(a, b);
       }
-    };
-    for (const r of legs) merge(r, 'cdr');
-    for (const r of recordings) merge(r, 'rec');
-    const rows = [...calls.values()].map((c) => ({
-      ...c,
-      begin_ms: c.cdr_begin ?? c.rec_begin ?? 0,
-      end_ms: c.cdr_end ?? c.rec_end,
-    }));
+      had.begin_ms = had.cdr_begin ?? had.rec_begin ?? 0;
+      had.end_ms = had.cdr_end ?? had.rec_end;
+    }
+    const merge = (c: MergedColumn) =>
+      sql.raw<never>(mergeSql(engine, CALL_MERGE[c], `index_calls.${c}`, `excluded.${c}`));
+    const rows = [...calls.values()];
     for (let i = 0; i < rows.length; i += BATCH) {
       await trx
         .insertInto('index_calls')
         .values(rows.slice(i, i + BATCH))
         .onConflict((oc) =>
           oc.columns(['tenant', 'call_id']).doUpdateSet({
-            cc_id: first('cc_id'),
-            vdn_id: first('vdn_id'),
-            agent_id: first('agent_id'),
-            caller_no: first('caller_no'),
-            callee_no: first('callee_no'),
-            caller_digits: first('caller_digits'),
-            callee_digits: first('callee_digits'),
-            call_type: first('call_type'),
-            recordings: greatest('recordings'),
-            cdr_begin: least('cdr_begin'),
-            cdr_end: greatest('cdr_end'),
-            rec_begin: least('rec_begin'),
-            rec_end: greatest('rec_end'),
-            begin_ms: sql<never>`coalesce(${least('cdr_begin')}, ${least('rec_begin')}, 0)`,
-            end_ms: sql<never>`coalesce(${greatest('cdr_end')}, ${greatest('rec_end')})`,
+            ...(Object.fromEntries(Object.keys(CALL_MERGE).map((c) => [c, merge(c as MergedColumn)])) as Record<
+              MergedColumn,
+              never
+            >),
+            begin_ms: sql<never>`coalesce(${merge('cdr_begin')}, ${merge('rec_begin')}, 0)`,
+            end_ms: sql<never>`coalesce(${merge('cdr_end')}, ${merge('rec_end')})`,
           }),
         )
         .execute();
     }
   }
-
-  const legValues = (tenant: string, r: LegRow): LegsTable => ({
-    tenant,
-    call_id: r.callId,
-    call_id_num: r.callIdNum,
-    cc_id: r.ccId,
-    agent_id: r.agentId,
-    caller_no: r.callerNo,
-    callee_no: r.calleeNo,
-    caller_digits: digits(r.callerNo),
-    callee_digits: digits(r.calleeNo),
-    wait_begin: r.waitBegin,
-    wait_end: r.waitEnd,
-    ack_begin: r.ackBegin,
-    ack_end: r.ackEnd,
-    begin_ms: r.begin,
-    end_ms: r.end,
-    device_type: r.deviceType,
-    device_no: r.deviceNo,
-    call_type: r.callType,
-    release_cause: r.releaseCause,
-    vdn_id: r.vdnId,
-    visible: r.visible ? 1 : 0,
-  });
-  const recordingValues = (tenant: string, r: RecordingRow): RecordingsTable => ({
-    tenant,
-    file_name: r.fileName,
-    call_id: r.callId,
-    cc_id: r.ccId,
-    agent_id: r.agentId,
-    caller_no: r.callerNo,
-    callee_no: r.calleeNo,
-    caller_digits: digits(r.callerNo),
-    callee_digits: digits(r.calleeNo),
-    begin_ms: r.begin,
-    end_ms: r.end,
-    original_file_name: r.originalFileName,
-    vdn_id: r.vdnId,
-    call_type: r.callType,
-    media_type: r.mediaType,
-    visible: r.visible ? 1 : 0,
-  });
 
   /** Every column but the key is replaced: the newest file's row wins. */
   const replaceAll = <T extends object>(row: T, key: readonly string[]) =>
@@ -318,6 +237,7 @@ export function createIndexDb(db: Kysely<IndexTables>, engine: 'sqlite' | 'postg
     },
 
     async upsert(tenant, legs, recordings) {
+      if (writeRows) return db.connection().execute(async () => writeRows(tenant, legs, recordings));
       const uniqueLegs = lastByKey(legs, (r) => `${r.callId}\u0000${r.callIdNum}`);
       const uniqueRecordings = lastByKey(recordings, (r) => r.fileName);
       await db.transaction().execute(async (trx) => {

@@ -124,6 +124,29 @@ function contract(name: string, open: () => Promise<{ db: IndexDb; done: () => P
       assert.equal((await db.search({ ...base, callId: 'c2' }))[0]?.begin, T0 + 7000);
     });
 
+    test('a call merged across files: a later CDR moves its begin and fills its agent and numbers, and the first known stay', async () => {
+      const at = T0 + 30_000;
+      const unknown = { agentId: null, callerNo: null, calleeNo: null };
+      await db.upsert('merged', [], [recording('m1', '/m/1.V3', at, unknown)]);
+      const find = async (f: Record<string, unknown>) =>
+        (await db.search({ ...base, tenant: 'merged', ...f }))
+          .filter((c) => c.callId === 'm1')
+          .map((c) => [c.begin, c.agentId]);
+      assert.deepEqual(await find({ agentId: '3003' }), []);
+      await db.upsert('merged', [leg('m1', at - 5000, { agentId: '3003', callerNo: '+86 139 0000 0009' })], []);
+      assert.deepEqual(await find({}), [[at - 5000, '3003']]);
+      assert.deepEqual(await find({ agentId: '3003' }), [[at - 5000, '3003']]);
+      assert.deepEqual(await find({ callerDigits: '8613900000009', hasRecording: true }), [[at - 5000, '3003']]);
+      assert.deepEqual(await find({ calleeDigits: '4008001234' }), [[at - 5000, '3003']]);
+      // The begin's index moved with it: a window holding only the old begin no longer finds it.
+      assert.deepEqual(await find({ from: at - 1000, to: at + 1000 }), []);
+      // A later leg with another agent and an earlier begin: the first agent stays, the begin moves.
+      await db.upsert('merged', [leg('m1', at - 9000, { callIdNum: 2, agentId: '4004' })], []);
+      assert.deepEqual(await find({ agentId: '3003' }), [[at - 9000, '3003']]);
+      assert.deepEqual(await find({ agentId: '4004' }), []);
+      assert.equal((await db.call('merged', 'm1', [53]))?.end, at - 5000 + 60_000);
+    });
+
     test('every filter', async () => {
       await db.upsert(
         'acme',
