@@ -92,8 +92,8 @@ module.exports = {
     {
       name: 'only-the-composition-root-picks-the-database',
       severity: 'error',
-      comment: 'everything else sees the index database port (db/port.ts)',
-      from: { path: '^src/', pathNot: ['^src/gateway\\.ts$', '^src/db/'] },
+      comment: 'everything else sees the index database port (db/port.ts); the ingestion thread is a root of its own',
+      from: { path: '^src/', pathNot: ['^src/gateway\\.ts$', '^src/ingest-worker\\.ts$', '^src/db/'] },
       to: { path: '^src/db/(engines|index-db)\\.ts$' },
     },
     {

@@ -18,8 +18,10 @@ import { deriveKey } from './domain/seal.js';
 import { compileTenantPolicy, type TenantPolicy } from './domain/tenant-policy.js';
 import { createSpool } from './http/spool.js';
 import { createCallIndex } from './index/call-index.js';
+import { type IngestThread, ingestThread } from './index/ingest-thread.js';
 import { createIngestion, type IndexTenant, type Ingestion } from './index/ingestion.js';
 import type { CallIndex } from './index/port.js';
+import type { IngestDatabase } from './ingest-worker.js';
 import { createTenantLimits } from './limits/tenant-limits.js';
 import { createAudit } from './ops/audit.js';
 import { createGcPacer } from './ops/gc-pacer.js';
@@ -76,9 +78,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
     ...(storeStatus ? { store: storeStatus } : {}),
   });
 
-  const built = config.index
-    ? buildIndex(config, { logger, metrics, now, upstreams, tenants, collectYoung: opts.collectYoung })
-    : undefined;
+  const built = config.index ? buildIndex(config, { logger, metrics, now, upstreams, tenants }) : undefined;
 
   const readiness = createReadiness({
     endpoints: upstreams.probeEndpoints,
@@ -146,7 +146,13 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
           .catch((err: Error) =>
             logger.error({ err: err.message, engine: built.db.engine }, 'the index database cannot be migrated yet'),
           );
-        if (opts.ingestion !== 'manual') built.ingestion.start();
+        if (opts.ingestion !== 'manual') {
+          built.ingestion.start();
+          // Up before the first file, so that reading one costs only its own rows (docs/operations.md).
+          built.thread
+            .start()
+            .catch((err: Error) => logger.error({ err: err.message }, 'the ingestion thread did not start'));
+        }
       }
       if (callbackServer && config.index?.callbackPort !== undefined)
         await new Promise<void>((resolve) =>
@@ -159,6 +165,7 @@ export function createGateway(config: GatewayConfig, opts: GatewayOptions): Gate
       await api.close(graceMs, config.server.drainDelayMs);
       if (built) {
         await built.ingestion.close();
+        await built.thread.close();
         await built.db.close();
       }
       // Uploads still unfinished after the grace period leave their files: they go with the process.
@@ -184,17 +191,17 @@ function buildIndex(
     now: () => number;
     upstreams: ReturnType<typeof createUpstreams>;
     tenants: ReadonlyMap<string, TenantPolicy>;
-    collectYoung: (() => void) | undefined;
   },
-): { db: IndexDb; ingestion: Ingestion; index: CallIndex } {
+): { db: IndexDb; ingestion: Ingestion; index: CallIndex; thread: IngestThread } {
   const settings = config.index!;
-  const db = settings.database.url
-    ? createPostgresIndexDb({
-        url: settings.database.url,
-        poolSize: settings.database.poolSize,
-        statementTimeoutMs: settings.database.statementTimeoutMs,
-      })
+  const { url, statementTimeoutMs } = settings.database;
+  const db = url
+    ? createPostgresIndexDb({ url, poolSize: settings.database.poolSize, statementTimeoutMs })
     : createSqliteIndexDb(settings.dataDir);
+  // Files are read in a thread with its own connection; its SQLite page cache is a quarter of the
+  // searches' (docs/benchmarks.md: what it costs the rows per second).
+  const database: IngestDatabase = url ? { url, statementTimeoutMs } : { dataDir: settings.dataDir, cacheMiB: 8 };
+  const thread = ingestThread(new URL('./ingest-worker.js', import.meta.url), database);
   const tenants = new Map<string, IndexTenant>(
     config.tenants
       .filter((t) => t.index.enabled)
@@ -218,7 +225,7 @@ function buildIndex(
     metrics: deps.metrics,
     now: deps.now,
     workDir: join(config.server.spoolDir ?? tmpdir(), 'index-work'),
-    ...(deps.collectYoung ? { collectYoung: deps.collectYoung } : {}),
+    ingestFile: thread.ingest,
   });
   const index = createCallIndex({
     db,
@@ -228,5 +235,5 @@ function buildIndex(
     maxBackfillDays: settings.maxBackfillDays,
     cursorKey: deriveKey('index-cursor', config.server.playbackSecret),
   });
-  return { db, ingestion, index };
+  return { db, ingestion, index, thread };
 }

@@ -15,13 +15,12 @@ import { sqliteRowWriter } from './sqlite-rows.js';
 import type { IndexTables } from './tables.js';
 
 /** node:sqlite in the shape Kysely's SQLite driver expects (better-sqlite3's). */
-function sqliteDatabase(file: string) {
+function sqliteDatabase(file: string, cacheMiB: number) {
   const db = new DatabaseSync(file);
   // WAL: searches read while an ingestion writes; NORMAL is durable across a process crash.
-  // A page cache of 32 MiB holds the upper levels of the index b-trees of a few million rows; a
-  // checkpoint every 10,000 pages (40 MiB of WAL) rather than 1,000 costs a tenth of the fsyncs.
+  // A checkpoint every 10,000 pages (40 MiB of WAL) rather than 1,000 costs a tenth of the fsyncs.
   db.exec(
-    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;',
+    `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -${cacheMiB * 1024}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;`,
   );
   // Kysely prepares every query again: the few shapes a gateway runs are kept prepared.
   const prepared = new Map<string, ReturnType<typeof db.prepare>>();
@@ -52,9 +51,14 @@ function sqliteDatabase(file: string) {
   };
 }
 
-export function createSqliteIndexDb(dataDir: string): IndexDb {
+/**
+ * The embedded index. Its page cache (per connection) defaults to 32 MiB, which holds the upper
+ * levels of the index b-trees of a few million rows for searches; the ingestion thread's own
+ * connection asks for less (ingest-worker.ts).
+ */
+export function createSqliteIndexDb(dataDir: string, opts: { cacheMiB?: number } = {}): IndexDb {
   mkdirSync(dataDir, { recursive: true });
-  const database = sqliteDatabase(join(dataDir, 'index.sqlite'));
+  const database = sqliteDatabase(join(dataDir, 'index.sqlite'), opts.cacheMiB ?? 32);
   return createIndexDb(
     new Kysely<IndexTables>({ dialect: new SqliteDialect({ database }) }),
     'sqlite',

@@ -53,8 +53,6 @@ export async function ingestBillZip(
     ctx: RowContext;
     limits: ZipLimits;
     signal?: AbortSignal;
-    /** A young-generation collection after each batch: its rows die young instead of aging into the old space. */
-    collectYoung?: () => void;
   },
 ): Promise<IngestResult> {
   const { db, ctx } = opts;
@@ -73,7 +71,6 @@ export async function ingestBillZip(
       await db.upsert(ctx.tenant.id, legs, recordings);
       legs = [];
       recordings = [];
-      opts.collectYoung?.();
     };
     for (const e of zip.entries) {
       for await (const f of csvRecords(await e.open(), encodings.get(e)!, columnsOf(e))) {

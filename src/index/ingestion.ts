@@ -20,6 +20,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { BILL_FILE_NAME, BILL_FILE_NAME_MAX, BILL_WINDOW_MAX_MS } from '../protocol/cdr.js';
 import type { BillFiles, ReceivedRequest } from '../upstream/ports.js';
 import { ingestBillZip } from './ingest-file.js';
+import type { IngestFile } from './ingest-thread.js';
 import type { ZipLimits } from './zip-file.js';
 
 export interface IndexTenant {
@@ -55,8 +56,8 @@ export interface IngestionDeps {
   now: () => number;
   /** Where zips wait while they are read. */
   workDir: string;
-  /** A young-generation collection, run after each batch of rows (see ingest-file.ts). */
-  collectYoung?: () => void;
+  /** Reads a fetched zip into the index: in the ingestion thread (ingest-thread.ts), or here by default. */
+  ingestFile?: IngestFile;
 }
 
 export interface CallbackAnswer {
@@ -112,6 +113,9 @@ export function predictedNames(responseId: string, requestedAt: number, timeZone
 
 export function createIngestion(deps: IngestionDeps): Ingestion {
   const { db, bills, settings, logger, metrics, now } = deps;
+  const ingestFile: IngestFile =
+    deps.ingestFile ??
+    ((file, ctx, limits, signal) => ingestBillZip(file, { db, ctx, limits, ...(signal ? { signal } : {}) }));
   const holder = `${process.pid}-${randomUUID()}`;
   const leaseMs = settings.leaseSec * 1000;
   const intervalMs = settings.intervalSec * 1000;
@@ -235,13 +239,7 @@ export function createIngestion(deps: IngestionDeps): Ingestion {
         }
       }
       if (!fetched) throw lastErr;
-      const result = await ingestBillZip(file, {
-        db,
-        ctx: { tenant: t.policy, timeZone: t.timeZone },
-        limits: settings.zip,
-        signal,
-        ...(deps.collectYoung ? { collectYoung: deps.collectYoung } : {}),
-      });
+      const result = await ingestFile(file, { tenant: t.policy, timeZone: t.timeZone }, settings.zip, signal);
       await db.moveJob(job.id, ['downloading'], {
         state: 'done',
         billFileName: fetched,
