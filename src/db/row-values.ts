@@ -3,7 +3,7 @@
  * shared by both engines' write paths (index-db.ts over Kysely, sqlite-rows.ts straight into SQLite).
  */
 import type { LegRow, RecordingRow } from './port.js';
-import type { CallsTable, LegsTable, RecordingsTable } from './tables.js';
+import type { CallsTable, LegsTable, PartyColumns, RecordingsTable } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -13,16 +13,21 @@ export const digits = (s: string | null): string | null => {
   return d === '' ? null : d;
 };
 
-export const legValues = (tenant: string, r: LegRow): LegsTable => ({
-  tenant,
-  call_id: r.callId,
-  call_id_num: r.callIdNum,
+/** Who took part, as every table of calls holds it (its numbers' digits for the number searches). */
+const parties = (r: LegRow | RecordingRow): Omit<PartyColumns, 'tenant' | 'call_id'> => ({
   cc_id: r.ccId,
   agent_id: r.agentId,
   caller_no: r.callerNo,
   callee_no: r.calleeNo,
   caller_digits: digits(r.callerNo),
   callee_digits: digits(r.calleeNo),
+});
+
+export const legValues = (tenant: string, r: LegRow): LegsTable => ({
+  tenant,
+  call_id: r.callId,
+  call_id_num: r.callIdNum,
+  ...parties(r),
   wait_begin: r.waitBegin,
   wait_end: r.waitEnd,
   ack_begin: r.ackBegin,
@@ -41,12 +46,7 @@ export const recordingValues = (tenant: string, r: RecordingRow): RecordingsTabl
   tenant,
   file_name: r.fileName,
   call_id: r.callId,
-  cc_id: r.ccId,
-  agent_id: r.agentId,
-  caller_no: r.callerNo,
-  callee_no: r.calleeNo,
-  caller_digits: digits(r.callerNo),
-  callee_digits: digits(r.calleeNo),
+  ...parties(r),
   begin_ms: r.begin,
   end_ms: r.end,
   original_file_name: r.originalFileName,
