@@ -107,13 +107,26 @@ function offsetOfWallHour(wallHourAsUtc: number, timeZone: string): number {
   }
   let off = zone.get(wallHourAsUtc);
   if (off === undefined) {
-    // Two rounds settle the offset, the second one across a change of offset.
-    const guess = wallHourAsUtc - offsetAt(wallHourAsUtc, timeZone);
-    off = offsetAt(guess, timeZone);
+    off = offsetOfWall(wallHourAsUtc, timeZone);
     if (zone.size > 100_000) zone.clear();
     zone.set(wallHourAsUtc, off);
   }
   return off;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The offset that makes a wall-clock time (read as UTC) an instant of the zone: of the offsets in
+ * force a day before and a day after, and the one two rounds settle on, the largest that holds at
+ * the instant it gives. In a repeated hour two hold, and the larger is the earlier instant; in a
+ * skipped hour none does, and the two rounds' is taken.
+ */
+function offsetOfWall(wall: number, timeZone: string): number {
+  const settled = offsetAt(wall - offsetAt(wall, timeZone), timeZone);
+  const candidates = [offsetAt(wall - DAY_MS, timeZone), offsetAt(wall + DAY_MS, timeZone), settled];
+  for (const o of candidates.sort((x, y) => y - x)) if (offsetAt(wall - o, timeZone) === o) return o;
+  return settled;
 }
 
 /** ISO 8601 with the zone's offset: `2026-11-25T09:12:03+08:00`. */

@@ -62,3 +62,16 @@ test('wall-clock times: the vendor form, a T, spaces around it; anything else is
     assert.equal(fromWallClock(bad, 'Asia/Shanghai'), undefined, bad);
   assert.equal(fromWallClock('2028-02-29 10:00:00', 'UTC'), Date.UTC(2028, 1, 29, 10));
 });
+
+test('a repeated hour reads as its earlier instant from its first second, on whole- and half-hour offsets', () => {
+  // Adelaide went from +10:30 back to +09:30 at 03:00 on 2007-03-25: 02:00 to 02:59:59 came twice.
+  assert.equal(fromWallClock('2007-03-25 02:00:00', 'Australia/Adelaide'), Date.UTC(2007, 2, 24, 15, 30));
+  assert.equal(fromWallClock('2007-03-25 02:59:59', 'Australia/Adelaide'), Date.UTC(2007, 2, 24, 16, 29, 59));
+  assert.equal(fromWallClock('2007-03-25 03:00:00', 'Australia/Adelaide'), Date.UTC(2007, 2, 24, 17, 30));
+  // New York went from -04:00 back to -05:00 at 02:00 on 2026-11-01: 01:00 to 01:59:59 came twice.
+  assert.equal(fromWallClock('2026-11-01 01:00:00', 'America/New_York'), Date.UTC(2026, 10, 1, 5));
+  assert.equal(fromWallClock('2026-11-01 02:00:00', 'America/New_York'), Date.UTC(2026, 10, 1, 7));
+  // And forward at 02:00 on 2026-03-08: 03:00 is the first second of -04:00.
+  assert.equal(fromWallClock('2026-03-08 01:59:59', 'America/New_York'), Date.UTC(2026, 2, 8, 6, 59, 59));
+  assert.equal(fromWallClock('2026-03-08 03:00:00', 'America/New_York'), Date.UTC(2026, 2, 8, 7));
+});
