@@ -33,8 +33,8 @@ export interface IngestThread {
 
 /**
  * The thread's heap. V8 sizes a young generation by the host's memory (128 MiB on a 24 GiB host);
- * 16 MiB holds a batch's rows until they die: 8 and 4 MiB were slower in every run, by a quarter
- * or more (docs/benchmarks.md). The old generation is capped well above the few MiB a file keeps
+ * 16 MiB holds a batch's rows until they die: 8 and 4 MiB were slower in every run, by a sixth
+ * to a half (docs/benchmarks.md). The old generation is capped well above the few MiB a file keeps
  * alive, so that a runaway fails the file (retried) rather than the gateway.
  */
 export const THREAD_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
