@@ -50,7 +50,10 @@ after(async () => {
   await jwks.close();
 });
 
+// Issued at the gateway's clock (jsonwebtoken counts expiresIn and notBefore from iat), so that a
+// token's times are the same distance from the gateway's now however long the tests take.
 const claims = (extra: Record<string, unknown> = {}) => ({
+  iat: Math.floor(clock / 1000),
   tenant: 'acme',
   scope: 'recordings:read ivr-files:read',
   sub: 'user-1',
@@ -126,13 +129,13 @@ const invalid: Array<[string, () => string]> = [
   [
     'alg none',
     () =>
-      `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 })}.`,
+      `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), iss: ISSUER, aud: AUDIENCE, exp: Math.floor(clock / 1000) + 600 })}.`,
   ],
   [
     'HS256 signed with the RSA public key (algorithm confusion)',
     () =>
       jwt.sign(
-        { ...claims(), iss: 'https://rsa.test', aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 },
+        { ...claims(), iss: 'https://rsa.test', aud: AUDIENCE, exp: Math.floor(clock / 1000) + 600 },
         rs.publicKey.export({ type: 'spki', format: 'pem' }) as string,
         { algorithm: 'HS256' } as jwt.SignOptions,
       ),
@@ -145,7 +148,7 @@ const invalid: Array<[string, () => string]> = [
     'HS384, not in the allowlist',
     () => jwt.sign(claims(), JWT_SECRET, { algorithm: 'HS384', issuer: ISSUER, audience: AUDIENCE, expiresIn: 600 }),
   ],
-  ['expired beyond the tolerance', () => hs({ exp: Math.floor(Date.now() / 1000) - 31 })],
+  ['expired beyond the tolerance', () => hs({ exp: Math.floor(clock / 1000) - 31 })],
   ['not yet valid beyond the tolerance', () => hs({}, { notBefore: 60 })],
   ['no exp', () => jwt.sign({ ...claims(), iss: ISSUER, aud: AUDIENCE }, JWT_SECRET, { algorithm: 'HS256' })],
   ['a wrong issuer', () => hs({}, { issuer: 'https://evil.test' })],
@@ -209,7 +212,7 @@ for (const [name, make] of invalid) {
 }
 
 test('expiry and not-before within the 30 s tolerance are accepted', async () => {
-  assert.equal((await get(hs({ exp: Math.floor(Date.now() / 1000) - 20 }))).status, 200);
+  assert.equal((await get(hs({ exp: Math.floor(clock / 1000) - 20 }))).status, 200);
   assert.equal((await get(hs({}, { notBefore: 20 }))).status, 200);
 });
 
