@@ -91,7 +91,7 @@ const thread =
     ? undefined
     : ingestThread(
         new URL('../src/ingest-worker.js', import.meta.url),
-        engine === 'sqlite' ? { dataDir: dir, cacheMiB: 8 } : { url: pgUrl!, statementTimeoutMs: 60_000 },
+        engine === 'sqlite' ? { dataDir: dir } : { url: pgUrl!, statementTimeoutMs: 60_000 },
       );
 // Up before the file, as the gateway starts it with its scheduler: idle includes the thread.
 await thread?.start();

@@ -198,9 +198,8 @@ function buildIndex(
   const db = url
     ? createPostgresIndexDb({ url, poolSize: settings.database.poolSize, statementTimeoutMs })
     : createSqliteIndexDb(settings.dataDir);
-  // Files are read in a thread with its own connection; its SQLite page cache is a quarter of the
-  // searches' (docs/benchmarks.md: what it costs the rows per second).
-  const database: IngestDatabase = url ? { url, statementTimeoutMs } : { dataDir: settings.dataDir, cacheMiB: 8 };
+  // Files are read in a thread with a connection of its own to the same database.
+  const database: IngestDatabase = url ? { url, statementTimeoutMs } : { dataDir: settings.dataDir };
   const thread = ingestThread(new URL('./ingest-worker.js', import.meta.url), database);
   const tenants = new Map<string, IndexTenant>(
     config.tenants

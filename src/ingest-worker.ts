@@ -8,16 +8,23 @@ import { ingestBillZip } from './index/ingest-file.js';
 import type { ThreadReply, ThreadRequest } from './index/ingest-thread.js';
 
 /** Which database the thread writes to: the gateway's own, opened again. */
-export type IngestDatabase = { dataDir: string; cacheMiB: number } | { url: string; statementTimeoutMs: number };
+export type IngestDatabase = { dataDir: string } | { url: string; statementTimeoutMs: number };
+
+/**
+ * The SQLite page cache of the thread's connection: a quarter of the searches' 32 MiB, since
+ * reading a file counts against the gateway's memory (docs/benchmarks.md: what it costs the rate).
+ */
+const CACHE_MIB = 8;
 
 const database = workerData as IngestDatabase;
 const db =
   'url' in database
     ? createPostgresIndexDb({ url: database.url, poolSize: 1, statementTimeoutMs: database.statementTimeoutMs })
-    : createSqliteIndexDb(database.dataDir, { cacheMiB: database.cacheMiB });
+    : createSqliteIndexDb(database.dataDir, { cacheMiB: CACHE_MIB });
 const running = new Map<number, AbortController>();
 const port = parentPort!;
-port.postMessage({ ready: true } satisfies ThreadReply);
+const reply = (r: ThreadReply) => port.postMessage(r);
+reply({ ready: true });
 
 port.on('message', (m: ThreadRequest) => {
   if ('abort' in m) {
@@ -26,7 +33,6 @@ port.on('message', (m: ThreadRequest) => {
   }
   const controller = new AbortController();
   running.set(m.id, controller);
-  const reply = (r: ThreadReply) => port.postMessage(r);
   ingestBillZip(m.file, { db, ctx: m.ctx, limits: m.limits, signal: controller.signal })
     .then(
       (result) => reply({ id: m.id, result }),

@@ -3,8 +3,8 @@
  * (some 100 ms for 2,000 rows), and a million rows' garbage grew V8's young generation to 128 MiB
  * on a large host (docs/benchmarks.md). In a worker thread the gateway's event loop keeps serving
  * while a file is read, and the thread's heap has limits of its own. One thread, started with the
- * first file, serves every file of this instance, with a database connection of its own
- * (ingest-worker.ts); it holds the process open only while it has work.
+ * scheduler (or by the first file), serves every file of this instance, with a database connection
+ * of its own (ingest-worker.ts); it holds the process open only while it has work.
  */
 import { Worker } from 'node:worker_threads';
 import type { RowContext } from './bill-rows.js';
@@ -37,7 +37,7 @@ export interface IngestThread {
  * to a half (docs/benchmarks.md). The old generation is capped well above the few MiB a file keeps
  * alive, so that a runaway fails the file (retried) rather than the gateway.
  */
-export const THREAD_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
+const THREAD_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
 
 export function ingestThread(entry: URL, workerData: unknown): IngestThread {
   type Waiting = { resolve: (r: IngestResult) => void; reject: (e: Error) => void };

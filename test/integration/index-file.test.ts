@@ -13,9 +13,10 @@ import { test } from 'node:test';
 import { BillDesk, type BillJob, wallClock } from '../../simulators/ccfs/bills.js';
 import { DEFAULT_PATH_RULES } from '../../src/config/schema.js';
 import { createSqliteIndexDb } from '../../src/db/engines.js';
+import type { IndexDb } from '../../src/db/port.js';
 import { compileTenantPolicy } from '../../src/domain/tenant-policy.js';
 import { ingestBillZip } from '../../src/index/ingest-file.js';
-import { ingestThread } from '../../src/index/ingest-thread.js';
+import { type IngestThread, ingestThread } from '../../src/index/ingest-thread.js';
 
 const t0 = Date.UTC(2026, 10, 25);
 const policy = compileTenantPolicy({ id: 'acme', vdnIds: [53], pathRules: DEFAULT_PATH_RULES, limits: {} as never });
@@ -49,13 +50,27 @@ async function billZip(dir: string, calls: number): Promise<string> {
   return zip;
 }
 
-test('5,000 calls in one zip, here and in the ingestion thread: every row in once, the same file twice changes nothing', async () => {
+/** A zip of `calls` calls, the database migrated and an ingestion thread on it, all removed after. */
+async function withIndex(
+  calls: number,
+  run: (z: { dir: string; zip: string; db: IndexDb; thread: IngestThread }) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'index-file-'));
-  const zip = await billZip(dir, 5000);
+  const zip = await billZip(dir, calls);
   const db = createSqliteIndexDb(dir);
-  const thread = ingestThread(worker, { dataDir: dir, cacheMiB: 2 });
+  const thread = ingestThread(worker, { dataDir: dir });
   try {
     await db.migrate();
+    await run({ dir, zip, db, thread });
+  } finally {
+    await thread.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('5,000 calls in one zip, here and in the ingestion thread: every row in once, the same file twice changes nothing', () =>
+  withIndex(5000, async ({ zip, db, thread }) => {
     const first = await ingestBillZip(zip, { db, ctx, limits });
     assert.equal(first.rows, 10_000);
     // A tenth of the calls are on VDN 54, not acme's: stored hidden, never a call.
@@ -69,20 +84,10 @@ test('5,000 calls in one zip, here and in the ingestion thread: every row in onc
     const [newest] = await db.search({ tenant: 'acme', from: t0, to: t0 + 86_400_000, vdnIds: [53], limit: 1 });
     assert.equal(newest?.callId, '1780000000-0004999');
     assert.equal(newest?.begin, t0 + 4999 * 1000);
-  } finally {
-    await thread.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('the ingestion thread: a file aborted stops at a batch, a bad file fails alone, a dead thread fails its file and is replaced', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'index-thread-'));
-  const zip = await billZip(dir, 10_000);
-  const db = createSqliteIndexDb(dir);
-  const thread = ingestThread(worker, { dataDir: dir, cacheMiB: 2 });
-  try {
-    await db.migrate();
+test('the ingestion thread: a file aborted stops at a batch, a bad file fails alone, a dead thread fails its file and is replaced', () =>
+  withIndex(10_000, async ({ dir, zip, db, thread }) => {
     // Up before its first file, as the gateway starts it.
     await thread.start();
     const abort = new AbortController();
@@ -113,13 +118,8 @@ test('the ingestion thread: a file aborted stops at a batch, a bad file fails al
     assert.equal((await thread.ingest(zip, ctx, limits)).rows, 20_000);
 
     // A thread that cannot open its database fails the file, not the gateway.
-    const broken = ingestThread(worker, { dataDir: join(bad, 'not-a-dir'), cacheMiB: 2 });
+    const broken = ingestThread(worker, { dataDir: join(bad, 'not-a-dir') });
     await assert.rejects(broken.start(), /the ingestion thread failed/);
     await assert.rejects(broken.ingest(zip, ctx, limits), /the ingestion thread failed/);
     await broken.close();
-  } finally {
-    await thread.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
