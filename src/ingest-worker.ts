@@ -11,10 +11,11 @@ import type { ThreadReply, ThreadRequest } from './index/ingest-thread.js';
 export type IngestDatabase = { dataDir: string } | { url: string; statementTimeoutMs: number };
 
 /**
- * The SQLite page cache of the thread's connection: a quarter of the searches' 32 MiB, since
- * reading a file counts against the gateway's memory (docs/benchmarks.md: what it costs the rate).
+ * The SQLite page cache of the thread's connection: an eighth of the searches' 32 MiB, since
+ * reading a file counts against the gateway's memory; 4 and 8 MiB wrote at the same rate
+ * (the file's pages stay in the OS cache; docs/benchmarks.md).
  */
-const CACHE_MIB = 8;
+const CACHE_MIB = 4;
 
 const database = workerData as IngestDatabase;
 const db =

@@ -33,11 +33,11 @@ export interface IngestThread {
 
 /**
  * The thread's heap. V8 sizes a young generation by the host's memory (128 MiB on a 24 GiB host);
- * 16 MiB holds a batch's rows until they die: 8 and 4 MiB were slower in every run, by a sixth
- * to a half (docs/benchmarks.md). The old generation is capped well above the few MiB a file keeps
- * alive, so that a runaway fails the file (retried) rather than the gateway.
+ * 8 MiB holds a batch's rows until they die, at the rate 16 MiB had on a quiet host, 5 MiB less
+ * (docs/benchmarks.md). The old generation is capped well above the few MiB a file keeps alive,
+ * so that a runaway fails the file (retried) rather than the gateway.
  */
-const THREAD_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
+const THREAD_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
 
 export function ingestThread(entry: URL, workerData: unknown): IngestThread {
   type Waiting = { resolve: (r: IngestResult) => void; reject: (e: Error) => void };
