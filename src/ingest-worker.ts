@@ -13,7 +13,7 @@ export type IngestDatabase = { dataDir: string } | { url: string; statementTimeo
 /**
  * The SQLite page cache of the thread's connection: an eighth of the searches' 32 MiB, since
  * reading a file counts against the gateway's memory; 4 and 8 MiB wrote at the same rate
- * (the file's pages stay in the OS cache; docs/benchmarks.md).
+ * (the database's pages stay in the OS cache; docs/benchmarks.md).
  */
 const CACHE_MIB = 4;
 

@@ -33,8 +33,8 @@ export interface IngestThread {
 
 /**
  * The thread's heap. V8 sizes a young generation by the host's memory (128 MiB on a 24 GiB host);
- * 8 MiB holds a batch's rows until they die, at the rate 16 MiB had on a quiet host, 5 MiB less
- * (docs/benchmarks.md). The old generation is capped well above the few MiB a file keeps alive,
+ * 8 MiB holds a batch's rows until they die: as fast as 16 MiB on a quiet host, and some 5 MiB
+ * smaller at the peak (docs/benchmarks.md). The old generation is capped well above the few MiB a file keeps alive,
  * so that a runaway fails the file (retried) rather than the gateway.
  */
 const THREAD_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
